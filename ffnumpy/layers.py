@@ -1,0 +1,91 @@
+"""The pieces of a fully connected ReLU layer, as forward/backward pairs.
+
+Each `*_forward` returns (out, cache); each `*_backward` takes the gradient of
+the loss with respect to `out` and the cache, and returns new gradient arrays
+(it never writes into the incoming one).
+
+A layer of the network is   x -> normalise -> z = xn W + b -> h = relu(z).
+
+Normalisation. Each layer's input is scaled to unit RMS,
+xn = x / sqrt(mean(x^2) + eps), as in Hinton's code. Why: the previous layer's
+goodness g = ||h||^2 is in the length of its output; if the next layer could
+see that length it would simply copy "goodness is high" instead of learning
+new features. Unit RMS (rather than unit length) keeps the entries of xn near
+1 whatever the width, so the same initialisation and learning rate suit
+layers of any size.
+"""
+import numpy as np
+
+EPS = 1e-8
+
+
+def rms_normalize_forward(x, eps=EPS):
+    """xn = x / r with r = sqrt(mean(x^2, axis=1) + eps).
+
+    x : (N, D)  ->  xn : (N, D)
+    """
+    r = np.sqrt(np.mean(x * x, axis=1, keepdims=True) + eps)
+    xn = x / r
+    return xn, (xn, r)
+
+
+def rms_normalize_backward(dxn, cache):
+    """dL/dx = (dL/dxn - xn * mean(dL/dxn * xn)) / r.
+
+    From xn_j = x_j / r and dr/dx_k = x_k / (D r):
+    dxn_j/dx_k = delta_jk / r - x_j x_k / (D r^3) = (delta_jk - xn_j xn_k / D) / r.
+    dxn : (N, D)  ->  dx : (N, D)
+    """
+    xn, r = cache
+    return (dxn - xn * np.mean(dxn * xn, axis=1, keepdims=True)) / r
+
+
+def dense_forward(x, W, b):
+    """z = x W + b.   x : (N, D), W : (D, M), b : (M,)  ->  z : (N, M)"""
+    return x @ W + b, (x, W)
+
+
+def dense_backward(dz, cache, need_dx=True):
+    """dL/dx = dz W^T,  dL/dW = x^T dz,  dL/db = sum_n dz.
+
+    FF layers do not pass gradients down, so need_dx=False skips dz W^T.
+    dz : (N, M)  ->  dx : (N, D) or None, dW : (D, M), db : (M,)
+    """
+    x, W = cache
+    dx = dz @ W.T if need_dx else None
+    return dx, x.T @ dz, dz.sum(axis=0)
+
+
+def relu_forward(z):
+    """h = max(z, 0).   z : (N, M)  ->  h : (N, M)"""
+    h = np.maximum(z, 0)
+    return h, h
+
+
+def relu_backward(dh, cache):
+    """dL/dz = dL/dh * [z > 0]  (a new array; dh is left untouched)."""
+    h = cache
+    return dh * (h > 0)
+
+
+def ff_layer_forward(x, W, b):
+    """One FF layer: h = relu(normalize(x) W + b).
+
+    x : (N, D), W : (D, M), b : (M,)  ->  h : (N, M)
+    """
+    xn, norm_cache = rms_normalize_forward(x)
+    z, dense_cache = dense_forward(xn, W, b)
+    h, relu_cache = relu_forward(z)
+    return h, (norm_cache, dense_cache, relu_cache)
+
+
+def ff_layer_backward(dh, cache, need_dx=False):
+    """Back through relu, dense and normalisation.
+
+    dh : (N, M)  ->  dx : (N, D) or None, dW : (D, M), db : (M,)
+    """
+    norm_cache, dense_cache, relu_cache = cache
+    dz = relu_backward(dh, relu_cache)
+    dxn, dW, db = dense_backward(dz, dense_cache, need_dx)
+    dx = rms_normalize_backward(dxn, norm_cache) if need_dx else None
+    return dx, dW, db

@@ -1,0 +1,113 @@
+"""The FF objective, log sigmoid(g + gamma - theta), and its derivative.
+
+Layer i scores a pair (x, y) with the logit
+
+    s = g + gamma - theta,      g = ||h||^2 (the layer's goodness),
+
+where gamma is the goodness the *other* layers give the same pair (0 in
+original FF, a constant without gradient in collaborative FF) and theta a
+threshold. p = sigmoid(s) is the layer's probability that the pair is
+positive. With sign = +1 for positive pairs and -1 for negative pairs,
+
+    positive:  L = -log sigmoid(s)      = softplus(-s),   dL/ds = sigmoid(s) - 1
+    negative:  L = -log(1 - sigmoid(s)) = softplus(s),    dL/ds = sigmoid(s)
+    both:      L = softplus(-sign * s),                    dL/ds = -sign * sigmoid(-sign * s)
+
+This is the symmetric logistic form of Hinton's FF. (The paper's seed notes
+write the negative update as w -= d log p_neg / dw; ffnumpy uses the form
+above, for which the negative gradient vanishes once p_neg is near 0.)
+
+softplus(x) = log(1 + e^x) is computed as logaddexp(0, x) and
+sigmoid(x) as (1 + tanh(x / 2)) / 2: both finite for |s| up to 1e4 and beyond.
+"""
+import numpy as np
+
+
+def softplus(x):
+    """log(1 + e^x), without overflow."""
+    return np.logaddexp(0, x)
+
+
+def sigmoid(x):
+    """1 / (1 + e^-x), without overflow."""
+    return 0.5 * (1 + np.tanh(0.5 * x))
+
+
+def goodness_forward(h):
+    """g = ||h||^2 = sum_j h_j^2.   h : (N, M)  ->  g : (N,)"""
+    return np.einsum("nm,nm->n", h, h), h
+
+
+def goodness_backward(dg, cache):
+    """dL/dh = dL/dg * 2h.   dg : (N,)  ->  dh : (N, M)"""
+    h = cache
+    return 2 * dg[:, None] * h
+
+
+def ff_loss(g, gamma, theta, sign):
+    """Mean FF loss of a batch of pairs, and its gradient with respect to g.
+
+    g     : (N,) goodness of this layer
+    gamma : (N,) or scalar, the other layers' goodness (a constant)
+    theta : scalar threshold
+    sign  : (N,) +1 for positive pairs, -1 for negative pairs
+    returns loss (scalar, mean over N) and dL/dg : (N,)
+    """
+    s = g + gamma - theta
+    loss = softplus(-sign * s).mean()
+    dg = -sign * sigmoid(-sign * s) / len(g)  # dL/ds = -sign * sigmoid(-sign s); ds/dg = 1
+    return loss, dg
+
+
+def ff_layer_loss(h, gamma, theta, sign):
+    """FF loss of a layer's activity h and dL/dh = dL/dg * 2h.
+
+    h : (N, M), gamma : (N,) or scalar, sign : (N,)  ->  loss, dh : (N, M)
+    """
+    g, cache = goodness_forward(h)
+    loss, dg = ff_loss(g, gamma, theta, sign)
+    return loss, goodness_backward(dg, cache)
+
+
+GAMMA_MODES = ("none", "previous", "all")
+
+
+def collaboration_terms(G, theta, mode):
+    """gamma for every layer, and the threshold its logit is compared with.
+
+    G     : (N, L) goodness of each layer for each pair (a constant here)
+    theta : (L,) threshold of each layer
+    mode  : "none" (FF)      gamma_i = 0
+            "previous"       gamma_i = sum_{t < i} g_t     (the paper's gamma(<t))
+            "all"            gamma_i = sum_{t != i} g_t    (the paper's gamma)
+    returns gamma : (N, L) and Theta : (L,)
+
+    The threshold Theta_i = theta_i + sum of the theta_t of the layers in
+    gamma_i, so the logit is s_i = sum over the layers involved of (g_t - theta_t):
+    every layer's goodness is measured against its own threshold. With "all",
+    every layer sees the same logit S = sum_t (g_t - theta_t).
+    """
+    theta = np.asarray(theta, dtype=G.dtype)
+    if mode == "none":
+        return np.zeros_like(G), theta
+    if mode == "previous":
+        gamma = np.cumsum(G, axis=1) - G                  # exclusive prefix sum
+        return gamma, np.cumsum(theta)
+    if mode == "all":
+        gamma = G.sum(axis=1, keepdims=True) - G
+        return gamma, np.full_like(theta, theta.sum())
+    raise ValueError(f"gamma mode must be one of {GAMMA_MODES}, got {mode!r}")
+
+
+def softmax_cross_entropy(logits, y):
+    """Mean cross-entropy of softmax(logits) against labels, and its gradient.
+
+    logits : (N, C), y : (N,) ints  ->  loss, dL/dlogits = (softmax - onehot) / N
+    """
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    n = len(y)
+    loss = -log_p[np.arange(n), y].mean()
+    dlogits = np.exp(log_p)
+    dlogits[np.arange(n), y] -= 1
+    return loss, dlogits / n

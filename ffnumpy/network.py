@@ -1,0 +1,114 @@
+"""A stack of FF layers: the label overlay, goodness per layer, prediction.
+
+The label overlay. FF scores a *pair* (image x, label y), so the label must be
+part of the input. Following Hinton, the first 10 pixels of the image are
+replaced by a one-hot code of y. In MNIST those 10 pixels (the top-left
+corner) are 0 in every one of the 70,000 images, so nothing is lost; in
+Fashion-MNIST 7% of images have some ink there, and it is overwritten.
+
+Does this leak the label? Not at test time: the network never sees the true
+label of a test image. It is run once with each of the 10 candidate labels
+written in, and the label whose pair has the highest goodness wins. During
+training the label in a *negative* pair is deliberately wrong, so the network
+has to check the label against the image, not read it off.
+"""
+import numpy as np
+
+from .layers import ff_layer_forward
+from .losses import goodness_forward
+
+NUM_CLASSES = 10
+
+
+def overlay_label(x, y, num_classes=NUM_CLASSES):
+    """Write a one-hot label into the first pixels of each image.
+
+    x : (N, D) images, y : (N,) int labels  ->  (N, D) new array
+    """
+    y = np.asarray(y)
+    if x.ndim != 2 or y.shape != (len(x),):
+        raise ValueError(f"need x of shape (N, D) and y of shape (N,), got {x.shape} and {y.shape}")
+    if len(y) and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"labels must lie in 0..{num_classes - 1}")
+    xy = x.copy()
+    xy[:, :num_classes] = 0
+    xy[np.arange(len(x)), y] = 1
+    return xy
+
+
+class Network:
+    """Fully connected ReLU layers, each with its own threshold theta.
+
+    sizes : [D, M_1, ..., M_L], e.g. [784, 1000, 1000, 1000]
+    W[i] : (M_i, M_{i+1}) float32, b[i] : (M_{i+1},), theta[i] = M_{i+1}
+    (the paper's layer i is index i - 1 here: Python counts from 0).
+
+    theta = the number of units means "positive when the mean squared
+    activity exceeds 1". W is drawn from N(0, 1/D) (D = inputs of the layer),
+    so that with unit-RMS inputs each pre-activation starts near unit variance.
+    """
+
+    def __init__(self, sizes, rng, dtype=np.float32):
+        if len(sizes) < 2 or min(sizes) < 1:
+            raise ValueError(f"sizes must list the input size and at least one layer, got {sizes}")
+        self.sizes = list(sizes)
+        self.W = [(rng.standard_normal((d, m)) / np.sqrt(d)).astype(dtype)
+                  for d, m in zip(sizes[:-1], sizes[1:])]
+        self.b = [np.zeros(m, dtype) for m in sizes[1:]]
+        self.theta = [float(m) for m in sizes[1:]]
+
+    @property
+    def num_layers(self):
+        return len(self.W)
+
+    def params(self, i):
+        """The trainable arrays of layer i: [W_i, b_i]."""
+        return [self.W[i], self.b[i]]
+
+    def forward(self, xy, upto=None):
+        """Run the layers on overlaid inputs.
+
+        xy : (N, D)  ->  hs : list of (N, M_i) activities,
+                         caches : list of what each layer's backward needs
+        Each layer's input is the previous layer's output (normalised inside
+        the layer); no gradient flows between layers in FF training.
+        """
+        hs, caches, x = [], [], xy
+        for i in range(self.num_layers if upto is None else upto):
+            x, cache = ff_layer_forward(x, self.W[i], self.b[i])
+            hs.append(x)
+            caches.append(cache)
+        return hs, caches
+
+    def goodness(self, xy, upto=None):
+        """g_i = ||h_i||^2 for every layer (or the first `upto`).   xy : (N, D)  ->  (N, L)"""
+        hs, _ = self.forward(xy, upto)
+        return np.stack([goodness_forward(h)[0] for h in hs], axis=1)
+
+    def goodness_per_label(self, x, batch_size=1000, upto=None):
+        """Goodness of every (image, candidate label) pair.
+
+        x : (N, D) images  ->  G : (N, 10, L), G[n, y, i] = g_i(x_n, y)
+        upto : only the first `upto` layers (L = upto)
+        """
+        G = np.empty((len(x), NUM_CLASSES, upto or self.num_layers), np.float64)
+        for start in range(0, len(x), batch_size):
+            xb = x[start:start + batch_size]
+            for y in range(NUM_CLASSES):
+                labels = np.full(len(xb), y)
+                G[start:start + len(xb), y] = self.goodness(overlay_label(xb, labels), upto)
+        return G
+
+    def predict(self, x, layers=None):
+        """Label with the largest goodness summed over the chosen layers.
+
+        x : (N, D)  ->  (N,) int labels.  layers: indices (default: all).
+        """
+        G = self.goodness_per_label(x)
+        return predict_from_goodness(G, layers)
+
+
+def predict_from_goodness(G, layers=None):
+    """argmax over labels of sum_{i in layers} G[:, :, i].   G : (N, 10, L) -> (N,)"""
+    layers = range(G.shape[2]) if layers is None else list(layers)
+    return G[:, :, layers].sum(axis=2).argmax(axis=1)
