@@ -43,19 +43,27 @@ class Network:
     W[i] : (M_i, M_{i+1}) float32, b[i] : (M_{i+1},), theta[i] = M_{i+1}
     (the paper's layer i is index i - 1 here: Python counts from 0).
 
-    theta = the number of units means "positive when the mean squared
-    activity exceeds 1". W is drawn from N(0, 1/D) (D = inputs of the layer),
-    so that with unit-RMS inputs each pre-activation starts near unit variance.
+    theta = theta_scale * (number of units): with theta_scale = 1, "positive
+    when the mean squared activity exceeds 1". W is drawn from
+    N(0, 2 theta_scale / D) (He initialisation times theta_scale; D = inputs
+    of the layer): with unit-RMS inputs each pre-activation z starts with
+    variance 2 theta_scale, so E[relu(z)^2] = theta_scale and every layer
+    starts with g near theta, where the logistic loss has the most to say.
+
+    Why theta_scale: scaling a layer's W and b by c scales g by c^2, so the
+    pair (theta_scale, initial scale) sets the temperature of the logistic
+    loss. CFF sums L layers' goodness in one logit, L times FF's scale;
+    theta_scale = 1/L gives it FF's temperature back.
     """
 
-    def __init__(self, sizes, rng, dtype=np.float32):
+    def __init__(self, sizes, rng, dtype=np.float32, theta_scale=1.0):
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"sizes must list the input size and at least one layer, got {sizes}")
         self.sizes = list(sizes)
-        self.W = [(rng.standard_normal((d, m)) / np.sqrt(d)).astype(dtype)
+        self.W = [(rng.standard_normal((d, m)) * np.sqrt(2 * theta_scale / d)).astype(dtype)
                   for d, m in zip(sizes[:-1], sizes[1:])]
         self.b = [np.zeros(m, dtype) for m in sizes[1:]]
-        self.theta = [float(m) for m in sizes[1:]]
+        self.theta = [theta_scale * m for m in sizes[1:]]
 
     @property
     def num_layers(self):

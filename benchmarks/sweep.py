@@ -1,0 +1,71 @@
+"""Run named training configurations, one JSON result file per run.
+
+    python benchmarks/sweep.py GROUP [--out results/sweeps]
+
+Each run writes OUT/GROUP/NAME.json; a run whose file exists is skipped, so an
+interrupted sweep resumes where it stopped. Run one sweep at a time: two
+trainings sharing the 2 cores make both timings meaningless.
+"""
+import argparse
+import json
+import os
+import sys
+
+from ffnumpy.data import load_dataset
+from ffnumpy.train import Config, train
+
+H500 = (500, 500, 500)
+GROUPS = {
+    # He initialisation (g starts near theta); higher learning rates
+    "lr2": {
+        "ff-adam1e-3": dict(method="ff", hidden=H500, epochs=8, lr=1e-3),
+        "ff-adam2e-3": dict(method="ff", hidden=H500, epochs=8, lr=2e-3),
+        "ff-adam4e-3": dict(method="ff", hidden=H500, epochs=8, lr=4e-3),
+        "cff-all-adam1e-3": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=1e-3),
+        "cff-all-adam2e-3": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=2e-3),
+        "cff-all-adam4e-3": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=4e-3),
+        "cff-prev-adam2e-3": dict(method="cff", gamma="previous", hidden=H500, epochs=8, lr=2e-3),
+    },
+    # CFF at FF's temperature: theta_scale = 1/L
+    "theta": {
+        "cff-all-t3-adam1e-3": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=1e-3, theta_scale=1 / 3),
+        "cff-all-t3-adam2e-3": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=2e-3, theta_scale=1 / 3),
+        "cff-all-t3-adam5e-4": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=5e-4, theta_scale=1 / 3),
+        "ff-t3-adam2e-3": dict(method="ff", hidden=H500, epochs=8, lr=2e-3, theta_scale=1 / 3),
+    },
+    # CFF improves mostly while the learning rate decays: other schedules, longer runs
+    "cff": {
+        "cff-all-adam1e-3-linear": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=1e-3, lr_schedule="linear"),
+        "cff-all-adam2e-3-linear": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=2e-3, lr_schedule="linear"),
+        "cff-all-adam1e-3-16ep": dict(method="cff", gamma="all", hidden=H500, epochs=16, lr=1e-3),
+        "cff-all-adam2e-3-batch200": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=2e-3, batch_size=200),
+        "ff-adam2e-3-linear": dict(method="ff", hidden=H500, epochs=8, lr=2e-3, lr_schedule="linear"),
+        "cff-prev-adam2e-3-linear": dict(method="cff", gamma="previous", hidden=H500, epochs=8, lr=2e-3, lr_schedule="linear"),
+    },
+}
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("group", choices=sorted(GROUPS))
+    p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "results", "sweeps"))
+    args = p.parse_args(argv)
+    folder = os.path.join(args.out, args.group)
+    os.makedirs(folder, exist_ok=True)
+    data = {}
+    for name, settings in GROUPS[args.group].items():
+        path = os.path.join(folder, name + ".json")
+        if os.path.exists(path):
+            continue
+        cfg = Config(**settings)
+        if cfg.dataset not in data:
+            data[cfg.dataset] = load_dataset(cfg.dataset, validation=cfg.validation)
+        result, _ = train(cfg, data=data[cfg.dataset], progress=False)
+        with open(path, "w") as f:
+            json.dump(result, f, indent=1)
+        print(f"{name:24s} val {result['validation_error']:.2f}  test {result['test_error']:.2f}  "
+              f"per layer {result['per_layer_test_error']}  {result['train_seconds']:.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Test errors of a trained network: whole, per single layer, per prefix of layers.
+
+A goodness-based network (FF, CFF, Backprop Pairwise) classifies an image by
+running it with each of the 10 labels and taking the label with the most
+goodness summed over a set of layers. Changing that set gives the per-layer
+(one layer alone) and per-prefix (layers 1..k) errors the paper's Figure 2
+compares.
+"""
+import numpy as np
+
+from .backprop import label_logits
+from .network import predict_from_goodness
+
+
+def error_percent(pred, y):
+    """Percentage of wrong predictions.   pred, y : (N,)"""
+    return float(100.0 * np.mean(pred != y))
+
+
+def prediction_layers(num_layers, predict="all"):
+    """The layers whose goodness is summed: all, or all but the first (Hinton)."""
+    if predict == "skip-first" and num_layers > 1:
+        return list(range(1, num_layers))
+    return list(range(num_layers))
+
+
+def goodness_errors(G, y, predict="all"):
+    """Errors from the goodness of every (image, label) pair.
+
+    G : (N, 10, L) goodness per label and layer, y : (N,) true labels
+    returns {"error": %, "per_layer": [% of layer i alone], "prefix": [% of layers 1..k]}
+    """
+    L = G.shape[2]
+    return {
+        "error": error_percent(predict_from_goodness(G, prediction_layers(L, predict)), y),
+        "per_layer": [error_percent(predict_from_goodness(G, [i]), y) for i in range(L)],
+        "prefix": [error_percent(predict_from_goodness(G, range(k + 1)), y) for k in range(L)],
+    }
+
+
+def evaluate(net, x, y, head=None, predict="all", upto=None):
+    """Errors of a network on images x : (N, D) with labels y : (N,).
+
+    upto: use only the first `upto` layers (those trained so far).
+    With a softmax head (Backprop Label) only the overall error exists.
+    """
+    if head is not None:
+        pred = label_logits(net, head, x).argmax(axis=1)
+        return {"error": error_percent(pred, y), "per_layer": None, "prefix": None}
+    return goodness_errors(net.goodness_per_label(x, upto=upto), y, predict)

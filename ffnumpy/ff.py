@@ -1,0 +1,41 @@
+"""One FF or CFF update of a minibatch: every layer learns from its own loss.
+
+    xy   = [positive pairs; negative pairs]        one matrix, one pass
+    h_i  = layer i of the network on xy            (no gradient between layers)
+    g_i  = ||h_i||^2
+    s_i  = g_i + gamma_i - Theta_i                 gamma_i: the other layers' g, a constant
+    W_i -= step(dL_i/dW_i),  L_i = softplus(-sign * s_i)
+
+One forward pass serves every layer's goodness and every gamma: the gammas
+come from the weights as they were before this minibatch's updates (the paper's
+frozen copy f^), so no layer's update depends on the order of the updates.
+"""
+import numpy as np
+
+from .layers import ff_layer_backward
+from .losses import collaboration_terms, ff_loss, goodness_backward, goodness_forward
+
+
+def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none"):
+    """Update the chosen layers of `net` on one batch of pairs.
+
+    net        : Network
+    optimizers : one optimiser per layer (only those in `layers` are stepped)
+    xy         : (N, D) overlaid inputs, positives and negatives together
+    sign       : (N,) +1 for positive pairs, -1 for negative pairs
+    layers     : indices of the layers to update, e.g. [0, 1, 2] or [1]
+    gamma_mode : "none" (FF), "previous" (CFF gamma(<t)) or "all" (CFF gamma)
+    returns {layer index: loss before the update}
+    """
+    # Layers above the last trained one matter only to the full gamma.
+    depth = net.num_layers if gamma_mode == "all" else max(layers) + 1
+    hs, caches = net.forward(xy, upto=depth)
+    G = np.stack([goodness_forward(h)[0] for h in hs], axis=1)          # (N, depth)
+    gamma, Theta = collaboration_terms(G, net.theta[:depth], gamma_mode)
+    losses = {}
+    for i in layers:
+        losses[i], dg = ff_loss(G[:, i], gamma[:, i], Theta[i], sign)   # dL/dg_i; gamma has none
+        dh = goodness_backward(dg, hs[i])                                # dL/dh_i = dL/dg_i * 2 h_i
+        _, dW, db = ff_layer_backward(dh, caches[i])                     # x^T dz, sum dz
+        optimizers[i].step([dW, db])
+    return losses
