@@ -5,7 +5,7 @@
 
 The algorithm is ffnumpy's, written as a PyTorch user would: autograd for
 each layer's local loss, the layer input detached (no gradient between layers),
-gamma computed under no_grad, one torch.optim.Adam per layer, float32, unit-RMS
+gamma computed under no_grad, one torch.optim.Adam (or SGD with momentum) per layer, float32, unit-RMS
 normalisation, positives and negatives in one batch, 784-1000-1000-1000,
 batch 100. Data comes through ffnumpy's loader (the same arrays).
 """
@@ -63,9 +63,13 @@ def main(argv=None):
     x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
     out = {"torch": torch.__version__, "threads": torch.get_num_threads()}
     theta = torch.tensor([float(m) for m in SIZES[1:]])
-    for label, collaborative in (("FF", False), ("CFF", True)):
+    runs = [(label, collaborative, optimizer) for optimizer in ("adam", "sgd")
+            for label, collaborative in (("FF", False), ("CFF", True))]
+    for label, collaborative, optimizer in runs:
         layers = [torch.nn.Linear(d, m) for d, m in zip(SIZES[:-1], SIZES[1:])]
-        optimizers = [torch.optim.Adam(layer.parameters(), lr=1e-3) for layer in layers]
+        make = (lambda p: torch.optim.Adam(p, lr=1e-3)) if optimizer == "adam" else \
+            (lambda p: torch.optim.SGD(p, lr=1e-3, momentum=0.9))
+        optimizers = [make(layer.parameters()) for layer in layers]
         order = torch.from_numpy(np.random.default_rng(0).permutation(len(x_train)))
         steps = len(order) // BATCH
         sign = torch.cat([torch.ones(BATCH), -torch.ones(BATCH)])
@@ -82,8 +86,8 @@ def main(argv=None):
         for k in range(steps):
             run(k)
         seconds = time.perf_counter() - t0
-        out[label] = {"epoch_seconds": seconds, "steps": steps}
-        print(f"{label:4s} PyTorch {torch.__version__}: {seconds:6.2f} s per epoch ({steps} steps)")
+        out[f"{label}-{optimizer}"] = {"epoch_seconds": seconds, "steps": steps}
+        print(f"{label:4s} {optimizer:4s} PyTorch {torch.__version__}: {seconds:6.2f} s per epoch ({steps} steps)")
     x_test = torch.from_numpy(data.x_test)
     t0 = time.perf_counter()
     with torch.no_grad():

@@ -4,13 +4,16 @@
 
 Measures, in one run, on MNIST with 784-1000-1000-1000 and batch 100:
   - seconds per epoch (60k images = 600 steps) of FF and of CFF (gamma all),
-    Network schedule, Adam, exactly as ffnumpy.train runs them;
+    Network schedule, with Adam (the default) and with SGD + momentum,
+    exactly as ffnumpy.train runs them;
   - seconds to evaluate the 10k test images with each of the 10 labels;
   - the float32 GEMM throughput numpy reaches on the very shapes one training
     step multiplies (forward: [200, D] @ [D, M]; weight gradients:
     [D, 200] @ [200, M]), and the fraction of it the training loop reaches:
     GEMM FLOPs per step * steps / epoch seconds / GEMM throughput.
-The rest of a step (ReLU, normalisation, goodness, the loss, Adam) is the gap.
+The rest of a step (ReLU, normalisation, goodness, the loss, the optimiser)
+is the gap. Adam reads and writes each of the 2.8M weights about ten times a
+step; at batch 100 that is memory traffic worth half the products' time.
 Run it alone: anything else on the 2 cores distorts every number.
 """
 import argparse
@@ -35,13 +38,13 @@ def gemm_shapes(sizes, rows):
     return forward + weight_grads
 
 
-def gemm_throughput(shapes, repeats=200, seed=0):
-    """FLOPs per second of numpy float32 matmul over these shapes, best of 3 timings."""
+def gemm_throughput(shapes, repeats=100, trials=5, seed=0):
+    """FLOPs per second of numpy float32 matmul over these shapes, best of `trials` timings."""
     rng = np.random.default_rng(seed)
     pairs = [(rng.random((m, k), dtype=np.float32), rng.random((k, n), dtype=np.float32)) for m, k, n in shapes]
     flops = sum(2 * m * k * n for m, k, n in shapes)
     best = np.inf
-    for _ in range(3):
+    for _ in range(trials):
         t0 = time.perf_counter()
         for _ in range(repeats):
             for a, b in pairs:
@@ -76,18 +79,23 @@ def main(argv=None):
     out = {"sizes": SIZES, "batch": BATCH, "gemm_gflops": peak / 1e9, "machine": platform.processor() or
            platform.machine(), "cpus": os.cpu_count(), "numpy": np.__version__}
     print(f"float32 GEMM throughput on the training shapes: {peak / 1e9:.1f} GFLOP/s")
-    for label, gamma in (("FF", None), ("CFF", "all")):
-        cfg = Config(method="ff" if gamma is None else "cff", gamma=gamma or "all", hidden=tuple(SIZES[1:]),
-                     batch_size=BATCH, schedule="network")
-        seconds, steps, model = epoch_seconds(cfg, data)
-        fraction = flops_per_step * steps / seconds / peak
-        out[label] = {"epoch_seconds": seconds, "steps": steps, "fraction_of_gemm_peak": fraction}
-        print(f"{label:4s} network schedule: {seconds:6.2f} s per epoch ({steps} steps), "
-              f"{fraction:.2f} of the GEMM peak")
+    for optimizer in ("adam", "sgd"):
+        for label, gamma in (("FF", None), ("CFF", "all")):
+            cfg = Config(method="ff" if gamma is None else "cff", gamma=gamma or "all", hidden=tuple(SIZES[1:]),
+                         batch_size=BATCH, schedule="network", optimizer=optimizer)
+            seconds, steps, model = epoch_seconds(cfg, data)
+            fraction = flops_per_step * steps / seconds / peak
+            out[f"{label}-{optimizer}"] = {"epoch_seconds": seconds, "steps": steps,
+                                           "fraction_of_gemm_peak": fraction}
+            print(f"{label:4s} network schedule, {optimizer:4s}: {seconds:6.2f} s per epoch ({steps} steps), "
+                  f"{fraction:.2f} of the GEMM peak")
     t0 = time.perf_counter()
     model.net.goodness_per_label(data.x_test)
     out["test_eval_seconds"] = time.perf_counter() - t0
     print(f"evaluating the 10k test images with 10 labels each: {out['test_eval_seconds']:.2f} s")
+    # The peak again, after the runs: a busy or throttled machine shows up as two different peaks.
+    out["gemm_gflops_after"] = gemm_throughput(gemm_shapes(SIZES, 2 * BATCH))[0] / 1e9
+    print(f"float32 GEMM throughput measured again at the end: {out['gemm_gflops_after']:.1f} GFLOP/s")
     if args.json:
         with open(args.json, "w") as f:
             json.dump(out, f, indent=1)

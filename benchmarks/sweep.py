@@ -26,13 +26,6 @@ GROUPS = {
         "cff-all-adam4e-3": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=4e-3),
         "cff-prev-adam2e-3": dict(method="cff", gamma="previous", hidden=H500, epochs=8, lr=2e-3),
     },
-    # CFF at FF's temperature: theta_scale = 1/L
-    "theta": {
-        "cff-all-t3-adam1e-3": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=1e-3, theta_scale=1 / 3),
-        "cff-all-t3-adam2e-3": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=2e-3, theta_scale=1 / 3),
-        "cff-all-t3-adam5e-4": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=5e-4, theta_scale=1 / 3),
-        "ff-t3-adam2e-3": dict(method="ff", hidden=H500, epochs=8, lr=2e-3, theta_scale=1 / 3),
-    },
     # CFF improves mostly while the learning rate decays: other schedules, longer runs
     "cff": {
         "cff-all-adam1e-3-linear": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=1e-3, lr_schedule="linear"),
@@ -41,6 +34,29 @@ GROUPS = {
         "cff-all-adam2e-3-batch200": dict(method="cff", gamma="all", hidden=H500, epochs=8, lr=2e-3, batch_size=200),
         "ff-adam2e-3-linear": dict(method="ff", hidden=H500, epochs=8, lr=2e-3, lr_schedule="linear"),
         "cff-prev-adam2e-3-linear": dict(method="cff", gamma="previous", hidden=H500, epochs=8, lr=2e-3, lr_schedule="linear"),
+    },
+    # SGD with momentum 0.9 (Hinton's optimiser; a third of Adam's memory traffic per step)
+    "sgd": {
+        "ff-sgd1e-4": dict(method="ff", hidden=H500, epochs=8, optimizer="sgd", lr=1e-4),
+        "ff-sgd3e-4": dict(method="ff", hidden=H500, epochs=8, optimizer="sgd", lr=3e-4),
+        "ff-sgd1e-3": dict(method="ff", hidden=H500, epochs=8, optimizer="sgd", lr=1e-3),
+        "cff-prev-sgd3e-4": dict(method="cff", gamma="previous", hidden=H500, epochs=8, optimizer="sgd", lr=3e-4),
+        "cff-all-sgd3e-4": dict(method="cff", gamma="all", hidden=H500, epochs=8, optimizer="sgd", lr=3e-4),
+    },
+    # the paper's Figures 2 and 4: FF and both CFFs with one budget, entropies recorded every epoch
+    "analysis": {
+        f"{data}-{name}": dict(dataset=data, hidden=H500, epochs=8, lr=2e-3, track_entropy=True, **kw)
+        for data in ("mnist", "fashion-mnist")
+        for name, kw in (("ff", dict(method="ff")), ("cff-all", dict(method="cff", gamma="all")),
+                         ("cff-prev", dict(method="cff", gamma="previous")))
+    },
+    # the entropy objective (no sigmoid, no theta) beside the logistic one, Fashion-MNIST
+    "entropy": {
+        "fashion-mnist-ff-entropy": dict(dataset="fashion-mnist", method="ff", objective="entropy",
+                                         hidden=H500, epochs=8, lr=2e-3, track_entropy=True),
+        "fashion-mnist-cff-all-entropy": dict(dataset="fashion-mnist", method="cff", gamma="all",
+                                              objective="entropy", hidden=H500, epochs=8, lr=2e-3,
+                                              track_entropy=True),
     },
 }
 

@@ -43,6 +43,9 @@ def parser():
     p.add_argument("--momentum", type=float, default=d.momentum)
     p.add_argument("--weight-decay", type=float, default=d.weight_decay)
     p.add_argument("--lr-schedule", choices=["constant", "linear", "linear-half"], default=d.lr_schedule)
+    p.add_argument("--objective", choices=["logistic", "entropy"], default=d.objective,
+                   help="ff/cff: log sigmoid(g + gamma - theta), or the entropy objective (no sigmoid, no theta)")
+    p.add_argument("--track-entropy", action="store_true", help="record the goodness entropies every epoch")
     p.add_argument("--negatives", choices=["random", "hard"], default=d.negatives)
     p.add_argument("--predict", choices=["all", "skip-first"], default=d.predict)
     p.add_argument("--no-validation", dest="validation", action="store_false",
@@ -65,7 +68,7 @@ def main(argv=None):
         if args.resume and not os.path.isfile(args.resume):
             raise ValueError(f"no checkpoint at {args.resume}")
         result, _ = train(cfg, resume=args.resume, checkpoint_path=args.checkpoint, progress=not args.quiet)
-    except (ValueError, RuntimeError, OSError) as err:
+    except (ValueError, RuntimeError, OSError, FloatingPointError) as err:
         p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
     layers = ", ".join(f"{e:.2f}" for e in result["per_layer_test_error"] or [])
     print(f"test error {result['test_error']:.2f}%  (validation {result['validation_error']}, "

@@ -13,10 +13,10 @@ frozen copy f^), so no layer's update depends on the order of the updates.
 import numpy as np
 
 from .layers import ff_layer_backward
-from .losses import collaboration_terms, ff_loss, goodness_backward, goodness_forward
+from .losses import collaboration_terms, entropy_objective, ff_loss, goodness_backward, goodness_forward
 
 
-def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none"):
+def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="logistic"):
     """Update the chosen layers of `net` on one batch of pairs.
 
     net        : Network
@@ -25,6 +25,8 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none"):
     sign       : (N,) +1 for positive pairs, -1 for negative pairs
     layers     : indices of the layers to update, e.g. [0, 1, 2] or [1]
     gamma_mode : "none" (FF), "previous" (CFF gamma(<t)) or "all" (CFF gamma)
+    objective  : "logistic" (log sigmoid(g + gamma - theta)) or "entropy"
+                 (losses.entropy_objective: no sigmoid, no theta)
     returns {layer index: loss before the update}
     """
     # Layers above the last trained one matter only to the full gamma.
@@ -34,7 +36,10 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none"):
     gamma, Theta = collaboration_terms(G, net.theta[:depth], gamma_mode)
     losses = {}
     for i in layers:
-        losses[i], dg = ff_loss(G[:, i], gamma[:, i], Theta[i], sign)   # dL/dg_i; gamma has none
+        if objective == "entropy":
+            losses[i], dg = entropy_objective(G[:, i], gamma[:, i], sign, eps=0.5 * hs[i].shape[1])
+        else:
+            losses[i], dg = ff_loss(G[:, i], gamma[:, i], Theta[i], sign)   # dL/dg_i; gamma has none
         dh = goodness_backward(dg, hs[i])                                # dL/dh_i = dL/dg_i * 2 h_i
         _, dW, db = ff_layer_backward(dh, caches[i])                     # x^T dz, sum dz
         optimizers[i].step([dW, db])

@@ -14,7 +14,7 @@ has to check the label against the image, not read it off.
 """
 import numpy as np
 
-from .layers import ff_layer_forward
+from .layers import EPS, ff_layer_forward
 from .losses import goodness_forward
 
 NUM_CLASSES = 10
@@ -73,16 +73,17 @@ class Network:
         """The trainable arrays of layer i: [W_i, b_i]."""
         return [self.W[i], self.b[i]]
 
-    def forward(self, xy, upto=None):
+    def forward(self, xy, upto=None, start=0):
         """Run the layers on overlaid inputs.
 
         xy : (N, D)  ->  hs : list of (N, M_i) activities,
                          caches : list of what each layer's backward needs
         Each layer's input is the previous layer's output (normalised inside
         the layer); no gradient flows between layers in FF training.
+        start: begin at this layer, xy being the output of the layer before it.
         """
         hs, caches, x = [], [], xy
-        for i in range(self.num_layers if upto is None else upto):
+        for i in range(start, self.num_layers if upto is None else upto):
             x, cache = ff_layer_forward(x, self.W[i], self.b[i])
             hs.append(x)
             caches.append(cache)
@@ -98,13 +99,25 @@ class Network:
 
         x : (N, D) images  ->  G : (N, 10, L), G[n, y, i] = g_i(x_n, y)
         upto : only the first `upto` layers (L = upto)
+
+        The first layer is shared by the 10 labels: the overlaid input is
+        x0 + e_y (x0 = the image with its first 10 pixels cleared), whose RMS
+        is the same for every y (the one-hot adds exactly 1 to the sum of
+        squares), so z_1(y) = (x0 W + W[y]) / r + b. One matrix product
+        serves all ten labels instead of ten.
         """
-        G = np.empty((len(x), NUM_CLASSES, upto or self.num_layers), np.float64)
+        L = upto or self.num_layers
+        G = np.empty((len(x), NUM_CLASSES, L), np.float64)
+        W, b = self.W[0], self.b[0]
         for start in range(0, len(x), batch_size):
-            xb = x[start:start + batch_size]
+            x0 = x[start:start + batch_size].copy()
+            x0[:, :NUM_CLASSES] = 0
+            r = np.sqrt((np.einsum("nd,nd->n", x0, x0) + 1) / x0.shape[1] + EPS)[:, None]
+            base = x0 @ W
             for y in range(NUM_CLASSES):
-                labels = np.full(len(xb), y)
-                G[start:start + len(xb), y] = self.goodness(overlay_label(xb, labels), upto)
+                h = np.maximum((base + W[y]) / r + b, 0)               # layer 1 on (x, y)
+                hs = [h] + self.forward(h, upto=L, start=1)[0]
+                G[start:start + len(x0), y] = np.stack([goodness_forward(h)[0] for h in hs], axis=1)
         return G
 
     def predict(self, x, layers=None):

@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from . import checkpoint
 from .backprop import OutputLayer, label_loss_and_grads, pairwise_loss_and_grads
+from .entropy import goodness_entropies
 from .evaluate import evaluate, prediction_layers
 from .ff import ff_update
 from .negatives import hard_wrong_labels, random_wrong_labels
@@ -45,16 +46,18 @@ class Config:
     momentum: float = 0.9              # sgd only
     weight_decay: float = 0.0
     lr_schedule: str = "linear-half"   # constant | linear (to 0) | linear-half (to 0 over the 2nd half)
+    objective: str = "logistic"        # ff and cff: logistic | entropy (no sigmoid, no theta)
     negatives: str = "random"          # random | hard
     predict: str = "all"               # all | skip-first
     validation: bool = True            # hold out the last 10k training images
+    track_entropy: bool = False        # record the goodness entropies each epoch (entropy.py)
     seed: int = 0
 
     def check(self):
         """Raise ValueError with a one-line message on a bad setting."""
         allowed = {"method": METHODS, "gamma": ("all", "previous"), "schedule": SCHEDULES,
                    "optimizer": ("adam", "sgd"), "lr_schedule": ("constant", "linear", "linear-half"),
-                   "negatives": ("random", "hard"), "predict": ("all", "skip-first"),
+                   "negatives": ("random", "hard"), "objective": ("logistic", "entropy"), "predict": ("all", "skip-first"),
                    "dataset": ("mnist", "fashion-mnist")}
         for name, values in allowed.items():
             if getattr(self, name) not in values:
@@ -63,6 +66,8 @@ class Config:
             raise ValueError(f"hidden must list positive layer widths, got {self.hidden}")
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0 or self.theta_scale <= 0:
             raise ValueError("epochs, batch_size, lr and theta_scale must be positive")
+        if self.objective == "entropy" and self.method not in ("ff", "cff"):
+            raise ValueError("the entropy objective is for ff and cff")
         if self.method == "cff" and self.gamma == "all" and self.schedule == "layer":
             raise ValueError("CFF with the full gamma needs the network or alternating schedule: "
                              "under the layer schedule the later layers do not exist yet")
@@ -132,11 +137,12 @@ def train_step(model, cfg, batches, layers):
         model.optimizers[0].step([g for pair in grads for g in pair])
         return loss
     if cfg.schedule == "alternating":
-        losses = [ff_update(net, model.optimizers, *make_pairs(model, cfg, x, y, rng), [i], cfg.gamma_mode)[i]
+        losses = [ff_update(net, model.optimizers, *make_pairs(model, cfg, x, y, rng), [i], cfg.gamma_mode,
+                            cfg.objective)[i]
                   for i, (x, y) in zip(layers, batches)]
     else:
         losses = ff_update(net, model.optimizers, *make_pairs(model, cfg, *batches[0], rng), layers,
-                           cfg.gamma_mode).values()
+                           cfg.gamma_mode, cfg.objective).values()
     return float(np.mean(list(losses)))
 
 
@@ -174,7 +180,8 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
     plan = phases(cfg)
     n, B = len(data.x_train), cfg.batch_size
     steps = max(1, n // B)
-    monitor = rng.choice(n, size=min(n, 2000), replace=False)     # fixed subset for train error
+    # a fixed subset for the train error, from its own generator: resuming must not shift `rng`
+    monitor = np.random.default_rng([cfg.seed, 1]).choice(n, size=min(n, 2000), replace=False)
     total = last = cfg.epochs * len(plan)
     if stop_after is not None:
         last = min(last, start_epoch + stop_after)
@@ -183,7 +190,7 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
         depth = max(layers) + 1 if cfg.schedule == "layer" else len(cfg.hidden)
         orders = [rng.permutation(n) for _ in (layers if cfg.schedule == "alternating" else [0])]
         t0, losses = time.perf_counter(), []
-        bar = tqdm(range(steps), desc=f"epoch {epoch + 1}", disable=not progress, leave=False)
+        bar = tqdm(range(steps), desc=f"epoch {epoch + 1}", disable=None if progress else True, leave=False)
         for step in bar:
             factor = lr_factor(cfg, ((epoch % cfg.epochs) + step / steps) / cfg.epochs)
             for opt in model.optimizers:
@@ -193,11 +200,16 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
             if step % 50 == 0:
                 bar.set_postfix(loss=f"{losses[-1]:.4f}")
         seconds = time.perf_counter() - t0
+        if not np.isfinite(np.mean(losses)):
+            raise FloatingPointError(f"training diverged in epoch {epoch + 1} (the loss is not finite): "
+                                     f"try a smaller learning rate than {cfg.lr}")
         record = {"epoch": epoch + 1, "layers": [i + 1 for i in layers], "loss": float(np.mean(losses)),
                   "lr": cfg.lr * factor, "train_seconds": seconds,
                   "train_error": _error(model, cfg, data.x_train[monitor], data.y_train[monitor], depth)}
         if data.x_val is not None:
             record["validation_error"] = _error(model, cfg, data.x_val, data.y_val, depth)
+        if cfg.track_entropy and cfg.method != "bp-label":
+            record["entropy"] = goodness_entropies(model.net, *entropy_probe(cfg, data))
         if on_epoch is not None:
             on_epoch(model, record)
         history.append(record)
@@ -206,6 +218,13 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
         if checkpoint_path is not None:
             checkpoint.save(checkpoint_path, model, cfg, epoch + 1, history)
     return finish(model, cfg, data, history)
+
+
+def entropy_probe(cfg, data, n=1000):
+    """The fixed pairs the entropies are measured on: the first n training images,
+    their labels and wrong labels from a generator of their own (not the training one)."""
+    x, y = data.x_train[:n], data.y_train[:n]
+    return x, y, random_wrong_labels(y, np.random.default_rng([cfg.seed, 2]))
 
 
 def describe(record, epochs):

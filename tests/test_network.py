@@ -30,8 +30,11 @@ def test_network_shapes_dtype_and_determinism():
     assert G.shape == (5, 10, 2) and np.all(G >= 0)
     G2 = Network([30, 8, 6], np.random.default_rng(0)).goodness_per_label(x)
     np.testing.assert_array_equal(G, G2)
-    hs, _ = net.forward(overlay_label(x, np.zeros(5, int)))
-    np.testing.assert_allclose(G[:, 0, 1], (hs[1] ** 2).sum(1), rtol=1e-6)
+    for y in range(10):  # the shared first-layer product gives what the plain forward pass gives
+        hs, _ = net.forward(overlay_label(x, np.full(5, y)))
+        for i in range(2):
+            np.testing.assert_allclose(G[:, y, i], (hs[i] ** 2).sum(1), rtol=1e-5)
+    assert net.goodness_per_label(x, upto=1).shape == (5, 10, 1)
 
 
 def test_network_rejects_bad_sizes():

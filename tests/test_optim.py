@@ -51,23 +51,3 @@ def test_optimisers_minimise_a_quadratic(make):
         opt.step([2 * w])
     assert np.linalg.norm(w) < 1e-2
 
-
-def test_adam_on_several_threads_gives_the_same_numbers_as_one():
-    rng = np.random.default_rng(5)
-    w1 = rng.standard_normal((300, 700)).astype(np.float32)  # above the size split into blocks
-    w0, w2, b1, b2 = w1.copy(), w1.copy(), np.zeros(7, np.float32), np.zeros(7, np.float32)
-    one, two = Adam([w1, b1], lr=0.01, threads=1), Adam([w2, b2], lr=0.01, threads=3)
-    for _ in range(3):
-        g = rng.standard_normal(w1.shape).astype(np.float32)
-        gb = rng.standard_normal(7).astype(np.float32)
-        one.step([g, gb])
-        two.step([g, gb])
-    np.testing.assert_array_equal(w1, w2)
-    np.testing.assert_array_equal(b1, b2)
-    assert np.mean(np.abs(w1 - w0)) > 5e-3  # the weights moved (about lr per step)
-
-
-def test_adam_refuses_a_non_contiguous_parameter():
-    w = np.zeros((400, 400), np.float32).T[:, :300]
-    with pytest.raises(ValueError, match="contiguous"):
-        Adam([w]).step([np.ones_like(w)])

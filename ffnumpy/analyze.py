@@ -1,0 +1,63 @@
+"""Analyse a trained network from its checkpoint.
+
+    python -m ffnumpy.train --method cff --gamma all --track-entropy --checkpoint run.npz
+    python -m ffnumpy.analyze run.npz --out analysis/
+
+Writes analysis/analysis.json (test error of each layer alone, of each prefix
+of layers, marginal contributions, goodness entropies on positive and negative
+test pairs, split across and within layers), analysis/contributions.png and,
+if the run recorded entropies every epoch, analysis/entropy.png.
+"""
+import argparse
+import json
+import os
+import sys
+
+import numpy as np
+
+from . import checkpoint
+from .analysis import analyze
+from .data import DataError, load_dataset
+from .plots import plot_contributions, plot_entropy_curves
+from .train import Config, build_model
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m ffnumpy.analyze", description=__doc__.splitlines()[0])
+    p.add_argument("checkpoint", help="a .npz file written by python -m ffnumpy.train --checkpoint")
+    p.add_argument("--out", default="ffnumpy-analysis", help="folder for the JSON and figures")
+    p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
+    args = p.parse_args(argv)
+    try:
+        meta = checkpoint.read_meta(args.checkpoint)
+        cfg = Config(**{**meta["config"], "hidden": tuple(meta["config"]["hidden"])})
+        if cfg.method == "bp-label":
+            raise ValueError("Backprop Label has no goodness to analyse")
+        model = build_model(cfg, 784, np.random.default_rng(cfg.seed))
+        checkpoint.load(args.checkpoint, model, cfg)
+        data = load_dataset(cfg.dataset)
+    except (OSError, ValueError, KeyError, DataError) as err:
+        p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
+    result = {"checkpoint": os.path.abspath(args.checkpoint), "config": meta["config"],
+              **analyze(model.net, data.x_test, data.y_test, cfg.seed, cfg.predict)}
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "analysis.json"), "w") as f:
+        json.dump(result, f, indent=1)
+    label = f"{cfg.method}" + (f" gamma={cfg.gamma}" if cfg.method == "cff" else "")
+    plot_contributions({cfg.dataset: {label: result}}, os.path.join(args.out, "contributions.png"))
+    if meta["history"] and "entropy" in meta["history"][-1]:
+        plot_entropy_curves({label: meta}, os.path.join(args.out, "entropy.png"))
+    print(f"test error {result['test_error']:.2f}%; layer alone {_fmt(result['per_layer'])}; "
+          f"layers 1..k {_fmt(result['prefix'])}; marginal {_fmt(result['marginal'])}")
+    ent = result["entropy"]
+    print(f"entropy of the goodness: positive {ent['positive']['total']:.3f}, negative {ent['negative']['total']:.3f}")
+    print(f"written to {os.path.abspath(args.out)}")
+    return 0
+
+
+def _fmt(values):
+    return "[" + ", ".join(f"{v:.2f}" for v in values) + "]"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

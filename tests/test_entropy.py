@@ -1,0 +1,95 @@
+"""Functional entropy: closed forms, the KL form, the exact split across and
+within layers, and the entropy objective's gradient."""
+import numpy as np
+import pytest
+
+from ffnumpy.entropy import decompose, entropy, entropy_kl_form, goodness_entropies
+from ffnumpy.gradcheck import assert_gradient
+from ffnumpy.losses import entropy_objective
+from ffnumpy.network import Network
+from ffnumpy.train import Config, train
+
+EULER_GAMMA = 0.5772156649015329
+
+
+@pytest.mark.parametrize("k,n,a", [(1, 4, 2.0), (3, 10, 0.5), (5, 5, 7.0)])
+def test_two_point_closed_form(k, n, a):
+    """h = a on a fraction p = k/n of the points, 0 elsewhere: Ent = p a log(1/p)."""
+    h = np.zeros(n)
+    h[:k] = a
+    p = k / n
+    assert entropy(h) == pytest.approx(p * a * np.log(1 / p), abs=1e-12)
+
+
+def test_exponential_closed_form():
+    """h ~ Exp(1): E[h log h] = 1 - Euler's gamma and E[h] = 1, so Ent = 1 - gamma."""
+    h = np.random.default_rng(0).exponential(1.0, 2_000_000)
+    assert entropy(h) == pytest.approx(1 - EULER_GAMMA, abs=3e-3)
+
+
+def test_constant_scaling_zeros_and_kl_form():
+    rng = np.random.default_rng(1)
+    h = rng.exponential(2.0, 1000)
+    h[::7] = 0.0
+    assert entropy(np.full(50, 3.3)) == pytest.approx(0.0, abs=1e-12)
+    assert entropy(5 * h) == pytest.approx(5 * entropy(h))
+    assert entropy(h) == pytest.approx(entropy_kl_form(h))
+    assert entropy(h) > 0 and np.isfinite(entropy(h))
+    with pytest.raises(ValueError):
+        entropy(np.array([1.0, -1.0]))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_decomposition_is_exact(seed):
+    rng = np.random.default_rng(seed)
+    G = rng.exponential(1.0, (200, 4)) * rng.uniform(0.1, 10, 4)   # layers on different scales
+    G[rng.random(G.shape) < 0.1] = 0.0
+    parts = decompose(G)
+    assert parts["total"] == pytest.approx(parts["across"] + parts["within"], rel=1e-12)
+    assert parts["across"] > 0 and parts["within"] > 0
+    assert parts["within"] == pytest.approx(np.mean(parts["per_layer"]))
+
+
+def test_decomposition_of_layers_with_equal_means_has_no_across_term():
+    G = np.array([[1.0, 2.0], [3.0, 2.0]])
+    parts = decompose(G)
+    assert parts["across"] == pytest.approx(0.0, abs=1e-12)
+    assert parts["total"] == pytest.approx(parts["within"])
+
+
+def test_goodness_entropies_on_a_network():
+    net = Network([30, 8, 6], np.random.default_rng(0))
+    x = np.random.default_rng(1).random((40, 30)).astype(np.float32)
+    y = np.arange(40) % 10
+    out = goodness_entropies(net, x, y, (y + 1) % 10)
+    for kind in ("positive", "negative"):
+        assert out[kind]["total"] == pytest.approx(out[kind]["across"] + out[kind]["within"], rel=1e-9)
+        assert len(out[kind]["per_layer"]) == 2
+
+
+@pytest.mark.parametrize("with_gamma", [False, True])
+def test_entropy_objective_gradient(with_gamma):
+    rng = np.random.default_rng(3)
+    g = rng.uniform(0.1, 5, 12)
+    sign = np.r_[np.ones(6), -np.ones(6)]
+    gamma = rng.uniform(0, 3, 12) if with_gamma else 0.0
+    loss, dg = entropy_objective(g, gamma, sign, eps=0.5)
+    assert_gradient(lambda v: entropy_objective(v, gamma, sign, eps=0.5)[0], g, dg)
+    assert loss > 0
+    # lower when the positive pair holds more of the goodness
+    better = g.copy()
+    better[:6] *= 3
+    assert entropy_objective(better, gamma, sign, eps=0.5)[0] < loss
+    with pytest.raises(ValueError):
+        entropy_objective(g, gamma, -sign, eps=0.5)
+
+
+def test_training_with_the_entropy_objective_learns_and_records_entropy(small):
+    cfg = Config(method="ff", objective="entropy", hidden=(64, 64), epochs=3, batch_size=50, lr=3e-3,
+                 lr_schedule="constant", track_entropy=True)
+    result, _ = train(cfg, data=small, progress=False)
+    history = result["history"]
+    assert history[-1]["loss"] < history[0]["loss"]
+    assert result["test_error"] < 25.0
+    ent = history[-1]["entropy"]
+    assert ent["positive"]["total"] == pytest.approx(ent["positive"]["across"] + ent["positive"]["within"])
