@@ -79,8 +79,8 @@ def plot_contributions(runs, path, title=None):
                    xticks=layers)
         _plain_log_axis(row[0])
         row[1].axhline(0, color="black", lw=0.8)
-        row[1].set(title=f"{dataset}: marginal contribution (error drop when layer k is added)",
-                   xlabel="layer", ylabel="points of error", xticks=layers)
+        row[1].set(title=f"{dataset}: marginal contribution of layer k",
+                   xlabel="layer", ylabel="error drop when layer k is added (points)", xticks=layers)
         row[1].set_yscale("symlog", linthresh=1.0)
         row[1].yaxis.set_major_formatter(PLAIN)
         for ax in row:

@@ -57,8 +57,8 @@ class Config:
         """Raise ValueError with a one-line message on a bad setting."""
         allowed = {"method": METHODS, "gamma": ("all", "previous"), "schedule": SCHEDULES,
                    "optimizer": ("adam", "sgd"), "lr_schedule": ("constant", "linear", "linear-half"),
-                   "negatives": ("random", "hard"), "objective": ("logistic", "entropy"), "predict": ("all", "skip-first"),
-                   "dataset": ("mnist", "fashion-mnist")}
+                   "negatives": ("random", "hard"), "objective": ("logistic", "entropy"),
+                   "predict": ("all", "skip-first"), "dataset": ("mnist", "fashion-mnist")}
         for name, values in allowed.items():
             if getattr(self, name) not in values:
                 raise ValueError(f"{name} must be one of {', '.join(values)}; got {getattr(self, name)!r}")
