@@ -109,10 +109,14 @@ def lr_factor(cfg, progress):
     return 1.0
 
 
-def make_pairs(model, cfg, x, y, rng):
-    """[positive pairs; negative pairs] and their signs: (2B, D), (2B,)."""
+def make_pairs(model, cfg, x, y, rng, depth=None):
+    """[positive pairs; negative pairs] and their signs: (2B, D), (2B,).
+
+    depth: hard negatives are drawn from the beliefs of the first `depth`
+    layers only (under the Layer schedule, those trained so far).
+    """
     if cfg.negatives == "hard":
-        G = model.net.goodness_per_label(x)
+        G = model.net.goodness_per_label(x, upto=depth)
         y_neg = hard_wrong_labels(G[:, :, prediction_layers(G.shape[2], cfg.predict)].sum(2), y, rng)
     else:
         y_neg = random_wrong_labels(y, rng)
@@ -141,7 +145,8 @@ def train_step(model, cfg, batches, layers):
                             cfg.objective)[i]
                   for i, (x, y) in zip(layers, batches)]
     else:
-        losses = ff_update(net, model.optimizers, *make_pairs(model, cfg, *batches[0], rng), layers,
+        depth = max(layers) + 1 if cfg.schedule == "layer" else None
+        losses = ff_update(net, model.optimizers, *make_pairs(model, cfg, *batches[0], rng, depth), layers,
                            cfg.gamma_mode, cfg.objective).values()
     return float(np.mean(list(losses)))
 

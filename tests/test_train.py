@@ -19,6 +19,7 @@ SETTINGS = [
     # the literal Algorithm 2 with the full gamma swings at FF's learning rate (see README)
     dict(method="cff", gamma="all", schedule="alternating", lr=5e-4),
     dict(method="ff", schedule="network", negatives="hard"),
+    dict(method="ff", schedule="layer", negatives="hard"),
     dict(method="bp-pairwise", lr=1e-3),
     dict(method="bp-label"),
 ]
