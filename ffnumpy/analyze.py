@@ -19,7 +19,9 @@ from . import checkpoint
 from .analysis import analyze
 from .data import DataError, load_dataset
 from .plots import plot_contributions, plot_entropy_curves
-from .train import Config, build_model
+from .config import INPUT_SIZE
+from .files import atomic_write_text, check_writable
+from .train import build_model
 
 
 def main(argv=None):
@@ -29,20 +31,21 @@ def main(argv=None):
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
     try:
+        check_writable(args.out, "--out", folder=True)
         meta = checkpoint.read_meta(args.checkpoint)
-        cfg = Config(**{**meta["config"], "hidden": tuple(meta["config"]["hidden"])})
+        cfg = checkpoint.config_of(args.checkpoint, meta)
         if cfg.method == "bp-label":
             raise ValueError("Backprop Label has no goodness to analyse")
-        model = build_model(cfg, 784, np.random.default_rng(cfg.seed))
+        model = build_model(cfg, INPUT_SIZE, np.random.default_rng(cfg.seed))
         checkpoint.load(args.checkpoint, model, cfg)
         data = load_dataset(cfg.dataset)
-    except (OSError, ValueError, KeyError, DataError) as err:
+    except DataError as err:                           # the whole help: sources tried, how to fix
+        p.exit(2, f"{p.prog}: error: {err}\n")
+    except (OSError, ValueError) as err:
         p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
     result = {"checkpoint": os.path.abspath(args.checkpoint), "config": meta["config"],
               **analyze(model.net, data.x_test, data.y_test, cfg.seed, cfg.predict)}
-    os.makedirs(args.out, exist_ok=True)
-    with open(os.path.join(args.out, "analysis.json"), "w") as f:
-        json.dump(result, f, indent=1)
+    atomic_write_text(os.path.join(args.out, "analysis.json"), json.dumps(result, indent=1))
     label = f"{cfg.method}" + (f" gamma={cfg.gamma}" if cfg.method == "cff" else "")
     plot_contributions({cfg.dataset: {label: result}}, os.path.join(args.out, "contributions.png"))
     if meta["history"] and "entropy" in meta["history"][-1]:

@@ -3,7 +3,13 @@
     python -m ffnumpy.train --dataset mnist --method cff --gamma all \
         --schedule network --hidden 1000,1000,1000 --epochs 10 --seed 0 --json out.json
 
-A bad argument gives a one-line error (exit 2), never a traceback.
+Everything is checked before any data is loaded or an epoch runs: every
+setting (Config.check), that --json and --checkpoint can be written, that an
+existing file is not overwritten by accident, and the checkpoint to --resume.
+A bad argument gives a one-line error (exit 2), never a traceback; a data
+error prints the whole list of sources tried and how to fix it (exit 2).
+Exit 3: training finished but the network is dead (one class for every image);
+exit 130: interrupted (Ctrl-C), with the checkpoint that holds the last epoch.
 """
 import argparse
 import json
@@ -11,7 +17,10 @@ import os
 import sys
 from dataclasses import fields
 
-from .train import METHODS, SCHEDULES, Config, train
+from . import checkpoint
+from .config import METHODS, SCHEDULES, Config
+from .files import atomic_write_text, check_writable
+from .health import is_dead
 
 
 def hidden_sizes(text):
@@ -25,60 +34,109 @@ def hidden_sizes(text):
 
 
 def parser():
+    """No argparse defaults: a flag left out is absent, so that a flag given for a
+    method it does not apply to can be refused (the defaults are Config's)."""
     d = Config()
-    p = argparse.ArgumentParser(prog="python -m ffnumpy.train",
+    p = argparse.ArgumentParser(prog="python -m ffnumpy.train", argument_default=argparse.SUPPRESS,
                                 description="Train FF, CFF or a backprop baseline and measure its test error.")
-    p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default=d.dataset)
-    p.add_argument("--method", choices=METHODS, default=d.method)
-    p.add_argument("--gamma", choices=["all", "previous"], default=d.gamma,
-                   help="cff: the other layers' goodness (all) or only earlier layers' (previous)")
-    p.add_argument("--schedule", choices=SCHEDULES, default=d.schedule)
-    p.add_argument("--hidden", type=hidden_sizes, default=d.hidden, help="e.g. 1000,1000,1000")
-    p.add_argument("--theta-scale", type=float, default=d.theta_scale,
-                   help="theta = this times the layer's units; the initial scale follows it")
-    p.add_argument("--epochs", type=int, default=d.epochs, help="per layer under --schedule layer")
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--optimizer", choices=["adam", "sgd"], default=d.optimizer)
-    p.add_argument("--lr", type=float, default=d.lr)
-    p.add_argument("--momentum", type=float, default=d.momentum)
-    p.add_argument("--weight-decay", type=float, default=d.weight_decay)
-    p.add_argument("--lr-schedule", choices=["constant", "linear", "linear-half"], default=d.lr_schedule)
-    p.add_argument("--objective", choices=["logistic", "entropy"], default=d.objective,
-                   help="ff/cff: log sigmoid(g + gamma - theta), or the entropy objective (no sigmoid, no theta)")
+    p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], help=f"default {d.dataset}")
+    p.add_argument("--method", choices=METHODS, help=f"default {d.method}")
+    p.add_argument("--gamma", choices=["all", "previous"],
+                   help="cff only: the other layers' goodness (all, default) or only earlier layers' (previous)")
+    p.add_argument("--schedule", choices=SCHEDULES, help=f"ff and cff; default {d.schedule}")
+    p.add_argument("--hidden", type=hidden_sizes, help="e.g. 1000,1000,1000 (default)")
+    p.add_argument("--theta-scale", type=float,
+                   help="theta = this times the layer's units; the initial scale follows it (default 1)")
+    p.add_argument("--epochs", type=int, help=f"per layer under --schedule layer (default {d.epochs})")
+    p.add_argument("--batch-size", type=int, help=f"default {d.batch_size}")
+    p.add_argument("--optimizer", choices=["adam", "sgd"], help=f"default {d.optimizer}")
+    p.add_argument("--lr", type=float, help=f"default {d.lr}")
+    p.add_argument("--momentum", type=float, help=f"sgd only, in [0, 1); default {d.momentum}")
+    p.add_argument("--weight-decay", type=float, help=f"default {d.weight_decay}")
+    p.add_argument("--lr-schedule", choices=["constant", "linear", "linear-half"], help=f"default {d.lr_schedule}")
+    p.add_argument("--objective", choices=["logistic", "entropy"],
+                   help="ff/cff: log sigmoid(g + gamma - theta) (default), or the entropy objective")
     p.add_argument("--track-entropy", action="store_true", help="record the goodness entropies every epoch")
-    p.add_argument("--negatives", choices=["random", "hard"], default=d.negatives)
-    p.add_argument("--predict", choices=["all", "skip-first"], default=d.predict)
+    p.add_argument("--negatives", choices=["random", "hard"], help="default random (not for bp-label)")
+    p.add_argument("--predict", choices=["all", "skip-first"], help="default all (not for bp-label)")
     p.add_argument("--no-validation", dest="validation", action="store_false",
                    help="train on all 60k images (default: hold out the last 10k)")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--json", metavar="PATH", help="write the results here")
-    p.add_argument("--checkpoint", metavar="PATH", help="save a .npz checkpoint after every epoch")
-    p.add_argument("--resume", metavar="PATH", help="continue from a checkpoint")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or per-epoch lines")
+    p.add_argument("--seed", type=int, help=f"default {d.seed}")
+    p.add_argument("--json", metavar="PATH", default=None, help="write the results here")
+    p.add_argument("--checkpoint", metavar="PATH", default=None, help="save a .npz checkpoint after every epoch")
+    p.add_argument("--resume", metavar="PATH", default=None, help="continue from a checkpoint")
+    p.add_argument("--overwrite", action="store_true", default=False,
+                   help="allow --json and --checkpoint to replace existing files")
+    p.add_argument("--quiet", action="store_true", default=False, help="no progress bar or per-epoch lines")
     return p
+
+
+def check_outputs(args):
+    """Refuse, before any work, an output that cannot be written or would destroy a file."""
+    for name in ("json", "checkpoint"):
+        path = getattr(args, name)
+        if path is None:
+            continue
+        check_writable(path, f"--{name}")
+        own = name == "checkpoint" and args.resume is not None and \
+            os.path.abspath(args.resume) == os.path.abspath(path)
+        if os.path.exists(path) and not own and not args.overwrite:
+            hint = f"--resume {path} to continue it, or " if name == "checkpoint" else ""
+            raise ValueError(f"--{name} {path}: the file exists; pass {hint}--overwrite to replace it")
 
 
 def main(argv=None):
     p = parser()
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")  # one line, no usage
     args = p.parse_args(argv)
-    cfg = Config(**{f.name: getattr(args, f.name) for f in fields(Config)})
+    given = {f.name for f in fields(Config) if hasattr(args, f.name)}
+    cfg = Config(**{name: getattr(args, name) for name in given})
     try:
-        cfg.check()
-        if args.resume and not os.path.isfile(args.resume):
-            raise ValueError(f"no checkpoint at {args.resume}")
-        result, _ = train(cfg, resume=args.resume, checkpoint_path=args.checkpoint, progress=not args.quiet)
-    except (ValueError, RuntimeError, OSError, FloatingPointError) as err:
-        p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
+        cfg.check(given)
+        check_outputs(args)
+        if args.resume is not None:
+            checkpoint.config_of(args.resume)           # a damaged file is refused now, not after loading data
+        result, _ = train_with_interrupt(cfg, args)
+    except KeyboardInterrupt as stop:
+        p.exit(130, f"{p.prog}: interrupted: {stop}\n")
+    except Exception as err:
+        from .data import DataError
+        if isinstance(err, DataError):                  # the whole help: sources tried, how to fix
+            p.exit(2, f"{p.prog}: error: {err}\n")
+        if isinstance(err, (ValueError, RuntimeError, OSError, FloatingPointError)):
+            p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
+        raise
     layers = ", ".join(f"{e:.2f}" for e in result["per_layer_test_error"] or [])
     print(f"test error {result['test_error']:.2f}%  (validation {result['validation_error']}, "
           f"per layer: [{layers}], {result['train_seconds']:.0f} s training)")
+    for warning in result["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     if args.json:
-        folder = os.path.dirname(os.path.abspath(args.json))
-        os.makedirs(folder, exist_ok=True)
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
+        atomic_write_text(args.json, json.dumps(result, indent=1))
+    if is_dead(result["warnings"]):
+        print(f"{p.prog}: error: the trained network is dead (see the warning above); "
+              f"it is not a result", file=sys.stderr)
+        return 3
     return 0
+
+
+def train_with_interrupt(cfg, args):
+    """train(), with Ctrl-C turned into a KeyboardInterrupt that says what was saved."""
+    from .train import train
+    try:
+        return train(cfg, resume=args.resume, checkpoint_path=args.checkpoint, progress=not args.quiet)
+    except KeyboardInterrupt:
+        saved = "no --checkpoint was given, nothing was saved"
+        if args.checkpoint and os.path.exists(args.checkpoint):
+            try:
+                epoch = checkpoint.read_meta(args.checkpoint)["epoch"]
+                saved = f"the last completed epoch ({epoch}) is in {args.checkpoint}; " \
+                        f"continue with --resume {args.checkpoint}"
+            except ValueError:
+                saved = f"{args.checkpoint} could not be read back"
+        elif args.checkpoint:
+            saved = "no epoch had completed, nothing was saved"
+        raise KeyboardInterrupt(saved) from None
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import argparse
 import http.client
 import os
 import sys
-import tempfile
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Optional
 import numpy as np
 from tqdm import tqdm
 
+from .files import atomic_write, remove_stale_parts
 from .hub import HUB_REQUIREMENT, mnist_from_hub
 from .idx import gunzip, parse_idx, read_idx_file, sha256
 
@@ -212,24 +212,19 @@ def fetch(filename, expected_sha256, folder, mirrors, timeout=DOWNLOAD_TIMEOUT):
     to folder/filename.gz, which is returned. Raises ValueError if no mirror works.
     """
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(folder, prefix=filename)         # left by a download that was killed
     failures = []
     for base in mirrors:
         url = base.rstrip("/") + "/" + filename + ".gz"
-        tmp = tempfile.NamedTemporaryFile(delete=False, dir=folder, prefix=f".{filename}.", suffix=".part")
-        try:
-            with tmp:
-                download_into(url, tmp, timeout)
-            got = sha256(gunzip(Path(tmp.name).read_bytes(), filename + ".gz"))
+
+        def verify(tmp):
+            got = sha256(gunzip(Path(tmp).read_bytes(), filename + ".gz"))
             if got != expected_sha256:
                 raise ValueError(f"wrong content, SHA-256 is {got}, expected {expected_sha256}")
-            os.replace(tmp.name, folder / (filename + ".gz"))
-            return folder / (filename + ".gz")
+        try:
+            return atomic_write(folder / (filename + ".gz"), lambda f: download_into(url, f, timeout), verify)
         except (OSError, ValueError, http.client.HTTPException) as err:
             failures.append(f"{url}: {err}")
-        finally:
-            if os.path.exists(tmp.name):
-                os.remove(tmp.name)
     raise ValueError("; ".join(failures) or "no mirrors given")
 
 

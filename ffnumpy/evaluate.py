@@ -9,6 +9,8 @@ compares.
 import numpy as np
 
 from .backprop import label_logits
+from .health import health_warnings
+from .losses import check_labels
 from .network import predict_from_goodness
 
 
@@ -28,11 +30,14 @@ def goodness_errors(G, y, predict="all"):
     """Errors from the goodness of every (image, label) pair.
 
     G : (N, 10, L) goodness per label and layer, y : (N,) true labels
-    returns {"error": %, "per_layer": [% of layer i alone], "prefix": [% of layers 1..k]}
+    returns {"error": %, "per_layer": [% of layer i alone], "prefix": [% of layers 1..k],
+             "pred": (N,) predicted labels, "warnings": [health problems, see health.py]}
     """
+    y = check_labels(y, len(G))
     L = G.shape[2]
+    pred = predict_from_goodness(G, prediction_layers(L, predict))
     return {
-        "error": error_percent(predict_from_goodness(G, prediction_layers(L, predict)), y),
+        "error": error_percent(pred, y), "pred": pred, "warnings": health_warnings(G, pred),
         "per_layer": [error_percent(predict_from_goodness(G, [i]), y) for i in range(L)],
         "prefix": [error_percent(predict_from_goodness(G, range(k + 1)), y) for k in range(L)],
     }
@@ -45,6 +50,8 @@ def evaluate(net, x, y, head=None, predict="all", upto=None):
     With a softmax head (Backprop Label) only the overall error exists.
     """
     if head is not None:
+        y = check_labels(y, len(x))
         pred = label_logits(net, head, x).argmax(axis=1)
-        return {"error": error_percent(pred, y), "per_layer": None, "prefix": None}
+        return {"error": error_percent(pred, y), "per_layer": None, "prefix": None, "pred": pred,
+                "warnings": health_warnings(pred=pred)}
     return goodness_errors(net.goodness_per_label(x, upto=upto), y, predict)

@@ -7,11 +7,11 @@ dimensions: 0x00000803 for images (n, 28, 28), 0x00000801 for labels (n,).
 """
 import gzip
 import hashlib
-import os
-import tempfile
 import zlib
 
 import numpy as np
+
+from .files import atomic_write
 
 UBYTE = 0x08
 
@@ -72,11 +72,4 @@ def sha256(data):
 
 def write_atomic(path, data):
     """Write bytes to `path` through a temporary file and os.replace: never half-written."""
-    tmp = tempfile.NamedTemporaryFile(delete=False, dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with tmp:
-            tmp.write(data)
-        os.replace(tmp.name, path)
-    finally:
-        if os.path.exists(tmp.name):
-            os.remove(tmp.name)
+    atomic_write(path, lambda f: f.write(data))

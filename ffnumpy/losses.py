@@ -17,8 +17,11 @@ This is the symmetric logistic form of Hinton's FF. (The paper's seed notes
 write the negative update as w -= d log p_neg / dw; ffnumpy uses the form
 above, for which the negative gradient vanishes once p_neg is near 0.)
 
-softplus(x) = log(1 + e^x) is computed as logaddexp(0, x) and
-sigmoid(x) as (1 + tanh(x / 2)) / 2: both finite for |s| up to 1e4 and beyond.
+softplus(x) = log(1 + e^x) is computed as logaddexp(0, x), and sigmoid(x)
+from e = exp(-|x|) <= 1 as 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0:
+no overflow, and accurate to the last bits in both tails, in float32 as in
+float64 (the form (1 + tanh(x / 2)) / 2 returns exactly 0 in float32 below
+x = -17, which would give well-classified pairs exactly zero gradient).
 """
 import numpy as np
 
@@ -29,8 +32,26 @@ def softplus(x):
 
 
 def sigmoid(x):
-    """1 / (1 + e^-x), without overflow."""
-    return 0.5 * (1 + np.tanh(0.5 * x))
+    """1 / (1 + e^-x), without overflow, accurate in both tails; keeps x's dtype."""
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))                     # in (0, 1]: never overflows
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def check_labels(y, n=None, num_classes=10):
+    """Raise ValueError unless y is an (n,) array of integer labels in 0..num_classes-1.
+
+    (A label of -1 would silently index class 9, and 12 would be an IndexError
+    deep inside a loss: refuse both at the door.)
+    """
+    y = np.asarray(y)
+    if y.ndim != 1 or (n is not None and len(y) != n):
+        raise ValueError(f"labels must have shape ({'N' if n is None else n},), got {y.shape}")
+    if y.dtype.kind not in "iu":
+        raise ValueError(f"labels must be integers, got dtype {y.dtype}")
+    if len(y) and (y.min() < 0 or y.max() >= num_classes):
+        raise ValueError(f"labels must lie in 0..{num_classes - 1}, got values from {y.min()} to {y.max()}")
+    return y
 
 
 def goodness_forward(h):
@@ -145,6 +166,7 @@ def softmax_cross_entropy(logits, y):
 
     logits : (N, C), y : (N,) ints  ->  loss, dL/dlogits = (softmax - onehot) / N
     """
+    check_labels(y, len(logits), logits.shape[1])
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_p = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
     n = len(y)

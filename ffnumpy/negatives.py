@@ -11,11 +11,13 @@ ten extra forward passes of the batch.
 """
 import numpy as np
 
+from .losses import check_labels
 from .network import NUM_CLASSES
 
 
 def random_wrong_labels(y, rng):
     """y : (N,) true labels  ->  (N,) labels, uniform over the 9 wrong ones."""
+    y = check_labels(y)
     return (y + rng.integers(1, NUM_CLASSES, size=len(y))) % NUM_CLASSES
 
 
@@ -23,11 +25,21 @@ def hard_wrong_labels(scores, y, rng):
     """Wrong labels drawn from softmax(scores) with the true label excluded.
 
     scores : (N, 10) goodness summed over layers for every label, y : (N,)
-    returns (N,) labels
+    returns (N,) labels, each in 0..9 and never y
+
+    The true label is removed *before* the softmax (its logit set to -inf),
+    and the softmax is shifted by the largest remaining logit, so the best
+    wrong label has weight exactly 1 however far the true label leads:
+    the weights never all underflow to 0.
     """
-    logits = scores - scores.max(axis=1, keepdims=True)
-    p = np.exp(logits)
-    p[np.arange(len(y)), y] = 0
+    y = check_labels(y, len(scores))
+    scores = np.asarray(scores, dtype=np.float64)
+    if scores.shape != (len(y), NUM_CLASSES) or not np.all(np.isfinite(scores)):
+        raise ValueError(f"scores must be finite, of shape ({len(y)}, {NUM_CLASSES}); got {scores.shape}")
+    logits = scores.copy()
+    logits[np.arange(len(y)), y] = -np.inf
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))   # exp(-inf) = 0 for the true label
     cdf = np.cumsum(p, axis=1)
-    u = rng.random((len(y), 1)) * cdf[:, -1:]  # u < total, so the index is a label with p > 0
-    return (cdf <= u).sum(axis=1)
+    total = cdf[:, -1:]                                       # >= 1
+    u = np.minimum(rng.random((len(y), 1)) * total, np.nextafter(total, 0))  # u < total, always
+    return (cdf <= u).sum(axis=1)                             # first label whose cdf exceeds u

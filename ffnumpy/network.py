@@ -15,7 +15,7 @@ has to check the label against the image, not read it off.
 import numpy as np
 
 from .layers import EPS, ff_layer_forward
-from .losses import goodness_forward
+from .losses import check_labels, goodness_forward
 
 NUM_CLASSES = 10
 
@@ -25,11 +25,9 @@ def overlay_label(x, y, num_classes=NUM_CLASSES):
 
     x : (N, D) images, y : (N,) int labels  ->  (N, D) new array
     """
-    y = np.asarray(y)
-    if x.ndim != 2 or y.shape != (len(x),):
-        raise ValueError(f"need x of shape (N, D) and y of shape (N,), got {x.shape} and {y.shape}")
-    if len(y) and (y.min() < 0 or y.max() >= num_classes):
-        raise ValueError(f"labels must lie in 0..{num_classes - 1}")
+    if x.ndim != 2:
+        raise ValueError(f"need x of shape (N, D), got {x.shape}")
+    y = check_labels(y, len(x), num_classes)
     xy = x.copy()
     xy[:, :num_classes] = 0
     xy[np.arange(len(x)), y] = 1

@@ -18,65 +18,15 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import checkpoint
+from .config import INPUT_SIZE, METHODS, SCHEDULES, Config, divergence_hint  # noqa: F401 (re-exported)
 from .backprop import OutputLayer, label_loss_and_grads, pairwise_loss_and_grads
 from .entropy import goodness_entropies
 from .evaluate import evaluate, prediction_layers
 from .ff import ff_update
+from .losses import check_labels
 from .negatives import hard_wrong_labels, random_wrong_labels
 from .network import Network, overlay_label
 from .optim import SGD, Adam
-
-METHODS = ("ff", "cff", "bp-pairwise", "bp-label")
-SCHEDULES = ("layer", "network", "alternating")
-
-
-@dataclass
-class Config:
-    """Everything that defines a run; saved with every checkpoint and result."""
-    dataset: str = "mnist"
-    method: str = "ff"                 # ff | cff | bp-pairwise | bp-label
-    gamma: str = "all"                 # cff only: all | previous
-    schedule: str = "network"          # ff and cff: layer | network | alternating
-    hidden: tuple = (1000, 1000, 1000)
-    theta_scale: float = 1.0           # theta_i = theta_scale * units of layer i (see Network)
-    epochs: int = 10                   # per layer under the Layer schedule
-    batch_size: int = 100              # positive pairs per minibatch (as many negatives)
-    optimizer: str = "adam"            # adam | sgd
-    lr: float = 1e-3
-    momentum: float = 0.9              # sgd only
-    weight_decay: float = 0.0
-    lr_schedule: str = "linear-half"   # constant | linear (to 0) | linear-half (to 0 over the 2nd half)
-    objective: str = "logistic"        # ff and cff: logistic | entropy (no sigmoid, no theta)
-    negatives: str = "random"          # random | hard
-    predict: str = "all"               # all | skip-first
-    validation: bool = True            # hold out the last 10k training images
-    track_entropy: bool = False        # record the goodness entropies each epoch (entropy.py)
-    seed: int = 0
-
-    def check(self):
-        """Raise ValueError with a one-line message on a bad setting."""
-        allowed = {"method": METHODS, "gamma": ("all", "previous"), "schedule": SCHEDULES,
-                   "optimizer": ("adam", "sgd"), "lr_schedule": ("constant", "linear", "linear-half"),
-                   "negatives": ("random", "hard"), "objective": ("logistic", "entropy"),
-                   "predict": ("all", "skip-first"), "dataset": ("mnist", "fashion-mnist")}
-        for name, values in allowed.items():
-            if getattr(self, name) not in values:
-                raise ValueError(f"{name} must be one of {', '.join(values)}; got {getattr(self, name)!r}")
-        if not self.hidden or min(self.hidden) < 1:
-            raise ValueError(f"hidden must list positive layer widths, got {self.hidden}")
-        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0 or self.theta_scale <= 0:
-            raise ValueError("epochs, batch_size, lr and theta_scale must be positive")
-        if self.objective == "entropy" and self.method not in ("ff", "cff"):
-            raise ValueError("the entropy objective is for ff and cff")
-        if self.method == "cff" and self.gamma == "all" and self.schedule == "layer":
-            raise ValueError("CFF with the full gamma needs the network or alternating schedule: "
-                             "under the layer schedule the later layers do not exist yet")
-        return self
-
-    @property
-    def gamma_mode(self):
-        return {"ff": "none", "cff": self.gamma}.get(self.method)
-
 
 @dataclass
 class Model:
@@ -154,9 +104,7 @@ def train_step(model, cfg, batches, layers):
 def phases(cfg):
     """The layers trained in each phase: one phase per layer under the Layer schedule."""
     L = len(cfg.hidden)
-    if cfg.method in ("ff", "cff") and cfg.schedule == "layer":
-        return [[i] for i in range(L)]
-    return [list(range(L))]
+    return [[i] for i in range(L)] if cfg.layer_by_layer else [list(range(L))]
 
 
 def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_epoch=None,
@@ -171,17 +119,22 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
     stop_after      : stop after this many epochs in this call (resume later)
     returns (result, model): result is a dict (JSON-ready) with test_error
     (%), validation_error, per-layer and per-prefix test errors, train_seconds,
-    the history and the configuration
+    warnings (health.py: silent layers, one-class predictions), the history
+    and the configuration
+
+    The settings and the checkpoint to resume are checked before any data is
+    loaded: a bad one costs a second, not a download.
     """
-    cfg.check()
-    if data is None:
-        from .data import load_dataset
-        data = load_dataset(cfg.dataset, validation=cfg.validation)
+    cfg.check(train_size=None if data is None else len(data.x_train))
     rng = np.random.default_rng(cfg.seed)
-    model = build_model(cfg, data.x_train.shape[1], rng)
+    model = build_model(cfg, INPUT_SIZE if data is None else data.x_train.shape[1], rng)
     history, start_epoch = [], 0
     if resume is not None:
         start_epoch, history = checkpoint.load(resume, model, cfg)
+    if data is None:
+        from .data import load_dataset
+        data = load_dataset(cfg.dataset, validation=cfg.validation)
+    check_dataset(data, model.net.sizes[0])
     plan = phases(cfg)
     n, B = len(data.x_train), cfg.batch_size
     steps = max(1, n // B)
@@ -207,12 +160,13 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
         seconds = time.perf_counter() - t0
         if not np.isfinite(np.mean(losses)):
             raise FloatingPointError(f"training diverged in epoch {epoch + 1} (the loss is not finite): "
-                                     f"try a smaller learning rate than {cfg.lr}")
+                                     f"{divergence_hint(cfg)}")
+        train_eval = _evaluate(model, cfg, data.x_train[monitor], data.y_train[monitor], depth)
         record = {"epoch": epoch + 1, "layers": [i + 1 for i in layers], "loss": float(np.mean(losses)),
-                  "lr": cfg.lr * factor, "train_seconds": seconds,
-                  "train_error": _error(model, cfg, data.x_train[monitor], data.y_train[monitor], depth)}
+                  "lr": cfg.lr * factor, "train_seconds": seconds, "train_error": train_eval["error"],
+                  "warnings": train_eval["warnings"]}
         if data.x_val is not None:
-            record["validation_error"] = _error(model, cfg, data.x_val, data.y_val, depth)
+            record["validation_error"] = _evaluate(model, cfg, data.x_val, data.y_val, depth)["error"]
         if cfg.track_entropy and cfg.method != "bp-label":
             record["entropy"] = goodness_entropies(model.net, *entropy_probe(cfg, data))
         if on_epoch is not None:
@@ -223,6 +177,18 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
         if checkpoint_path is not None:
             checkpoint.save(checkpoint_path, model, cfg, epoch + 1, history)
     return finish(model, cfg, data, history)
+
+
+def check_dataset(data, input_size):
+    """Refuse, in one line, images or labels the network cannot take."""
+    for split in ("train", "val", "test"):
+        x, y = getattr(data, f"x_{split}"), getattr(data, f"y_{split}")
+        if x is None and split == "val":
+            continue
+        if x is None or x.ndim != 2 or x.shape[1] != input_size:
+            raise ValueError(f"x_{split} must have shape (N, {input_size}), got "
+                             f"{None if x is None else x.shape}")
+        check_labels(y, len(x))
 
 
 def entropy_probe(cfg, data, n=1000):
@@ -236,13 +202,22 @@ def describe(record, epochs):
     """One line per epoch: 'epoch 3/8  layers 1,2,3  loss 0.4100  train 2.10%  validation 2.50%  12.3 s'."""
     errors = "  ".join(f"{k.replace('_error', '')} {record[k]:.2f}%"
                        for k in ("train_error", "validation_error", "test_error") if k in record)
+    warnings = "".join(f"\n  warning: {w}" for w in record.get("warnings", []))
     return (f"epoch {record['epoch']}/{epochs}  layers {','.join(map(str, record['layers']))}  "
-            f"loss {record['loss']:.4f}  {errors}  {record['train_seconds']:.1f} s")
+            f"loss {record['loss']:.4f}  {errors}  {record['train_seconds']:.1f} s{warnings}")
 
 
-def _error(model, cfg, x, y, depth):
-    """Error of the layers trained so far (the first `depth` under the Layer schedule)."""
-    return evaluate(model.net, x, y, model.head, cfg.predict, upto=depth)["error"]
+def _evaluate(model, cfg, x, y, depth):
+    """Errors of the layers trained so far (the first `depth` under the Layer schedule)."""
+    return evaluate(model.net, x, y, model.head, cfg.predict, upto=depth)
+
+
+def final_warnings(history, test_warnings):
+    """The health problems of the final network: on the test set, and on the
+    training images monitored in the last epoch."""
+    last = history[-1].get("warnings", []) if history else []
+    return [f"test set: {w}" for w in test_warnings] + \
+        [f"training images, epoch {history[-1]['epoch']}: {w}" for w in last]
 
 
 def finish(model, cfg, data, history):
@@ -254,6 +229,7 @@ def finish(model, cfg, data, history):
             "per_layer_test_error": test["per_layer"], "prefix_test_error": test["prefix"],
             "train_seconds": sum(r["train_seconds"] for r in history),
             "test_eval_seconds": time.perf_counter() - t0, "epochs": len(history),
+            "warnings": final_warnings(history, test["warnings"]),
             "train_size": len(data.x_train), "config": asdict(cfg), "history": history}, model
 
 

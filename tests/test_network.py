@@ -28,8 +28,12 @@ def test_network_shapes_dtype_and_determinism():
     x = np.random.default_rng(1).random((5, 30)).astype(np.float32)
     G = net.goodness_per_label(x, batch_size=2)
     assert G.shape == (5, 10, 2) and np.all(G >= 0)
-    G2 = Network([30, 8, 6], np.random.default_rng(0)).goodness_per_label(x)
+    # the same call on the same shapes gives the same bits ...
+    G2 = Network([30, 8, 6], np.random.default_rng(0)).goodness_per_label(x, batch_size=2)
     np.testing.assert_array_equal(G, G2)
+    # ... but another batch size changes the shapes the BLAS sees, and with them the
+    # order of its float32 sums: equal only to rounding (README, "What ffnumpy guarantees")
+    np.testing.assert_allclose(net.goodness_per_label(x), G, rtol=1e-5)
     for y in range(10):  # the shared first-layer product gives what the plain forward pass gives
         hs, _ = net.forward(overlay_label(x, np.full(5, y)))
         for i in range(2):

@@ -1,0 +1,191 @@
+"""The settings of a run, and their checks: every setting is validated once,
+up front, before any data is loaded, with a one-line error naming the flag.
+
+    cfg = Config(method="cff", gamma="all", hidden=(500, 500, 500)).check()
+
+The command line (cli.py) and the Python API share these checks.
+"""
+import math
+import os
+from dataclasses import dataclass, fields
+
+METHODS = ("ff", "cff", "bp-pairwise", "bp-label")
+SCHEDULES = ("layer", "network", "alternating")
+TRAIN_SIZE = {"mnist": 60_000, "fashion-mnist": 60_000}
+INPUT_SIZE = 784
+VALIDATION_SIZE = 10_000
+
+CHOICES = {"method": METHODS, "gamma": ("all", "previous"), "schedule": SCHEDULES,
+           "optimizer": ("adam", "sgd"), "lr_schedule": ("constant", "linear", "linear-half"),
+           "negatives": ("random", "hard"), "objective": ("logistic", "entropy"),
+           "predict": ("all", "skip-first"), "dataset": tuple(TRAIN_SIZE)}
+
+# setting -> (the methods or optimisers it applies to, which field decides)
+APPLIES_TO = {"gamma": (("cff",), "method"),
+              "schedule": (("ff", "cff"), "method"),
+              "objective": (("ff", "cff"), "method"),
+              "negatives": (("ff", "cff", "bp-pairwise"), "method"),
+              "predict": (("ff", "cff", "bp-pairwise"), "method"),
+              "track_entropy": (("ff", "cff", "bp-pairwise"), "method"),
+              "momentum": (("sgd",), "optimizer")}
+
+
+@dataclass
+class Config:
+    """Everything that defines a run; saved with every checkpoint and result."""
+    dataset: str = "mnist"
+    method: str = "ff"                 # ff | cff | bp-pairwise | bp-label
+    gamma: str = "all"                 # cff only: all | previous
+    schedule: str = "network"          # ff and cff: layer | network | alternating
+    hidden: tuple = (1000, 1000, 1000)
+    theta_scale: float = 1.0           # theta_i = theta_scale * units of layer i (see Network)
+    epochs: int = 10                   # per layer under the Layer schedule
+    batch_size: int = 100              # positive pairs per minibatch (as many negatives)
+    optimizer: str = "adam"            # adam | sgd
+    lr: float = 1e-3
+    momentum: float = 0.9              # sgd only
+    weight_decay: float = 0.0
+    lr_schedule: str = "linear-half"   # constant | linear (to 0) | linear-half (to 0 over the 2nd half)
+    objective: str = "logistic"        # ff and cff: logistic | entropy (no sigmoid, no theta)
+    negatives: str = "random"          # random | hard
+    predict: str = "all"               # all | skip-first
+    validation: bool = True            # hold out the last 10k training images
+    track_entropy: bool = False        # record the goodness entropies each epoch (entropy.py)
+    seed: int = 0
+
+    def check(self, given=None, train_size=None):
+        """Raise ValueError, one line naming the flag, on the first bad setting.
+
+        given      : the settings the user chose (the command line passes the
+                     flags it was given); default: those that differ from the
+                     defaults. A chosen setting that does not apply to the
+                     method (e.g. --gamma with ff) is an error, never ignored.
+        train_size : images in the training set (default: the dataset's, less
+                     the validation split)
+        returns self
+        """
+        for name, values in CHOICES.items():
+            if getattr(self, name) not in values:
+                raise ValueError(f"{flag(name)}: must be one of {', '.join(values)}; got {getattr(self, name)!r}")
+        _check_widths(self.hidden)
+        _whole(self, "epochs", 1)
+        _whole(self, "batch_size", 1)
+        _whole(self, "seed", 0)
+        _real(self, "lr", 0, math.inf, low_open=True)
+        _real(self, "theta_scale", 0, math.inf, low_open=True)
+        _real(self, "momentum", 0, 1, high_open=True)
+        _real(self, "weight_decay", 0, math.inf)
+        if train_size is None:
+            train_size = TRAIN_SIZE[self.dataset] - (VALIDATION_SIZE if self.validation else 0)
+        if self.batch_size > train_size:
+            raise ValueError(f"--batch-size: {self.batch_size} is more than the {train_size} training images")
+        given = {f.name for f in fields(self) if getattr(self, f.name) != getattr(Config, f.name)} \
+            if given is None else set(given)
+        for name, (allowed, decider) in APPLIES_TO.items():
+            if name in given and getattr(self, decider) not in allowed:
+                raise ValueError(f"{flag(name)} does not apply to --{decider} {getattr(self, decider)} "
+                                 f"(only to {', '.join(allowed)})")
+        if self.method == "cff" and self.gamma == "all" and self.schedule == "layer":
+            raise ValueError("--gamma all needs --schedule network or alternating: "
+                             "under the layer schedule the later layers do not exist yet")
+        _check_memory(self)
+        return self
+
+    @property
+    def total_epochs(self):
+        """Passes over the data: `epochs` per layer under the Layer schedule (FF, CFF)."""
+        return self.epochs * (len(self.hidden) if self.layer_by_layer else 1)
+
+    @property
+    def layer_by_layer(self):
+        return self.method in ("ff", "cff") and self.schedule == "layer"
+
+    @property
+    def gamma_mode(self):
+        return {"ff": "none", "cff": self.gamma}.get(self.method)
+
+
+def flag(name):
+    """The command-line flag of a setting: lr_schedule -> --lr-schedule."""
+    return "--" + name.replace("_", "-")
+
+
+def _whole(cfg, name, low):
+    value = getattr(cfg, name)
+    if isinstance(value, bool) or not hasattr(value, "__index__"):
+        raise ValueError(f"{flag(name)}: must be a whole number, got {value!r}")
+    if value < low:
+        raise ValueError(f"{flag(name)}: must be at least {low}, got {value}")
+
+
+def _real(cfg, name, low, high, low_open=False, high_open=False):
+    value = getattr(cfg, name)
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{flag(name)}: must be a number, got {value!r}") from None
+    if not math.isfinite(x):
+        raise ValueError(f"{flag(name)}: must be finite, got {value!r}")
+    if x < low or (low_open and x == low) or x > high or (high_open and x == high):
+        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open or high == math.inf else ']'}"
+        raise ValueError(f"{flag(name)}: must lie in {interval}, got {value!r}")
+
+
+def _check_widths(hidden):
+    try:
+        widths = [int(w) for w in hidden]
+    except (TypeError, ValueError):
+        raise ValueError(f"--hidden: must list layer widths like 500,500,500, got {hidden!r}") from None
+    if not widths or min(widths) < 1 or any(w != v for w, v in zip(widths, hidden)):
+        raise ValueError(f"--hidden: must list positive whole widths, got {hidden!r}")
+
+
+def memory_estimate(cfg):
+    """Bytes a run needs, roughly: weights, gradients and optimiser state (float32),
+    activations of a training step and of an evaluation batch, and the data."""
+    sizes = [INPUT_SIZE, *cfg.hidden]
+    params = sum(d * m + m for d, m in zip(sizes[:-1], sizes[1:]))
+    state = {"adam": 4, "sgd": 3}[cfg.optimizer]            # w, grad, moments, scratch
+    rows = 2 * cfg.batch_size                               # positives and negatives
+    step = 4 * rows * sum(sizes) * 3                        # input, pre-activation, activity per layer
+    evaluation = 4 * 1000 * max(sizes) * 4                  # goodness_per_label's batch of 1000
+    data = 4 * 70_000 * INPUT_SIZE * 2
+    return 4 * params * (state + 1) + step + evaluation + data
+
+
+def available_memory():
+    """Bytes of memory available now (MemAvailable), or None if unknown."""
+    try:
+        with open("/proc/meminfo") as f:
+            for line in f:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def _check_memory(cfg):
+    need, have = memory_estimate(cfg), available_memory()
+    if have is not None and need > have:
+        raise ValueError(f"--hidden {','.join(map(str, cfg.hidden))} (with --batch-size {cfg.batch_size}): "
+                         f"needs about {need / 2**30:.1f} GiB of memory, {have / 2**30:.1f} GiB is available")
+
+
+def divergence_hint(cfg):
+    """The likeliest causes of a non-finite loss, read from the settings."""
+    causes = []
+    if cfg.lr > (1e-2 if cfg.optimizer == "adam" else 0.1):
+        causes.append(f"the learning rate --lr {cfg.lr} is large for {cfg.optimizer}")
+    if cfg.optimizer == "sgd" and cfg.momentum >= 0.95:
+        causes.append(f"--momentum {cfg.momentum} is close to 1")
+    if cfg.weight_decay * cfg.lr * (1 if cfg.optimizer == "adam" else 1 / (1 - cfg.momentum)) > 0.5:
+        causes.append(f"--weight-decay {cfg.weight_decay} times the learning rate is large")
+    if cfg.theta_scale > 10 or cfg.theta_scale < 0.01:
+        causes.append(f"--theta-scale {cfg.theta_scale} is far from 1 (it scales the initial weights)")
+    if not causes:
+        return f"try a smaller learning rate than {cfg.lr}"
+    return "likely cause: " + "; ".join(causes)
