@@ -11,19 +11,18 @@ CFF, except that here the gradient of layer i also flows into layers below it.
 """
 import numpy as np
 
-from .layers import dense_backward, dense_forward, ff_layer_backward, rms_normalize_backward, \
-    rms_normalize_forward
+from .layers import dense_backward, dense_forward, ff_layer_backward, normalize_backward, normalize_forward
 from .losses import ff_loss, goodness_backward, goodness_forward, softmax_cross_entropy
 
 
-def pairwise_loss_and_grads(net, xy, sign):
+def pairwise_loss_and_grads(net, xy, sign, negative="logistic"):
     """Loss of S = sum_i (g_i - theta_i) and the gradients of every W_i, b_i.
 
     xy : (N, D) overlaid pairs, sign : (N,)  ->  loss, [(dW_i, db_i) for each layer]
     """
     hs, caches = net.forward(xy)
     G = np.stack([goodness_forward(h)[0] for h in hs], axis=1)
-    loss, dS = ff_loss(G.sum(axis=1), 0.0, sum(net.theta), sign)   # dL/dg_i = dL/dS for every i
+    loss, dS = ff_loss(G.sum(axis=1), 0.0, sum(net.theta), sign, negative)  # dL/dg_i = dL/dS for all i
     grads, dh_above = [None] * net.num_layers, 0
     for i in reversed(range(net.num_layers)):
         dh = goodness_backward(dS, hs[i]) + dh_above                 # own goodness + layers above
@@ -52,11 +51,11 @@ def label_loss_and_grads(net, head, x, y):
     x : (N, D) plain images, y : (N,)  ->  loss, [(dW_i, db_i) ...] + [(dV, dc)]
     """
     hs, caches = net.forward(x)
-    hn, norm_cache = rms_normalize_forward(hs[-1])
+    hn, norm_cache = normalize_forward(hs[-1], net.normalize)
     logits, dense_cache = dense_forward(hn, head.V, head.c)
     loss, dlogits = softmax_cross_entropy(logits, y)
     dhn, dV, dc = dense_backward(dlogits, dense_cache)
-    dh = rms_normalize_backward(dhn, norm_cache)
+    dh = normalize_backward(dhn, norm_cache)
     grads = [None] * net.num_layers
     for i in reversed(range(net.num_layers)):
         dh, dW, db = ff_layer_backward(dh, caches[i], need_dx=i > 0)
@@ -67,4 +66,4 @@ def label_loss_and_grads(net, head, x, y):
 def label_logits(net, head, x):
     """x : (N, D)  ->  (N, 10) logits of Backprop Label."""
     hs, _ = net.forward(x)
-    return dense_forward(rms_normalize_forward(hs[-1])[0], head.V, head.c)[0]
+    return dense_forward(normalize_forward(hs[-1], net.normalize)[0], head.V, head.c)[0]

@@ -59,6 +59,14 @@ def parser():
     p.add_argument("--track-entropy", action="store_true", help="record the goodness entropies every epoch")
     p.add_argument("--negatives", choices=["random", "hard"], help="default random (not for bp-label)")
     p.add_argument("--predict", choices=["all", "skip-first"], help="default all (not for bp-label)")
+    p.add_argument("--normalize", choices=["rms", "length"],
+                   help="each layer's input to unit RMS (default) or to unit length")
+    p.add_argument("--theta-mode", choices=["per-layer", "shared"],
+                   help="cff: the logit subtracts the thresholds of every layer in gamma (per-layer, "
+                        "default) or only the layer's own (shared, the paper's equation)")
+    p.add_argument("--negative-loss", choices=["logistic", "paper"],
+                   help="on negatives: -log(1 - sigmoid(s)) (logistic, default) or "
+                        "the paper's literal update, minimise log sigmoid(s)")
     p.add_argument("--no-validation", dest="validation", action="store_false",
                    help="train on all 60k images (default: hold out the last 10k)")
     p.add_argument("--seed", type=int, help=f"default {d.seed}")

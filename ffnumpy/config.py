@@ -18,7 +18,9 @@ VALIDATION_SIZE = 10_000
 CHOICES = {"method": METHODS, "gamma": ("all", "previous"), "schedule": SCHEDULES,
            "optimizer": ("adam", "sgd"), "lr_schedule": ("constant", "linear", "linear-half"),
            "negatives": ("random", "hard"), "objective": ("logistic", "entropy"),
-           "predict": ("all", "skip-first"), "dataset": tuple(TRAIN_SIZE)}
+           "predict": ("all", "skip-first"), "dataset": tuple(TRAIN_SIZE),
+           "normalize": ("rms", "length"), "theta_mode": ("per-layer", "shared"),
+           "negative_loss": ("logistic", "paper")}
 
 # setting -> (the methods or optimisers it applies to, which field decides)
 APPLIES_TO = {"gamma": (("cff",), "method"),
@@ -27,7 +29,9 @@ APPLIES_TO = {"gamma": (("cff",), "method"),
               "negatives": (("ff", "cff", "bp-pairwise"), "method"),
               "predict": (("ff", "cff", "bp-pairwise"), "method"),
               "track_entropy": (("ff", "cff", "bp-pairwise"), "method"),
-              "momentum": (("sgd",), "optimizer")}
+              "momentum": (("sgd",), "optimizer"),
+              "theta_mode": (("cff",), "method"),
+              "negative_loss": (("ff", "cff", "bp-pairwise"), "method")}
 
 
 @dataclass
@@ -52,6 +56,9 @@ class Config:
     validation: bool = True            # hold out the last 10k training images
     track_entropy: bool = False        # record the goodness entropies each epoch (entropy.py)
     seed: int = 0
+    normalize: str = "rms"             # each layer's input to unit RMS, or unit length
+    theta_mode: str = "per-layer"      # cff: subtract the thresholds of all layers in the logit, or one
+    negative_loss: str = "logistic"    # softplus(s) on negatives, or the paper's log sigmoid(s)
 
     def check(self, given=None, train_size=None):
         """Raise ValueError, one line naming the flag, on the first bad setting.
@@ -85,6 +92,8 @@ class Config:
             if name in given and getattr(self, decider) not in allowed:
                 raise ValueError(f"{flag(name)} does not apply to --{decider} {getattr(self, decider)} "
                                  f"(only to {', '.join(allowed)})")
+        if self.negative_loss == "paper" and self.objective == "entropy":
+            raise ValueError("--negative-loss paper is a form of the logistic objective, not of --objective entropy")
         if self.method == "cff" and self.gamma == "all" and self.schedule == "layer":
             raise ValueError("--gamma all needs --schedule network or alternating: "
                              "under the layer schedule the later layers do not exist yet")

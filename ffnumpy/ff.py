@@ -16,7 +16,8 @@ from .layers import ff_layer_backward
 from .losses import collaboration_terms, entropy_objective, ff_loss, goodness_backward, goodness_forward
 
 
-def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="logistic"):
+def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="logistic",
+              theta_mode="per-layer", negative="logistic"):
     """Update the chosen layers of `net` on one batch of pairs.
 
     net        : Network
@@ -27,19 +28,21 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
     gamma_mode : "none" (FF), "previous" (CFF gamma(<t)) or "all" (CFF gamma)
     objective  : "logistic" (log sigmoid(g + gamma - theta)) or "entropy"
                  (losses.entropy_objective: no sigmoid, no theta)
+    theta_mode : "per-layer" or "shared" (losses.collaboration_terms)
+    negative   : "logistic" or "paper", the loss on negative pairs (losses.ff_loss)
     returns {layer index: loss before the update}
     """
     # Layers above the last trained one matter only to the full gamma.
     depth = net.num_layers if gamma_mode == "all" else max(layers) + 1
     hs, caches = net.forward(xy, upto=depth)
     G = np.stack([goodness_forward(h)[0] for h in hs], axis=1)          # (N, depth)
-    gamma, Theta = collaboration_terms(G, net.theta[:depth], gamma_mode)
+    gamma, Theta = collaboration_terms(G, net.theta[:depth], gamma_mode, theta_mode)
     losses = {}
     for i in layers:
         if objective == "entropy":
             losses[i], dg = entropy_objective(G[:, i], gamma[:, i], sign, eps=0.5 * hs[i].shape[1])
         else:
-            losses[i], dg = ff_loss(G[:, i], gamma[:, i], Theta[i], sign)   # dL/dg_i; gamma has none
+            losses[i], dg = ff_loss(G[:, i], gamma[:, i], Theta[i], sign, negative)  # dL/dg_i; gamma: none
         dh = goodness_backward(dg, hs[i])                                # dL/dh_i = dL/dg_i * 2 h_i
         _, dW, db = ff_layer_backward(dh, caches[i])                     # x^T dz, sum dz
         optimizers[i].step([dW, db])

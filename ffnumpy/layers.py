@@ -7,7 +7,9 @@ the loss with respect to `out` and the cache, and returns new gradient arrays
 A layer of the network is   x -> normalise -> z = xn W + b -> h = relu(z).
 
 Normalisation. Each layer's input is scaled to unit RMS,
-xn = x / sqrt(mean(x^2) + eps), as in Hinton's code. Why: the previous layer's
+xn = x / sqrt(mean(x^2) + eps), as in Hinton's code (or, with
+normalize="length", to unit length, xn = x / sqrt(sum(x^2) + eps): the other
+common reading of "normalise", which the paper may have used). Why: the previous layer's
 goodness g = ||h||^2 is in the length of its output; if the next layer could
 see that length it would simply copy "goodness is high" instead of learning
 new features. Unit RMS (rather than unit length) keeps the entries of xn near
@@ -19,25 +21,39 @@ import numpy as np
 EPS = 1e-8
 
 
-def rms_normalize_forward(x, eps=EPS):
-    """xn = x / r with r = sqrt(mean(x^2, axis=1) + eps).
+NORMALIZE = {"rms": True, "length": False}   # mode -> divide the sum of squares by D?
 
+
+def normalize_forward(x, mode="rms", eps=EPS):
+    """xn = x / r, with r = sqrt(sum(x^2) / c + eps) over each row.
+
+    mode "rms"    : c = D, unit root-mean-square (entries of xn near 1)
+    mode "length" : c = 1, unit length (entries near 1 / sqrt(D))
     x : (N, D)  ->  xn : (N, D)
     """
-    r = np.sqrt(np.mean(x * x, axis=1, keepdims=True) + eps)
+    c = x.shape[1] if NORMALIZE[mode] else 1
+    r = np.sqrt(np.sum(x * x, axis=1, keepdims=True) / c + eps)
     xn = x / r
-    return xn, (xn, r)
+    return xn, (xn, r, c)
 
 
-def rms_normalize_backward(dxn, cache):
-    """dL/dx = (dL/dxn - xn * mean(dL/dxn * xn)) / r.
+def normalize_backward(dxn, cache):
+    """dL/dx = (dL/dxn - xn * sum(dL/dxn * xn) / c) / r.
 
-    From xn_j = x_j / r and dr/dx_k = x_k / (D r):
-    dxn_j/dx_k = delta_jk / r - x_j x_k / (D r^3) = (delta_jk - xn_j xn_k / D) / r.
+    From xn_j = x_j / r and dr/dx_k = x_k / (c r):
+    dxn_j/dx_k = delta_jk / r - x_j x_k / (c r^3) = (delta_jk - xn_j xn_k / c) / r.
     dxn : (N, D)  ->  dx : (N, D)
     """
-    xn, r = cache
-    return (dxn - xn * np.mean(dxn * xn, axis=1, keepdims=True)) / r
+    xn, r, c = cache
+    return (dxn - xn * np.sum(dxn * xn, axis=1, keepdims=True) / c) / r
+
+
+def rms_normalize_forward(x, eps=EPS):
+    """normalize_forward in the default mode: unit RMS.   x : (N, D) -> xn : (N, D)"""
+    return normalize_forward(x, "rms", eps)
+
+
+rms_normalize_backward = normalize_backward
 
 
 def dense_forward(x, W, b):
@@ -68,12 +84,13 @@ def relu_backward(dh, cache):
     return dh * (h > 0)
 
 
-def ff_layer_forward(x, W, b):
+def ff_layer_forward(x, W, b, normalize="rms"):
     """One FF layer: h = relu(normalize(x) W + b).
 
     x : (N, D), W : (D, M), b : (M,)  ->  h : (N, M)
+    normalize : "rms" (default) or "length", see normalize_forward
     """
-    xn, norm_cache = rms_normalize_forward(x)
+    xn, norm_cache = normalize_forward(x, normalize)
     z, dense_cache = dense_forward(xn, W, b)
     h, relu_cache = relu_forward(z)
     return h, (norm_cache, dense_cache, relu_cache)
@@ -87,5 +104,5 @@ def ff_layer_backward(dh, cache, need_dx=False):
     norm_cache, dense_cache, relu_cache = cache
     dz = relu_backward(dh, relu_cache)
     dxn, dW, db = dense_backward(dz, dense_cache, need_dx)
-    dx = rms_normalize_backward(dxn, norm_cache) if need_dx else None
+    dx = normalize_backward(dxn, norm_cache) if need_dx else None
     return dx, dW, db

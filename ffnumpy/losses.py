@@ -13,9 +13,16 @@ positive. With sign = +1 for positive pairs and -1 for negative pairs,
     negative:  L = -log(1 - sigmoid(s)) = softplus(s),    dL/ds = sigmoid(s)
     both:      L = softplus(-sign * s),                    dL/ds = -sign * sigmoid(-sign * s)
 
-This is the symmetric logistic form of Hinton's FF. (The paper's seed notes
-write the negative update as w -= d log p_neg / dw; ffnumpy uses the form
-above, for which the negative gradient vanishes once p_neg is near 0.)
+This is the symmetric logistic form of Hinton's FF, ffnumpy's default
+(negative="logistic"). The paper's Algorithm writes the negative update as
+w -= d log p_neg / dw, i.e. it *minimises* log sigmoid(s) on negatives
+(negative="paper"):
+
+    negative, paper:  L = log sigmoid(s) = -softplus(-s),   dL/ds = 1 - sigmoid(s) = sigmoid(-s)
+
+That loss has no floor: its gradient tends to 1, not 0, as s -> -inf, so a
+negative pair is pushed down forever, even once it is far below the
+threshold; under the logistic form the push vanishes once p_neg is near 0.
 
 softplus(x) = log(1 + e^x) is computed as logaddexp(0, x), and sigmoid(x)
 from e = exp(-|x|) <= 1 as 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0:
@@ -65,58 +72,71 @@ def goodness_backward(dg, cache):
     return 2 * dg[:, None] * h
 
 
-def ff_loss(g, gamma, theta, sign):
+def ff_loss(g, gamma, theta, sign, negative="logistic"):
     """Mean FF loss of a batch of pairs, and its gradient with respect to g.
 
-    g     : (N,) goodness of this layer
-    gamma : (N,) or scalar, the other layers' goodness (a constant)
-    theta : scalar threshold
-    sign  : (N,) +1 for positive pairs, -1 for negative pairs
+    g        : (N,) goodness of this layer
+    gamma    : (N,) or scalar, the other layers' goodness (a constant)
+    theta    : scalar threshold (or (N,))
+    sign     : (N,) +1 for positive pairs, -1 for negative pairs
+    negative : "logistic" (softplus(s) on negatives) or "paper" (log sigmoid(s))
     returns loss (scalar, mean over N) and dL/dg : (N,)
     """
     s = g + gamma - theta
-    loss = softplus(-sign * s).mean()
-    dg = -sign * sigmoid(-sign * s) / len(g)  # dL/ds = -sign * sigmoid(-sign s); ds/dg = 1
+    if negative == "logistic":
+        loss = softplus(-sign * s).mean()
+        dg = -sign * sigmoid(-sign * s) / len(g)   # dL/ds = -sign * sigmoid(-sign s); ds/dg = 1
+    elif negative == "paper":                         # positives as above; negatives: log sigmoid(s)
+        loss = (sign * softplus(-s)).mean()
+        dg = -sign * sigmoid(-s) / len(g)           # d softplus(-s)/ds = -sigmoid(-s)
+    else:
+        raise ValueError(f"negative must be 'logistic' or 'paper', got {negative!r}")
     return loss, dg
 
 
-def ff_layer_loss(h, gamma, theta, sign):
+def ff_layer_loss(h, gamma, theta, sign, negative="logistic"):
     """FF loss of a layer's activity h and dL/dh = dL/dg * 2h.
 
     h : (N, M), gamma : (N,) or scalar, sign : (N,)  ->  loss, dh : (N, M)
     """
     g, cache = goodness_forward(h)
-    loss, dg = ff_loss(g, gamma, theta, sign)
+    loss, dg = ff_loss(g, gamma, theta, sign, negative)
     return loss, goodness_backward(dg, cache)
 
 
 GAMMA_MODES = ("none", "previous", "all")
 
 
-def collaboration_terms(G, theta, mode):
+def collaboration_terms(G, theta, mode, theta_mode="per-layer"):
     """gamma for every layer, and the threshold its logit is compared with.
 
-    G     : (N, L) goodness of each layer for each pair (a constant here)
-    theta : (L,) threshold of each layer
-    mode  : "none" (FF)      gamma_i = 0
-            "previous"       gamma_i = sum_{t < i} g_t     (the paper's gamma(<t))
-            "all"            gamma_i = sum_{t != i} g_t    (the paper's gamma)
+    G          : (N, L) goodness of each layer for each pair (a constant here)
+    theta      : (L,) threshold of each layer
+    mode       : "none" (FF)      gamma_i = 0
+                 "previous"       gamma_i = sum_{t < i} g_t     (the paper's gamma(<t))
+                 "all"            gamma_i = sum_{t != i} g_t    (the paper's gamma)
+    theta_mode : "per-layer" (default) Theta_i = theta_i + the theta_t of the layers in gamma_i
+                 "shared"              Theta_i = theta_i, the paper's equation as written
     returns gamma : (N, L) and Theta : (L,)
 
-    The threshold Theta_i = theta_i + sum of the theta_t of the layers in
-    gamma_i, so the logit is s_i = sum over the layers involved of (g_t - theta_t):
-    every layer's goodness is measured against its own threshold. With "all",
-    every layer sees the same logit S = sum_t (g_t - theta_t).
+    per-layer: the logit is s_i = sum over the layers involved of (g_t - theta_t),
+    so every layer's goodness is measured against its own threshold; with
+    "all", every layer sees the same logit S = sum_t (g_t - theta_t).
+    shared: s_i = g_i + gamma_i - theta_i; the more layers gamma_i sums, the
+    further s_i starts above zero (CFF's logits begin near (L - 1) theta for
+    "all"), until training pulls the goodness of negatives down.
     """
     theta = np.asarray(theta, dtype=G.dtype)
+    if theta_mode not in ("per-layer", "shared"):
+        raise ValueError(f"theta_mode must be 'per-layer' or 'shared', got {theta_mode!r}")
     if mode == "none":
         return np.zeros_like(G), theta
     if mode == "previous":
         gamma = np.cumsum(G, axis=1) - G                  # exclusive prefix sum
-        return gamma, np.cumsum(theta)
+        return gamma, (np.cumsum(theta) if theta_mode == "per-layer" else theta)
     if mode == "all":
         gamma = G.sum(axis=1, keepdims=True) - G
-        return gamma, np.full_like(theta, theta.sum())
+        return gamma, (np.full_like(theta, theta.sum()) if theta_mode == "per-layer" else theta)
     raise ValueError(f"gamma mode must be one of {GAMMA_MODES}, got {mode!r}")
 
 

@@ -14,7 +14,7 @@ has to check the label against the image, not read it off.
 """
 import numpy as np
 
-from .layers import EPS, ff_layer_forward
+from .layers import EPS, NORMALIZE, ff_layer_forward
 from .losses import check_labels, goodness_forward
 
 NUM_CLASSES = 10
@@ -54,10 +54,12 @@ class Network:
     theta_scale = 1/L gives it FF's temperature back.
     """
 
-    def __init__(self, sizes, rng, dtype=np.float32, theta_scale=1.0):
+    def __init__(self, sizes, rng, dtype=np.float32, theta_scale=1.0, normalize="rms"):
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"sizes must list the input size and at least one layer, got {sizes}")
-        self.sizes = list(sizes)
+        if normalize not in NORMALIZE:
+            raise ValueError(f"normalize must be one of {', '.join(NORMALIZE)}, got {normalize!r}")
+        self.sizes, self.normalize = list(sizes), normalize
         self.W = [(rng.standard_normal((d, m)) * np.sqrt(2 * theta_scale / d)).astype(dtype)
                   for d, m in zip(sizes[:-1], sizes[1:])]
         self.b = [np.zeros(m, dtype) for m in sizes[1:]]
@@ -82,7 +84,7 @@ class Network:
         """
         hs, caches, x = [], [], xy
         for i in range(start, self.num_layers if upto is None else upto):
-            x, cache = ff_layer_forward(x, self.W[i], self.b[i])
+            x, cache = ff_layer_forward(x, self.W[i], self.b[i], self.normalize)
             hs.append(x)
             caches.append(cache)
         return hs, caches
@@ -102,7 +104,7 @@ class Network:
         x0 + e_y (x0 = the image with its first 10 pixels cleared), whose RMS
         is the same for every y (the one-hot adds exactly 1 to the sum of
         squares), so z_1(y) = (x0 W + W[y]) / r + b. One matrix product
-        serves all ten labels instead of ten.
+        serves all ten labels instead of ten. (The same holds for unit length.)
         """
         L = upto or self.num_layers
         G = np.empty((len(x), NUM_CLASSES, L), np.float64)
@@ -110,7 +112,8 @@ class Network:
         for start in range(0, len(x), batch_size):
             x0 = x[start:start + batch_size].copy()
             x0[:, :NUM_CLASSES] = 0
-            r = np.sqrt((np.einsum("nd,nd->n", x0, x0) + 1) / x0.shape[1] + EPS)[:, None]
+            c = x0.shape[1] if NORMALIZE[self.normalize] else 1                  # as normalize_forward
+            r = np.sqrt((np.einsum("nd,nd->n", x0, x0) + 1) / c + EPS)[:, None]
             base = x0 @ W
             for y in range(NUM_CLASSES):
                 h = np.maximum((base + W[y]) / r + b, 0)               # layer 1 on (x, y)

@@ -38,7 +38,7 @@ class Model:
 
 
 def build_model(cfg, input_size, rng):
-    net = Network([input_size, *cfg.hidden], rng, theta_scale=cfg.theta_scale)
+    net = Network([input_size, *cfg.hidden], rng, theta_scale=cfg.theta_scale, normalize=cfg.normalize)
     head = OutputLayer(cfg.hidden[-1], rng) if cfg.method == "bp-label" else None
     make = (lambda p: Adam(p, lr=cfg.lr, weight_decay=cfg.weight_decay)) if cfg.optimizer == "adam" \
         else (lambda p: SGD(p, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay))
@@ -87,17 +87,18 @@ def train_step(model, cfg, batches, layers):
         model.optimizers[0].step([g for pair in grads for g in pair])
         return loss
     if cfg.method == "bp-pairwise":
-        loss, grads = pairwise_loss_and_grads(net, *make_pairs(model, cfg, *batches[0], rng))
+        loss, grads = pairwise_loss_and_grads(net, *make_pairs(model, cfg, *batches[0], rng), cfg.negative_loss)
         model.optimizers[0].step([g for pair in grads for g in pair])
         return loss
+    rule = dict(gamma_mode=cfg.gamma_mode, objective=cfg.objective, theta_mode=cfg.theta_mode,
+                negative=cfg.negative_loss)
     if cfg.schedule == "alternating":
-        losses = [ff_update(net, model.optimizers, *make_pairs(model, cfg, x, y, rng), [i], cfg.gamma_mode,
-                            cfg.objective)[i]
+        losses = [ff_update(net, model.optimizers, *make_pairs(model, cfg, x, y, rng), [i], **rule)[i]
                   for i, (x, y) in zip(layers, batches)]
     else:
         depth = max(layers) + 1 if cfg.schedule == "layer" else None
         losses = ff_update(net, model.optimizers, *make_pairs(model, cfg, *batches[0], rng, depth), layers,
-                           cfg.gamma_mode, cfg.objective).values()
+                           **rule).values()
     return float(np.mean(list(losses)))
 
 
