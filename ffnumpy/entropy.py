@@ -50,11 +50,15 @@ def decompose(G):
     """Total, across-layer and within-layer entropy of goodness values.
 
     G : (N, L), G[n, i] = g_i of pair n
-    returns dict(total, across, within, per_layer) with total = across + within
+    returns dict(total, across, within, per_layer) with total = across + within,
+    mean = E[h], and concentration = total / mean = KL(q || mu), the scale-free
+    part: Ent(c h) = c Ent(h), so a method with larger goodness has a larger
+    Ent at the same concentration; compare methods by the concentration
     """
     G = np.asarray(G, dtype=np.float64)
     per_layer = entropy(G, axis=0)                         # Ent over pairs, for each layer
-    return {"total": float(entropy(G)),
+    total, mean = float(entropy(G)), float(G.mean())
+    return {"total": total, "mean": mean, "concentration": total / mean if mean > 0 else 0.0,
             "across": float(entropy(G.mean(axis=0))),      # Ent over i of E_(x,y)[h(., ., i)]
             "within": float(per_layer.mean()),             # E_i of the per-layer entropies
             "per_layer": per_layer.tolist()}

@@ -231,6 +231,7 @@ def finish(model, cfg, data, history):
             "train_seconds": sum(r["train_seconds"] for r in history),
             "test_eval_seconds": time.perf_counter() - t0, "epochs": len(history),
             "warnings": final_warnings(history, test["warnings"]),
+            "test_predictions": "".join(map(str, test["pred"].tolist())),  # one digit per test image
             "train_size": len(data.x_train), "config": asdict(cfg), "history": history}, model
 
 

@@ -93,3 +93,12 @@ def test_training_with_the_entropy_objective_learns_and_records_entropy(small):
     assert result["test_error"] < 25.0
     ent = history[-1]["entropy"]
     assert ent["positive"]["total"] == pytest.approx(ent["positive"]["across"] + ent["positive"]["within"])
+
+
+def test_concentration_is_the_scale_free_kl():
+    from ffnumpy.entropy import decompose, entropy_kl_form
+    G = np.random.default_rng(0).random((50, 3)) ** 3
+    d, d10 = decompose(G), decompose(10 * G)
+    assert d10["total"] == pytest.approx(10 * d["total"])          # Ent(c h) = c Ent(h)
+    assert d10["concentration"] == pytest.approx(d["concentration"])  # KL(q || mu) does not move
+    assert d["concentration"] == pytest.approx(entropy_kl_form(G) / G.mean())

@@ -1,0 +1,41 @@
+"""The tests that call a difference, checked against known values."""
+import numpy as np
+import pytest
+
+from ffnumpy.stats import betainc, mcnemar, mean_std, paired_t, t_two_sided_p, verdict
+
+
+def test_t_distribution_against_table_values():
+    # two-sided 5% critical values of Student's t: df 2 -> 4.303, df 4 -> 2.776, df 30 -> 2.042
+    for t, df in ((4.302652729911275, 2), (2.7764451051977987, 4), (2.0422724563012373, 30)):
+        assert t_two_sided_p(t, df) == pytest.approx(0.05, abs=1e-9)
+    assert betainc(2.0, 3.0, 0.4) == pytest.approx(0.5248, abs=1e-4)   # 1 - sum_{k<2} C(4,k) .4^k .6^(4-k)
+
+
+def test_paired_t():
+    r = paired_t([2.0, 2.1, 2.2], [2.5, 2.7, 2.6])
+    assert r["df"] == 2 and r["mean_diff"] == pytest.approx(-0.5)
+    assert r["p"] < 0.05
+    assert paired_t([1.0, 2.0], [1.0, 2.0])["p"] == 1.0
+    with pytest.raises(ValueError):
+        paired_t([1.0], [2.0])
+
+
+def test_mcnemar_exact():
+    a = np.r_[np.ones(5, bool), False, np.ones(100, bool)]
+    b = np.r_[np.zeros(5, bool), True, np.ones(100, bool)]
+    r = mcnemar(a, b)
+    assert (r["b"], r["c"]) == (5, 1) and r["p"] == pytest.approx(2 * 7 / 64)
+    assert mcnemar(a, a)["p"] == 1.0
+    big = mcnemar(np.r_[np.ones(600, bool), np.zeros(400, bool)], np.r_[np.zeros(600, bool), np.ones(400, bool)])
+    assert big["p"] < 1e-9
+
+
+def test_verdict_says_no_difference_when_the_seeds_do_not():
+    rng = np.random.default_rng(0)
+    right = rng.random(3000) > 0.03
+    same = verdict([2.9, 3.1, 3.0], [3.0, 3.0, 3.1], right, right)
+    assert same["call"] == "no difference shown"
+    worse = right & (rng.random(3000) > 0.05)
+    assert verdict([3.0, 3.1, 2.9], [8.0, 8.2, 7.9], right, worse)["call"] == "A lower"
+    assert mean_std([1.0, 2.0, 3.0]) == (2.0, 1.0)
