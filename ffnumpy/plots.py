@@ -115,3 +115,102 @@ def plot_entropy_curves(results, path, title=None):
     if title:
         fig.suptitle(title)
     return _save(fig, path)
+
+
+def plot_seed_contributions(rows, path, title=None):
+    """The paper's Figure 2 over seeds: per row, the error of each layer alone and
+    the marginal contribution of each layer, mean +- std over seeds.
+
+    rows : {row label: [result dicts of its seeds]} (goodness rows only)
+    """
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
+    width = 0.8 / max(1, len(rows))
+    for k, (label, seeds) in enumerate(rows.items()):
+        alone = np.array([r["per_layer_test_error"] for r in seeds])
+        prefix = np.array([r["prefix_test_error"] for r in seeds])
+        marginal = np.concatenate([90.0 - prefix[:, :1], prefix[:, :-1] - prefix[:, 1:]], axis=1)
+        layers = np.arange(1, alone.shape[1] + 1) + (k - (len(rows) - 1) / 2) * width
+        ax1.bar(layers, alone.mean(0), width, yerr=alone.std(0), capsize=2, label=label)
+        ax2.bar(layers, marginal.mean(0), width, yerr=marginal.std(0), capsize=2, label=label)
+    ticks = np.arange(1, alone.shape[1] + 1)
+    ax1.set(title="error of each layer alone", xlabel="layer", ylabel="test error (%)", xticks=ticks)
+    _plain_log_axis(ax1)
+    ax2.axhline(0, color="black", lw=0.8)
+    ax2.set(title="marginal contribution: error drop when layer k is added", xlabel="layer k",
+            ylabel="points (symlog; below 0: the layer hurts)", xticks=ticks)
+    ax2.set_yscale("symlog", linthresh=0.5)
+    ax2.yaxis.set_major_formatter(PLAIN)
+    for ax in (ax1, ax2):
+        ax.grid(alpha=0.3, axis="y", which="both")
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return _save(fig, path)
+
+
+def plot_seed_entropy(rows, path, title=None):
+    """The paper's Figure 4 over seeds: Ent of the goodness (left) and its scale-free
+    part KL(q || mu) = Ent / E[h] (right) per epoch, epoch 0 = initialisation;
+    positive pairs solid, negative dashed; mean over seeds, band = min..max.
+
+    rows : {row label: [result dicts with initial_entropy and per-epoch entropy]}
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    colours = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for (label, seeds), colour in zip(rows.items(), colours):
+        for kind, style in (("positive", "-"), ("negative", "--")):
+            for ax, key in zip(axes, ("total", "concentration")):
+                curves = np.array([[r["initial_entropy"][kind][key]] +
+                                   [h["entropy"][kind][key] for h in r["history"]] for r in seeds])
+                epochs = np.arange(curves.shape[1])
+                ax.plot(epochs, curves.mean(0), style, color=colour, label=f"{label}, {kind}")
+                ax.fill_between(epochs, curves.min(0), curves.max(0), color=colour, alpha=0.12)
+    axes[0].set(title="Ent(goodness): grows with the goodness' scale", xlabel="epoch (0: initialisation)",
+                ylabel="Ent (log axis)")
+    axes[0].set_yscale("log")
+    axes[1].set(title="KL(q || mu) = Ent / E[goodness]: scale-free", xlabel="epoch (0: initialisation)",
+                ylabel="concentration (nats)")
+    for ax in axes:
+        ax.grid(alpha=0.3, which="both")
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return _save(fig, path)
+
+
+def plot_regimes(table, path, title=None):
+    """Where the paper's claims hold: per regime (reading of the paper), the test
+    error and the marginal contribution of each later layer, one bar per method,
+    mean +- std over seeds.
+
+    table : {regime: {method label: [result dicts of its seeds]}}
+    """
+    regimes = list(table)
+    labels = sorted({m for methods in table.values() for m in methods}, key=lambda m: (m != "FF, Network", m))
+    L = max(len(r["prefix_test_error"]) for methods in table.values() for seeds in methods.values() for r in seeds)
+    fig, axes = plt.subplots(1, L, figsize=(5 * L, 4.2), squeeze=False)
+    axes = axes[0]
+    width = 0.8 / max(1, len(labels))
+    for k, label in enumerate(labels):
+        x = np.arange(len(regimes)) + (k - (len(labels) - 1) / 2) * width
+        for j, ax in enumerate(axes):           # panel 0: error; panel j: marginal of layer j + 1
+            values = []
+            for regime in regimes:
+                prefix = np.array([r["prefix_test_error"] for r in table[regime].get(label, [])]).reshape(-1, L)
+                values.append(prefix[:, -1] if j == 0 else prefix[:, j - 1] - prefix[:, j])
+            ax.bar(x, [v.mean() if len(v) else np.nan for v in values], width,
+                   yerr=[v.std() if len(v) else 0 for v in values], capsize=2, label=label)
+    axes[0].set(title="test error", ylabel="test error (%, log)")
+    _plain_log_axis(axes[0])
+    for j, ax in enumerate(axes[1:], start=2):
+        ax.axhline(0, color="black", lw=0.8)
+        ax.set(title=f"marginal contribution of layer {j}", ylabel="points (symlog; below 0: it hurts)")
+        ax.set_yscale("symlog", linthresh=0.5)
+        ax.yaxis.set_major_formatter(PLAIN)
+    for ax in axes:
+        ax.set_xticks(np.arange(len(regimes)), regimes, rotation=20)
+        ax.grid(alpha=0.3, axis="y", which="both")
+        ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
+    return _save(fig, path)

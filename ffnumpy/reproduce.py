@@ -24,11 +24,13 @@ import os
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
-from .config import INPUT_SIZE, Config
+from .config import APPLIES_TO, INPUT_SIZE, Config
 from .data import DataError, Dataset, load_dataset
 from .entropy import goodness_entropies
 from .evaluate import evaluate
@@ -64,19 +66,53 @@ SEEDS = (1, 2, 3)
 COMMON = dict(batch_size=100, optimizer="adam", lr_schedule="linear-half", validation=True)
 
 
+REGIMES = {  # readings of the paper that ffnumpy can switch to (each a flag; see losses.py, layers.py)
+    "length": dict(normalize="length"),
+    "paper-negative": dict(negative_loss="paper"),
+    "shared-theta": dict(theta_mode="shared"),
+    "literal": dict(normalize="length", negative_loss="paper", theta_mode="shared"),
+}
+REGIME_ROWS = ("ff-network", "cff-all-network", "cff-prev-network")
+# unit length needs larger steps (every layer starts far below theta): a grid that reaches 1e-2
+REGIME_GRID = [dict(lr=lr, theta_scale=1.0) for lr in (1e-3, 3e-3, 1e-2)]
+
+
+@dataclass
+class Study:
+    """A set of runs under one folder: rows x (tuning grid, then seeds)."""
+    name: str                 # folder under OUT, e.g. "mnist-course" or "regimes/mnist-length"
+    dataset: str
+    rows: tuple
+    grid: list                # [] : reuse the setting chosen in `tuned_from`
+    make: Callable            # (row, setting, seed) -> Config
+    tuned_from: str = None
+
+
+def table_study(dataset, budget, rows=None):
+    """The paper's table at one budget (the long budget reuses the course budget's choices)."""
+    def make(row, setting, seed):
+        goodness = ROWS[row]["method"] != "bp-label"     # entropy is tracked where there is goodness
+        return Config(dataset=dataset, **COMMON, **BUDGETS[budget], **ROWS[row], **setting, seed=seed,
+                      track_entropy=goodness)
+    long = budget == "long"
+    return Study(f"{dataset}-{budget}", dataset, tuple(rows or (LONG_ROWS if long else PRIORITY)),
+                 [] if long else GRID, make, f"{dataset}-course" if long else None)
+
+
+def regime_study(dataset, regime, rows=None):
+    """FF and CFF at the course budget under one reading of the paper, each row tuned over REGIME_GRID.
+    A setting that does not apply to a row (--theta-mode for FF) is left out: that row is the baseline."""
+    def make(row, setting, seed):
+        method = ROWS[row]["method"]
+        applies = {k: v for k, v in REGIMES[regime].items() if method in APPLIES_TO.get(k, ((method,), ""))[0]}
+        return Config(dataset=dataset, **COMMON, **BUDGETS["course"], **ROWS[row], **applies, **setting,
+                      seed=seed, track_entropy=True)
+    rows = tuple(r for r in (rows or REGIME_ROWS) if regime != "shared-theta" or ROWS[r]["method"] == "cff")
+    return Study(f"regimes/{dataset}-{regime}", dataset, rows, REGIME_GRID, make)
+
+
 def setting_name(setting):
     return f"lr{setting['lr']:g}-theta{setting['theta_scale']:g}"
-
-
-def base_config(dataset, budget, row, setting, seed):
-    """The Config of one run; entropy is tracked where there is goodness."""
-    goodness = ROWS[row]["method"] != "bp-label"
-    return Config(dataset=dataset, **COMMON, **BUDGETS[budget], **ROWS[row], **setting, seed=seed,
-                  track_entropy=goodness)
-
-
-def folder(out, dataset, budget, row):
-    return Path(out) / f"{dataset}-{budget}" / row
 
 
 def read(path):
@@ -84,36 +120,32 @@ def read(path):
         return json.load(f)
 
 
-def chosen_setting(out, dataset, budget, row):
-    """The GRID setting with the lowest validation error, or None while tuning is incomplete."""
+def chosen_setting(out, name, row, grid):
+    """The grid setting with the lowest validation error, or None while tuning is incomplete."""
     scores = []
-    for setting in GRID:
-        path = folder(out, dataset, budget, row) / "tune" / f"{setting_name(setting)}.json"
+    for k, setting in enumerate(grid):
+        path = Path(out) / name / row / "tune" / f"{setting_name(setting)}.json"
         if not path.exists():
             return None
-        scores.append((read(path)["validation_error"], GRID.index(setting), setting))
-    return min(scores, key=lambda s: s[:2])[2]       # ties: the earlier (smaller) setting
+        scores.append((read(path)["validation_error"], k, setting))
+    return min(scores, key=lambda s: s[:2])[2] if scores else None     # ties: the earlier setting
 
 
-def pending(out, dataset, budget, rows, seeds=SEEDS):
+def pending(out, study, seeds=SEEDS):
     """[(path, Config, kind)] of the runs still missing, row by row: its tuning
-    runs, then its seed runs (Config None until the row's tuning is complete).
-
-    Under the long budget the rows reuse the setting chosen at the course budget.
-    """
+    runs, then its seed runs (Config None until the row's tuning is complete)."""
     todo = []
-    for row in rows:
-        if budget != "long":
-            for setting in GRID:
-                path = folder(out, dataset, budget, row) / "tune" / f"{setting_name(setting)}.json"
-                if not path.exists():
-                    todo.append((path, base_config(dataset, budget, row, setting, 0), "tune"))
-        setting = chosen_setting(out, dataset, "course" if budget == "long" else budget, row)
-        for seed in seeds:
-            path = folder(out, dataset, budget, row) / f"seed{seed}.json"
+    for row in study.rows:
+        base = Path(out) / study.name / row
+        for setting in study.grid:
+            path = base / "tune" / f"{setting_name(setting)}.json"
             if not path.exists():
-                cfg = None if setting is None else base_config(dataset, budget, row, setting, seed)
-                todo.append((path, cfg, "seed"))
+                todo.append((path, study.make(row, setting, 0), "tune"))
+        setting = chosen_setting(out, study.tuned_from or study.name, row, study.grid or GRID)
+        for seed in seeds:
+            path = base / f"seed{seed}.json"
+            if not path.exists():
+                todo.append((path, None if setting is None else study.make(row, setting, seed), "seed"))
     return todo
 
 
@@ -144,20 +176,20 @@ def run(cfg, kind, data):
     return record
 
 
-def sweep(out, dataset, budget, rows, seeds=SEEDS, data=None, say=print):
-    """Run every missing run of (dataset, budget); returns the number run."""
+def sweep(out, study, seeds=SEEDS, data=None, say=print):
+    """Run every missing run of `study` that can run now; returns the number run."""
     done_seconds, count = [], 0
     while True:
-        todo = [t for t in pending(out, dataset, budget, rows, seeds) if t[1] is not None]
-        if not todo:
+        todo = pending(out, study, seeds)
+        ready = [t for t in todo if t[1] is not None]
+        if not ready:
             break
-        path, cfg, kind = todo[0]
+        path, cfg, kind = ready[0]
         if data is None:
-            data = load_dataset(dataset, validation=True)
-        left = len(pending(out, dataset, budget, rows, seeds))
-        eta = f", about {statistics.median(done_seconds) * left / 60:.0f} min left" if done_seconds else ""
-        say(f"[{dataset} {budget}] {left} runs remain{eta}: {path.parent.name if kind == 'seed' else 'tune'} "
-            f"{path.stem} ({cfg.method} {cfg.schedule} lr {cfg.lr:g} theta-scale {cfg.theta_scale:g} seed {cfg.seed})",
+            data = load_dataset(study.dataset, validation=True)
+        eta = f", about {statistics.median(done_seconds) * len(todo) / 60:.0f} min left" if done_seconds else ""
+        say(f"[{study.name}] {len(todo)} runs remain{eta}: {path.relative_to(Path(out) / study.name)} "
+            f"({cfg.method} {cfg.schedule} lr {cfg.lr:g} theta-scale {cfg.theta_scale:g} seed {cfg.seed})",
             flush=True)
         t0 = time.perf_counter()
         record = run(cfg, kind, data)
@@ -172,37 +204,44 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.reproduce", description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
     p.add_argument("--budget", choices=list(BUDGETS), default="course")
+    p.add_argument("--regime", choices=list(REGIMES) + ["all"], default=None,
+                   help="instead of the table: FF and CFF under this reading of the paper (course budget)")
     p.add_argument("--rows", default=None, help=f"comma-separated subset of {','.join(ROWS)}")
     p.add_argument("--out", default="results/reproduction", help="folder of the result files")
     p.add_argument("--dry-run", action="store_true", help="list the runs still missing and stop")
     p.add_argument("--report", action="store_true", help="write OUT/README.md and figures from the results")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
-    default_rows = LONG_ROWS if args.budget == "long" else PRIORITY
-    rows = default_rows if args.rows is None else tuple(args.rows.split(","))
-    unknown = [r for r in rows if r not in ROWS]
+    rows = None if args.rows is None else tuple(args.rows.split(","))
+    unknown = [r for r in rows or () if r not in ROWS]
     if unknown:
         p.error(f"--rows: unknown row(s) {', '.join(unknown)}; choose from {', '.join(ROWS)}")
+    if args.regime:
+        names = list(REGIMES) if args.regime == "all" else [args.regime]
+        studies = [regime_study(args.dataset, name, rows) for name in names]
+    else:
+        studies = [table_study(args.dataset, args.budget, rows)]
     try:
         check_writable(args.out, "--out", folder=True)
         if args.report:
             from .report import write_report
             print(f"report: {write_report(args.out)}")
             return 0
-        todo = pending(args.out, args.dataset, args.budget, rows)
         if args.dry_run:
+            todo = [t for study in studies for t in pending(args.out, study)]
             for path, cfg, kind in todo:
                 print(f"{kind:5s} {path}" + ("" if cfg else "  (after its row is tuned)"))
             print(f"{len(todo)} runs missing")
             return 0
-        n = sweep(args.out, args.dataset, args.budget, rows)
+        n = sum(sweep(args.out, study) for study in studies)
     except DataError as err:
         p.exit(2, f"{p.prog}: error: {err}\n")
     except ValueError as err:
         p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
     except KeyboardInterrupt:
         p.exit(130, f"{p.prog}: interrupted; every finished run is saved, run the same command to resume\n")
-    print(f"done: {n} runs in this call; all of {args.dataset} {args.budget} is complete")
+    left = sum(len(pending(args.out, study)) for study in studies)
+    print(f"done: {n} runs in this call; {left} still missing" + (" (their rows' tuning is elsewhere)" if left else ""))
     return 0
 
 

@@ -17,8 +17,9 @@ def tiny(monkeypatch):
 
 def test_sweep_tunes_on_validation_then_runs_seeds_and_resumes(tiny, small, tmp_path):
     rows = tiny
+    study = reproduce.table_study("mnist", "course", rows)
     lines = []
-    n = reproduce.sweep(tmp_path, "mnist", "course", rows, seeds=(1, 2), data=small, say=lambda *a, **k: lines.append(a[0]))
+    n = reproduce.sweep(tmp_path, study, seeds=(1, 2), data=small, say=lambda *a, **k: lines.append(a[0]))
     assert n == 3 * (2 + 2)
     assert "12 runs remain" in lines[0] and "min left" in lines[1]
     for row in rows:
@@ -37,20 +38,50 @@ def test_sweep_tunes_on_validation_then_runs_seeds_and_resumes(tiny, small, tmp_
             if row != "bp-label":
                 assert "initial_entropy" in r and "concentration" in r["initial_entropy"]["positive"]
     # resume: nothing left to do, nothing retrained
-    assert reproduce.sweep(tmp_path, "mnist", "course", rows, seeds=(1, 2), data=small, say=lambda *a, **k: None) == 0
-    assert reproduce.pending(tmp_path, "mnist", "course", rows, seeds=(1, 2)) == []
+    assert reproduce.sweep(tmp_path, study, seeds=(1, 2), data=small, say=lambda *a, **k: None) == 0
+    assert reproduce.pending(tmp_path, study, seeds=(1, 2)) == []
     # a deleted result is the only run redone
     (tmp_path / "mnist-course" / "bp-label" / "seed2.json").unlink()
-    assert [p.name for p, _, _ in reproduce.pending(tmp_path, "mnist", "course", rows, seeds=(1, 2))] == ["seed2.json"]
+    assert [p.name for p, _, _ in reproduce.pending(tmp_path, study, seeds=(1, 2))] == ["seed2.json"]
 
 
 def test_seed_runs_wait_for_their_row_to_be_tuned(tiny, tmp_path):
-    todo = reproduce.pending(tmp_path, "mnist", "course", ("ff-network",), seeds=(1,))
+    todo = reproduce.pending(tmp_path, reproduce.table_study("mnist", "course", ("ff-network",)), seeds=(1,))
     assert [(kind, cfg is None) for _, cfg, kind in todo] == [("tune", False), ("tune", False), ("seed", True)]
-    assert reproduce.chosen_setting(tmp_path, "mnist", "course", "ff-network") is None
+    assert reproduce.chosen_setting(tmp_path, "mnist-course", "ff-network", reproduce.GRID) is None
+    # the long budget tunes nothing: it waits for the course budget's choice
+    long = reproduce.pending(tmp_path, reproduce.table_study("mnist", "long", ("ff-network",)), seeds=(1,))
+    assert [(kind, cfg is None) for _, cfg, kind in long] == [("seed", True)]
+
+
+def test_regime_studies_apply_only_the_flags_that_fit_each_row():
+    study = reproduce.regime_study("mnist", "literal")
+    ff = study.make("ff-network", reproduce.REGIME_GRID[0], 1)
+    cff = study.make("cff-all-network", reproduce.REGIME_GRID[0], 1)
+    assert (ff.normalize, ff.negative_loss, ff.theta_mode) == ("length", "paper", "per-layer")
+    assert (cff.normalize, cff.negative_loss, cff.theta_mode) == ("length", "paper", "shared")
+    ff.check(), cff.check()
+    assert "ff-network" not in reproduce.regime_study("mnist", "shared-theta").rows
 
 
 def test_cli_refuses_unknown_rows(capsys):
     with pytest.raises(SystemExit) as stop:
         reproduce.main(["--rows", "ff-network,nope", "--dry-run"])
     assert stop.value.code == 2 and "nope" in capsys.readouterr().err
+
+
+def test_report_from_tiny_results(tiny, small, tmp_path, monkeypatch):
+    from ffnumpy.report import write_report
+    reproduce.sweep(tmp_path, reproduce.table_study("mnist", "course", tiny), seeds=(1, 2, 3), data=small,
+                    say=lambda *a, **k: None)
+    monkeypatch.setattr(reproduce, "REGIME_GRID", [dict(lr=3e-3, theta_scale=1.0)])
+    regime = reproduce.regime_study("mnist", "paper-negative", ("ff-network", "cff-all-network"))
+    reproduce.sweep(tmp_path, regime, seeds=(1, 2, 3), data=small, say=lambda *a, **k: None)
+    path = write_report(tmp_path, labels={"mnist": small.y_test})
+    text = path.read_text()
+    assert "| FF, Network | 3.4 |" in text and "| CFF gamma, Network | 2.1 |" in text
+    assert "FF, Network vs CFF gamma, Network | 3 |" in text
+    assert "held" in text or "did not hold" in text or "mixed" in text
+    assert "where the paper's claims hold" in text and "| paper-negative |" in text and "| baseline |" in text
+    for name in ("contributions_mnist-course.png", "entropy_mnist-course.png", "regimes_mnist.png"):
+        assert (tmp_path / name).stat().st_size > 10_000
