@@ -14,12 +14,14 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 PLAIN = FuncFormatter(lambda v, _: f"{v:g}")  # 2, 3, 5 rather than 2x10^0 on log axes
+# minor ticks of a log axis: label only 2x and 5x a power of ten, so labels never crowd
+PLAIN_MINOR = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and f"{v:.0e}"[0] in "25" else "")
 
 
 def _plain_log_axis(ax):
     ax.set_yscale("log")
     ax.yaxis.set_major_formatter(PLAIN)
-    ax.yaxis.set_minor_formatter(PLAIN)
+    ax.yaxis.set_minor_formatter(PLAIN_MINOR)
 
 
 def _save(fig, path):
@@ -119,7 +121,7 @@ def plot_entropy_curves(results, path, title=None):
 
 def plot_seed_contributions(rows, path, title=None):
     """The paper's Figure 2 over seeds: per row, the error of each layer alone and
-    the marginal contribution of each layer, mean +- std over seeds.
+    the marginal contribution of each later layer, mean +- std over seeds.
 
     rows : {row label: [result dicts of its seeds]} (goodness rows only)
     """
@@ -128,17 +130,17 @@ def plot_seed_contributions(rows, path, title=None):
     for k, (label, seeds) in enumerate(rows.items()):
         alone = np.array([r["per_layer_test_error"] for r in seeds])
         prefix = np.array([r["prefix_test_error"] for r in seeds])
-        marginal = np.concatenate([90.0 - prefix[:, :1], prefix[:, :-1] - prefix[:, 1:]], axis=1)
-        layers = np.arange(1, alone.shape[1] + 1) + (k - (len(rows) - 1) / 2) * width
-        ax1.bar(layers, alone.mean(0), width, yerr=alone.std(0), capsize=2, label=label)
-        ax2.bar(layers, marginal.mean(0), width, yerr=marginal.std(0), capsize=2, label=label)
-    ticks = np.arange(1, alone.shape[1] + 1)
-    ax1.set(title="error of each layer alone", xlabel="layer", ylabel="test error (%)", xticks=ticks)
+        marginal = prefix[:, :-1] - prefix[:, 1:]                 # layers 2..L
+        offset = (k - (len(rows) - 1) / 2) * width
+        layers = np.arange(1, alone.shape[1] + 1)
+        ax1.bar(layers + offset, alone.mean(0), width, yerr=alone.std(0), capsize=2, label=label)
+        ax2.bar(layers[1:] + offset, marginal.mean(0), width, yerr=marginal.std(0), capsize=2, label=label)
+    ax1.set(title="error of each layer alone", xlabel="layer", ylabel="test error (%, log)", xticks=layers)
     _plain_log_axis(ax1)
     ax2.axhline(0, color="black", lw=0.8)
-    ax2.set(title="marginal contribution: error drop when layer k is added", xlabel="layer k",
-            ylabel="points (symlog; below 0: the layer hurts)", xticks=ticks)
-    ax2.set_yscale("symlog", linthresh=0.5)
+    ax2.set(title="marginal contribution: error drop when layer k joins layers 1..k-1", xlabel="layer k",
+            ylabel="points (symlog; below 0: the layer hurts)", xticks=layers[1:])
+    ax2.set_yscale("symlog", linthresh=0.1)
     ax2.yaxis.set_major_formatter(PLAIN)
     for ax in (ax1, ax2):
         ax.grid(alpha=0.3, axis="y", which="both")
@@ -166,10 +168,11 @@ def plot_seed_entropy(rows, path, title=None):
                 ax.plot(epochs, curves.mean(0), style, color=colour, label=f"{label}, {kind}")
                 ax.fill_between(epochs, curves.min(0), curves.max(0), color=colour, alpha=0.12)
     axes[0].set(title="Ent(goodness): grows with the goodness' scale", xlabel="epoch (0: initialisation)",
-                ylabel="Ent (log axis)")
-    axes[0].set_yscale("log")
+                ylabel="Ent (log)")
     axes[1].set(title="KL(q || mu) = Ent / E[goodness]: scale-free", xlabel="epoch (0: initialisation)",
-                ylabel="concentration (nats)")
+                ylabel="concentration (nats, log)")
+    for ax in axes:
+        _plain_log_axis(ax)
     for ax in axes:
         ax.grid(alpha=0.3, which="both")
         ax.legend(fontsize=7)

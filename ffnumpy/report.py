@@ -156,14 +156,16 @@ def entropy_lines(rows):
     def final(r, kind, key):
         return r["history"][-1]["entropy"][kind][key]
     lines = ["| row | Ent positive: initial → final | Ent negative final | KL positive: initial → final "
-             "| KL negative final |", "|---|---|---|---|---|"]
+             "| KL negative final | across-layer term, positive: initial → final |", "|---|---|---|---|---|---|"]
     for row, seeds in have.items():
         lines.append(f"| {ROW_LABELS[row]} | {fmt([r['initial_entropy']['positive']['total'] for r in seeds])} → "
                      f"{fmt([final(r, 'positive', 'total') for r in seeds])} | "
                      f"{fmt([final(r, 'negative', 'total') for r in seeds])} | "
                      f"{fmt([r['initial_entropy']['positive']['concentration'] for r in seeds], 3)} → "
                      f"{fmt([final(r, 'positive', 'concentration') for r in seeds], 3)} | "
-                     f"{fmt([final(r, 'negative', 'concentration') for r in seeds], 3)} |")
+                     f"{fmt([final(r, 'negative', 'concentration') for r in seeds], 3)} | "
+                     f"{fmt([r['initial_entropy']['positive']['across'] for r in seeds])} → "
+                     f"{fmt([final(r, 'positive', 'across') for r in seeds])} |")
     lines.append("")
     for key, name in (("total", "Ent"), ("concentration", "KL")):
         for row in ("ff-layer", "ff-network"):

@@ -1,11 +1,16 @@
-"""Re-execute every tutorial notebook top to bottom and save its outputs in place.
+"""Re-execute every tutorial notebook top to bottom, save its outputs, and time each section.
 
-    python tutorials/run_all.py            # full mode: what is committed
+    python tutorials/run_all.py                          # full mode: what is committed
     FFNUMPY_FAST=1 python tutorials/run_all.py --check   # FAST mode, outputs not saved
+    python tutorials/run_all.py --solved --check         # the solved versions (make_solved.py), not saved
 
-Each notebook runs in a fresh python3 kernel from the tutorials folder.
+Each notebook runs in a fresh python3 kernel from the tutorials folder. The
+seconds of every section (a markdown cell starting with "## ") are summed from
+the kernel's own timing of each cell and written to tutorials/timings-<mode>.md
+(unless --check), so the README's times are the measured ones.
 """
 import argparse
+import datetime
 import glob
 import os
 import sys
@@ -15,26 +20,55 @@ import nbformat
 from nbclient import NotebookClient
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import make_solved  # noqa: E402
 
 
-def run(path, timeout=1800):
-    """Execute one notebook; returns (notebook, seconds). Raises on the first failing cell."""
-    nb = nbformat.read(path, as_version=4)
+def run(nb, timeout=1800):
+    """Execute a notebook in place; returns the seconds it took. Raises on the first failing cell."""
     start = time.perf_counter()
     NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": HERE}}).execute()
-    return nb, time.perf_counter() - start
+    return time.perf_counter() - start
+
+
+def section_seconds(nb):
+    """[(section title, seconds)] from the kernel's timing of each code cell."""
+    sections, title = [], "set-up"
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.startswith("## "):
+            title = cell.source.splitlines()[0][3:].strip()
+        timing = cell.get("metadata", {}).get("execution", {})
+        if cell.cell_type == "code" and "iopub.execute_input" in timing and "shell.execute_reply" in timing:
+            t0, t1 = (datetime.datetime.fromisoformat(timing[k].replace("Z", "+00:00"))
+                      for k in ("iopub.execute_input", "shell.execute_reply"))
+            if sections and sections[-1][0] == title:
+                sections[-1] = (title, sections[-1][1] + (t1 - t0).total_seconds())
+            else:
+                sections.append((title, (t1 - t0).total_seconds()))
+    return sections
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true", help="execute only; do not save outputs")
+    p.add_argument("--solved", action="store_true", help="execute the solved versions instead")
     args = p.parse_args(argv)
+    mode = "FAST" if os.environ.get("FFNUMPY_FAST") == "1" else "full"
+    report = [f"# Measured times of the tutorials, {mode} mode", "",
+              f"`{'FFNUMPY_FAST=1 ' if mode == 'FAST' else ''}python tutorials/run_all.py`, on this project's "
+              f"2-core machine, one notebook at a time.", ""]
     for path in sorted(glob.glob(os.path.join(HERE, "[0-9][0-9]_*.ipynb"))):
-        nb, seconds = run(path)
-        mode = "FAST" if os.environ.get("FFNUMPY_FAST") == "1" else "full"
-        print(f"{os.path.basename(path)}: {seconds:.0f} s ({mode} mode)", flush=True)
+        nb = make_solved.build(path) if args.solved else nbformat.read(path, as_version=4)
+        seconds = run(nb)
+        print(f"{os.path.basename(path)}{' (solved)' if args.solved else ''}: {seconds:.0f} s ({mode} mode)",
+              flush=True)
+        report += [f"## {os.path.basename(path)}: {seconds / 60:.1f} min", "", "| section | seconds |", "|---|---|"]
+        report += [f"| {title} | {s:.0f} |" for title, s in section_seconds(nb)] + [""]
         if not args.check:
-            nbformat.write(nb, path)
+            nbformat.write(nb, make_solved.solved_path(path) if args.solved else path)
+    if not args.check:
+        with open(os.path.join(HERE, f"timings-{mode}.md"), "w") as f:
+            f.write("\n".join(report) + "\n")
     return 0
 
 

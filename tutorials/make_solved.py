@@ -1,0 +1,72 @@
+"""Build the solved version of a tutorial: its student cells filled in, its questions answered.
+
+    python tutorials/make_solved.py      # writes tutorials/solutions/NN_*_solved.ipynb for every notebook
+
+A student cell is a code cell whose metadata holds {"exercise": ID}; a question is a
+markdown cell whose metadata holds {"question": ID}. tutorials/solutions/NN_cells.py
+defines CELLS = {ID: solved source} and ANSWERS = {ID: answer in Markdown}. The
+solved notebook replaces each student cell's source with CELLS[ID] and puts an
+"Answer" cell after each question. Outputs are cleared (run_all.py executes it).
+"""
+import copy
+import glob
+import importlib.util
+import os
+import sys
+
+import nbformat
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOLUTIONS = os.path.join(HERE, "solutions")
+
+
+def cells_module(notebook_path):
+    """The solutions/NN_cells.py that belongs to a notebook, loaded as a module."""
+    path = os.path.join(SOLUTIONS, os.path.basename(notebook_path)[:2] + "_cells.py")
+    spec = importlib.util.spec_from_file_location(os.path.basename(path)[:-3], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def solved(nb, cells, answers):
+    """A copy of notebook `nb` with its exercises solved and its questions answered."""
+    out = copy.deepcopy(nb)
+    new_cells = []
+    for cell in out.cells:
+        exercise, question = cell.metadata.get("exercise"), cell.metadata.get("question")
+        if exercise is not None:
+            if exercise not in cells:
+                raise KeyError(f"no solved cell for exercise {exercise!r}")
+            cell.source = cells[exercise]
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = [], None
+        new_cells.append(cell)
+        if question is not None:
+            if question not in answers:
+                raise KeyError(f"no answer for question {question!r}")
+            new_cells.append(nbformat.v4.new_markdown_cell(f"**Answer.** {answers[question]}"))
+    out.cells = new_cells
+    return out
+
+
+def solved_path(notebook_path):
+    name = os.path.basename(notebook_path)[:-len(".ipynb")]
+    return os.path.join(SOLUTIONS, f"{name}_solved.ipynb")
+
+
+def build(notebook_path):
+    """The solved notebook of `notebook_path` (not written)."""
+    module = cells_module(notebook_path)
+    return solved(nbformat.read(notebook_path, as_version=4), module.CELLS, module.ANSWERS)
+
+
+def main():
+    for path in sorted(glob.glob(os.path.join(HERE, "[0-9][0-9]_*.ipynb"))):
+        nbformat.write(build(path), solved_path(path))
+        print(f"wrote {solved_path(path)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
