@@ -204,6 +204,7 @@ def regime_lines(out, dataset, baseline, y_test):
     lines = ["| regime | FF error | FF marginal of layers 2; 3; ... | FF's later layers hurt? | CFF gamma error "
              "| its marginals | FF vs CFF gamma | CFF gamma(<t) error | its marginals | FF vs CFF gamma(<t) |",
              "|---|---|---|---|---|---|---|---|---|---|"]
+    summary = {"hurt": [], "helps": {r: [] for r in REGIME_ROWS[1:]}, "calls": {r: {} for r in REGIME_ROWS[1:]}}
     for regime, seeds in table.items():
         cells = [regime]
         for row in REGIME_ROWS:
@@ -214,10 +215,26 @@ def regime_lines(out, dataset, baseline, y_test):
                 hurt = [min(m[1:]) < 0 for m in map(marginals, runs)]
                 cells.append(f"{'yes' if hurt and all(hurt) else 'no' if not any(hurt) else 'mixed'} "
                              f"({sum(hurt)} of {len(hurt)} seeds)")
+                if len(hurt) >= 2 and all(hurt):
+                    summary["hurt"].append(regime)
             else:
                 v = compare(seeds["ff-network"], runs, y_test)
                 cells.append(call_text(v, "FF", "CFF") if v else "-")
+                if v:
+                    summary["calls"][row][regime] = {"A lower": "FF lower", "B lower": "CFF lower"}.get(v["call"], v["call"])
+                    if all(min(marginals(r)[1:]) > 0 for r in runs):
+                        summary["helps"][row].append(regime)
         lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", f"- FF's later layers hurt in every seed in: {', '.join(summary['hurt']) or 'no regime measured'}."]
+    for row in REGIME_ROWS[1:]:
+        calls = summary["calls"][row]
+        by = {c: [g for g, v in calls.items() if v == c] for c in ("CFF lower", "FF lower", "no difference shown")}
+        lines.append(f"- {ROW_LABELS[row]}: every later layer helps in every seed in: "
+                     f"{', '.join(summary['helps'][row]) or 'none'}; against FF: lower error in "
+                     f"{', '.join(by['CFF lower']) or 'none'}; higher in {', '.join(by['FF lower']) or 'none'}; "
+                     f"no difference shown in {', '.join(by['no difference shown']) or 'none'}"
+                     + (f" (not yet measured: {', '.join(g for g in table if g not in calls)})"
+                        if len(calls) < len(table) else "") + ".")
     name = f"regimes_{dataset}.png"
     plot_regimes({regime: {ROW_LABELS[r]: seeds[r] for r in REGIME_ROWS if seeds[r]} for regime, seeds in table.items()},
                  Path(out) / name, title=f"{dataset}, course budget: the paper's claims under each reading")
