@@ -24,6 +24,23 @@ def _plain_log_axis(ax):
     ax.yaxis.set_minor_formatter(PLAIN_MINOR)
 
 
+def _symlog_axis(ax, linthresh):
+    """A y axis for marginal contributions: symlog (small and large both visible), a line at 0."""
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_yscale("symlog", linthresh=linthresh)
+    ax.yaxis.set_major_formatter(PLAIN)
+
+
+def _finish(fig, axes, path, title, fontsize=7, **grid):
+    """Grid and legend on every axis, the figure's title, then save."""
+    for ax in axes:
+        ax.grid(alpha=0.3, **grid)
+        ax.legend(fontsize=fontsize)
+    if title:
+        fig.suptitle(title)
+    return _save(fig, path)
+
+
 def _save(fig, path):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     fig.tight_layout()
@@ -80,17 +97,10 @@ def plot_contributions(runs, path, title=None):
         row[0].set(title=f"{dataset}: error of each layer alone", xlabel="layer", ylabel="test error (%)",
                    xticks=layers)
         _plain_log_axis(row[0])
-        row[1].axhline(0, color="black", lw=0.8)
         row[1].set(title=f"{dataset}: marginal contribution of layer k",
                    xlabel="layer", ylabel="error drop when layer k is added (points)", xticks=layers)
-        row[1].set_yscale("symlog", linthresh=1.0)
-        row[1].yaxis.set_major_formatter(PLAIN)
-        for ax in row:
-            ax.grid(alpha=0.3, axis="y")
-            ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    return _save(fig, path)
+        _symlog_axis(row[1], 1.0)
+    return _finish(fig, axes.ravel(), path, title, fontsize=8, axis="y")
 
 
 def plot_entropy_curves(results, path, title=None):
@@ -137,17 +147,10 @@ def plot_seed_contributions(rows, path, title=None):
         ax2.bar(layers[1:] + offset, marginal.mean(0), width, yerr=marginal.std(0), capsize=2, label=label)
     ax1.set(title="error of each layer alone", xlabel="layer", ylabel="test error (%, log)", xticks=layers)
     _plain_log_axis(ax1)
-    ax2.axhline(0, color="black", lw=0.8)
     ax2.set(title="marginal contribution: error drop when layer k joins layers 1..k-1", xlabel="layer k",
             ylabel="points (symlog; below 0: the layer hurts)", xticks=layers[1:])
-    ax2.set_yscale("symlog", linthresh=0.1)
-    ax2.yaxis.set_major_formatter(PLAIN)
-    for ax in (ax1, ax2):
-        ax.grid(alpha=0.3, axis="y", which="both")
-        ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title)
-    return _save(fig, path)
+    _symlog_axis(ax2, 0.1)
+    return _finish(fig, (ax1, ax2), path, title, axis="y", which="both")
 
 
 def plot_seed_entropy(rows, path, title=None):
@@ -173,12 +176,7 @@ def plot_seed_entropy(rows, path, title=None):
                 ylabel="concentration (nats, log)")
     for ax in axes:
         _plain_log_axis(ax)
-    for ax in axes:
-        ax.grid(alpha=0.3, which="both")
-        ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title)
-    return _save(fig, path)
+    return _finish(fig, axes, path, title, which="both")
 
 
 def plot_regimes(table, path, title=None):
@@ -206,14 +204,8 @@ def plot_regimes(table, path, title=None):
     axes[0].set(title="test error", ylabel="test error (%, log)")
     _plain_log_axis(axes[0])
     for j, ax in enumerate(axes[1:], start=2):
-        ax.axhline(0, color="black", lw=0.8)
         ax.set(title=f"marginal contribution of layer {j}", ylabel="points (symlog; below 0: it hurts)")
-        ax.set_yscale("symlog", linthresh=0.5)
-        ax.yaxis.set_major_formatter(PLAIN)
+        _symlog_axis(ax, 0.1)
     for ax in axes:
         ax.set_xticks(np.arange(len(regimes)), regimes, rotation=20)
-        ax.grid(alpha=0.3, axis="y", which="both")
-        ax.legend(fontsize=7)
-    if title:
-        fig.suptitle(title)
-    return _save(fig, path)
+    return _finish(fig, axes, path, title, axis="y", which="both")
