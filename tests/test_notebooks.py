@@ -1,30 +1,72 @@
-"""Every tutorial runs top to bottom in a fresh kernel, in FAST mode."""
+"""Every tutorial runs top to bottom in a fresh kernel, in FAST mode, twice: as the
+student gets it (every exercise unsolved: the notebook must still run, on the
+library's versions) and solved (every exercise must pass its check)."""
 import glob
 import os
 import py_compile
+import sys
 
 import pytest
 
 TUTORIALS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tutorials")
 NOTEBOOKS = sorted(glob.glob(os.path.join(TUTORIALS, "[0-9][0-9]_*.ipynb")))
 SOLUTIONS = sorted(glob.glob(os.path.join(TUTORIALS, "solutions", "*.py")))
+sys.path.insert(0, TUTORIALS)
+make_solved = pytest.importorskip("make_solved")
 
 
 def test_there_are_three_tutorials_each_with_solutions():
     assert [os.path.basename(p)[:2] for p in NOTEBOOKS] == ["01", "02", "03"]
-    assert [os.path.basename(p)[:2] for p in SOLUTIONS] == ["01", "02", "03"]
+    for path in NOTEBOOKS:
+        assert os.path.exists(os.path.join(TUTORIALS, "solutions", os.path.basename(path)[:2] + "_cells.py"))
+
+
+def markdown(nb):
+    return "\n".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
-def test_notebook_runs_in_fast_mode(path, monkeypatch, mnist):
+def test_notebook_is_a_lesson(path):
     nbformat = pytest.importorskip("nbformat")
-    nbclient = pytest.importorskip("nbclient")
-    monkeypatch.setenv("FFNUMPY_FAST", "1")
     nb = nbformat.read(path, as_version=4)
+    text = markdown(nb)
+    for heading in ("Learning objectives", "Summary", "References", "Exercises"):
+        assert heading in text, heading
+    exercises = [c.metadata["exercise"] for c in nb.cells if "exercise" in c.metadata]
+    questions = [c.metadata["question"] for c in nb.cells if "question" in c.metadata]
+    assert len(exercises) >= 3 and len(set(exercises)) == len(exercises)
+    assert 2 <= len(questions)
+    for cell in nb.cells:
+        if "exercise" in cell.metadata:
+            assert "NotImplementedError" in cell.source, cell.metadata["exercise"]
+
+
+def execute(nb):
+    nbclient = pytest.importorskip("nbclient")
     nbclient.NotebookClient(nb, timeout=600, kernel_name="python3",
                             resources={"metadata": {"path": TUTORIALS}}).execute()
-    assert any(cell.get("outputs") for cell in nb.cells if cell.cell_type == "code")
-    assert "Exercises" in "".join(cell.source for cell in nb.cells if cell.cell_type == "markdown")
+    return "\n".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
+def test_student_version_runs_with_every_exercise_unsolved(path, monkeypatch, mnist):
+    nbformat = pytest.importorskip("nbformat")
+    monkeypatch.setenv("FFNUMPY_FAST", "1")
+    nb = nbformat.read(path, as_version=4)
+    out = execute(nb)
+    for exercise in (c.metadata["exercise"] for c in nb.cells if "exercise" in c.metadata):
+        assert f"[{exercise}] not done yet" in out, exercise
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
+def test_solved_version_passes_every_check(path, monkeypatch, mnist):
+    pytest.importorskip("nbformat")
+    monkeypatch.setenv("FFNUMPY_FAST", "1")
+    nb = make_solved.build(path)
+    out = execute(nb)
+    for exercise in (c.metadata["exercise"] for c in nb.cells if "exercise" in c.metadata):
+        assert f"[{exercise}] passed" in out, exercise
+    assert "not right yet" not in out and "not done yet" not in out
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=os.path.basename)

@@ -7,6 +7,12 @@ Each exercise is one function; main() runs them all and prints short results.
 The one-layer exercises use a small training loop of their own, the same as
 section 5 of the notebook, with the normalisation, theta, initial scale and
 negatives as parameters.
+
+Every comparison of two models is decided by McNemar's exact test on their
+per-image correctness over the same test images (ffnumpy.stats.mcnemar): a
+verdict says which model has the lower error only when p < 0.05, and "no
+difference shown" otherwise. A difference of a tenth of a point is a handful
+of test images, well within chance.
 """
 import os
 import time
@@ -20,6 +26,7 @@ from ffnumpy.losses import sigmoid, softplus
 from ffnumpy.negatives import random_wrong_labels
 from ffnumpy.network import overlay_label, predict_from_goodness
 from ffnumpy.optim import Adam
+from ffnumpy.stats import mcnemar
 from ffnumpy.train import Config, train
 
 SEED = 0
@@ -98,12 +105,34 @@ def train_one_layer(width=WIDTH, epochs=EPOCHS, theta=None, normalize="rms", ini
     return W, b, theta, g_start
 
 
-def one_layer_error(W, b, normalize="rms"):
-    """Test error (%) of one layer: the label with the largest goodness wins."""
+def one_layer_right(W, b, normalize="rms"):
+    """(N_test,) bool: is each test image classified right by one layer (the label with the largest goodness)?"""
     _, _, x_test, y_test = mnist()
     G = np.stack([goodness(layer_forward(overlay_label(x_test, np.full(len(x_test), y)), W, b, normalize)[0])
                   for y in range(10)], axis=1)
-    return float(100 * np.mean(G.argmax(axis=1) != y_test))
+    return G.argmax(axis=1) == y_test
+
+
+def error(right):
+    """Test error (%) from per-image correctness."""
+    return float(100 * (1 - np.mean(right)))
+
+
+def compare(name_a, right_a, name_b, right_b, alpha=0.05):
+    """McNemar's exact test on two models' per-image correctness (same test images); returns a sentence.
+
+    right_a, right_b : (N,) bool. Only the images that exactly one model gets right count: b (only A right)
+    and c (only B right). With no real difference each is a fair coin flip; p is the chance of a split at
+    least this lopsided.
+    """
+    m = mcnemar(right_a, right_b)
+    if m["p"] >= alpha:
+        call = "no difference shown"
+    else:
+        call = f"{name_a if m['b'] > m['c'] else name_b} has the lower error"
+    p_text = "< 1e-300" if m["p"] == 0 else f"= {m['p']:.3g}"     # an exact 0 is an underflow
+    return (f"{name_a} ({error(right_a):.2f}%) vs {name_b} ({error(right_b):.2f}%): {call} "
+            f"(McNemar p {p_text}; right only with {name_a}: {m['b']}, only with {name_b}: {m['c']})")
 
 
 @lru_cache(maxsize=None)
@@ -128,19 +157,23 @@ def exercise_1_hard_negatives():
     Answer. Random wrong labels are mostly easy: a "1" shown as "8" is rejected early on, and its gradient
     (sigmoid(s) for a negative) soon vanishes, so most negatives stop teaching. Hard negatives keep the
     gradient on the confusable labels, the ones that decide the argmax. The cost: to choose them the network
-    must score all 10 labels of every image, i.e. 10 extra forward passes per step. (Note: ffnumpy picks
-    them with the goodness of *all* layers, including, under the Layer schedule, layers not yet trained.)
+    must score all 10 labels of every image, i.e. 10 extra forward passes per step. (Note: under the Layer
+    schedule, ffnumpy's make_pairs (ffnumpy/train.py) draws them from the summed goodness of the layers
+    trained so far, the one in training included: depth = that layer + 1. The layers above it, still
+    untrained, take no part.)
     """
-    rows = []
+    _, _, x_test, y_test = mnist()
+    rows, right = [], {}
     for negatives in ("random", "hard"):
-        result, _ = three_layer_net(negatives)
+        result, model = three_layer_net(negatives)
+        right[negatives] = predict_from_goodness(model.net.goodness_per_label(x_test)) == y_test
         seconds = np.mean([r["train_seconds"] for r in result["history"]])
         rows.append((negatives, result["test_error"], result["per_layer_test_error"], seconds))
         print(f"  {negatives:6s} negatives: test error {result['test_error']:.2f}%, layers alone "
               f"{', '.join(f'{e:.2f}' for e in result['per_layer_test_error'])}%, {seconds:.1f} s per epoch")
-    (_, random_error, _, random_s), (_, hard_error, _, hard_s) = rows
-    print(f"  hard negatives {'lowered' if hard_error < random_error else 'did not lower'} the error "
-          f"and cost {hard_s / random_s:.1f}x the time per epoch")
+    (_, _, _, random_s), (_, _, _, hard_s) = rows
+    print("  " + compare("hard negatives", right["hard"], "random negatives", right["random"]))
+    print(f"  hard negatives cost {hard_s / random_s:.1f}x the time per epoch")
     return rows
 
 
@@ -158,18 +191,20 @@ def exercise_2_theta():
     relative to theta (this is why ffnumpy's theta_scale also scales the initial weights). The printout
     shows the share of pairs whose gradient is not negligible (N |dL/ds| > 0.1) at the start.
     """
-    rows = []
+    rows, right = [], {}
     for factor in (0.25, 1.0, 4.0):
         W, b, theta, (g_pos, g_neg) = train_one_layer(theta=factor * WIDTH)
         pos_active = 100 * np.mean(1 - sigmoid(g_pos - theta) > 0.1)     # N |dL/ds| on positives
         neg_active = 100 * np.mean(sigmoid(g_neg - theta) > 0.1)         # N |dL/ds| on negatives
-        error = one_layer_error(W, b)
-        rows.append((factor, float(np.mean(g_pos) / theta), error))
+        right[factor] = one_layer_right(W, b)
+        rows.append((factor, float(np.mean(g_pos) / theta), error(right[factor])))
         print(f"  theta = {factor:4.2f} M: g starts at {np.mean(g_pos) / theta:4.2f} theta; pairs with a "
               f"gradient at the start: {pos_active:3.0f}% of positives, {neg_active:3.0f}% of negatives; "
-              f"test error {error:.2f}%")
+              f"test error {error(right[factor]):.2f}%")
     best = min(rows, key=lambda r: r[2])[0]
-    print(f"  lowest error with theta = {best} M")
+    for factor, _, _ in rows:
+        if factor != best:
+            print("  " + compare(f"theta = {best} M", right[best], f"theta = {factor} M", right[factor]))
     return rows
 
 
@@ -195,15 +230,15 @@ def exercise_3_unit_length():
                 ("unit length, same init and theta", dict(normalize="length")),
                 ("unit length, theta = M / D", dict(normalize="length", theta=WIDTH / D)),
                 ("unit length, W x sqrt(D)", dict(normalize="length", init_scale=np.sqrt(D)))]
-    rows = []
+    rows, right = [], {}
     for name, kwargs in variants:
         W, b, theta, (g_pos, _) = train_one_layer(**kwargs)
-        error = one_layer_error(W, b, kwargs["normalize"])
-        rows.append((name, float(np.mean(g_pos) / theta), error))
-        print(f"  {name:34s}: g starts at {np.mean(g_pos) / theta:7.4f} theta; test error {error:.2f}%")
-    rms_error = rows[0][2]
-    for name, _, error in rows[1:]:
-        print(f"  {name}: {'better' if error < rms_error else 'worse'} than unit RMS")
+        right[name] = one_layer_right(W, b, kwargs["normalize"])
+        rows.append((name, float(np.mean(g_pos) / theta), error(right[name])))
+        print(f"  {name:34s}: g starts at {np.mean(g_pos) / theta:7.4f} theta; test error {error(right[name]):.2f}%")
+    rms = variants[0][0]
+    for name, _ in variants[1:]:
+        print("  " + compare(name, right[name], rms, right[rms]))
     return rows
 
 
@@ -220,13 +255,13 @@ def exercise_4_skip_first():
     _, _, x_test, y_test = mnist()
     G = model.net.goodness_per_label(x_test)
     L = G.shape[2]
-    errors = {name: float(100 * np.mean(predict_from_goodness(G, layers) != y_test))
-              for name, layers in (("all layers", range(L)), ("layers 2..L", range(1, L)),
-                                   ("layer 1 alone", [0]))}
-    for name, error in errors.items():
-        print(f"  {name:13s}: test error {error:.2f}%")
-    better = errors["layers 2..L"] < errors["all layers"]
-    print(f"  leaving layer 1 out {'helped' if better else 'did not help'} here")
+    right = {name: predict_from_goodness(G, layers) == y_test
+             for name, layers in (("all layers", range(L)), ("layers 2..L", range(1, L)),
+                                  ("layer 1 alone", [0]))}
+    errors = {name: error(r) for name, r in right.items()}
+    for name, e in errors.items():
+        print(f"  {name:13s}: test error {e:.2f}%")
+    print("  " + compare("layers 2..L", right["layers 2..L"], "all layers", right["all layers"]))
     return errors
 
 
@@ -244,13 +279,13 @@ def exercise_5_shuffled_negatives():
     rng = np.random.default_rng(SEED)
     same = np.mean([np.mean(rng.permutation(y) == y) for y in np.array_split(y_train, len(y_train) // 100)])
     print(f"  shuffled labels equal the true label for {100 * same:.1f}% of the pairs")
-    errors = {}
+    errors, right = {}, {}
     for negatives in ("random", "shuffled"):
         W, b, _, _ = train_one_layer(negatives=negatives)
-        errors[negatives] = one_layer_error(W, b)
+        right[negatives] = one_layer_right(W, b)
+        errors[negatives] = error(right[negatives])
         print(f"  {negatives:8s} negatives: test error {errors[negatives]:.2f}%")
-    worse = errors["shuffled"] > errors["random"]
-    print(f"  shuffled negatives were {'worse' if worse else 'not worse'} here")
+    print("  " + compare("shuffled negatives", right["shuffled"], "random wrong labels", right["random"]))
     return same, errors
 
 

@@ -20,6 +20,7 @@ from ffnumpy.losses import entropy_objective, goodness_backward, goodness_forwar
 from ffnumpy.negatives import hard_wrong_labels, random_wrong_labels
 from ffnumpy.network import Network, overlay_label
 from ffnumpy.optim import Adam
+from ffnumpy.stats import mcnemar
 from ffnumpy.train import Config, entropy_probe, train
 
 SEED = 0
@@ -81,7 +82,7 @@ def exercise_1_hard_negatives():
     rows = np.arange(len(y))
     kinds = {"positive": G_all[rows, y], "random negative": G_all[rows, y_random],
              "hard negative": G_all[rows, y_hard]}
-    print(f"  {'pairs':16s} {'E[h]':>9s} {'Ent':>9s} {'Ent/E[h]':>10s}")
+    print(f"  {'pairs':16s} {'E[phi]':>9s} {'Ent':>9s} {'Ent/E[phi]':>10s}")
     stats = {}
     for name, G in kinds.items():
         stats[name] = summary(G)
@@ -122,7 +123,8 @@ def exercise_2_floor_eps():
     """The floor eps. (a) For the probe pairs of an untrained network, compute the entropy objective's
     gradient dL/dg on the positive pairs for eps in {1e-6, 1, 0.5 width, 10 width} and compare the
     largest gradient with the median one. (b) ff_update fixes eps = 0.5 width; write a short training
-    loop of your own and train FF with two different values of eps. Which trains better, and why?
+    loop of your own and train FF with two different values of eps. Which trains better (McNemar's test),
+    and why?
 
     Solution: dL/da = -(1 - q)/a with a = g(pos) + eps. At initialisation every layer's goodness is
     near theta = width, far from 0, so the floor hardly changes the gradients there: its effect shows
@@ -148,8 +150,17 @@ def exercise_2_floor_eps():
         print(f"      {net_name:26s} " + "  ".join(f"eps={k}: {r:8.1f}" for k, r in zip(epsilons, ratios))
               + f"   (smallest positive g: {g[:len(x)].min():.3g})")
     print("  (b) test error of FF trained with the entropy objective")
+    y_test = mnist().y_test
+    right = {}
     for net_name in list(nets)[1:]:
-        print(f"      {net_name:26s} {evaluate(nets[net_name], mnist().x_test, mnist().y_test)['error']:6.2f}%")
+        out = evaluate(nets[net_name], mnist().x_test, y_test)
+        right[net_name] = out["pred"] == y_test
+        print(f"      {net_name:26s} {out['error']:6.2f}%")
+    (name_a, right_a), (name_b, right_b) = right.items()
+    m = mcnemar(right_a, right_b)          # only the test images on which the two networks disagree count
+    call = "no difference shown" if m["p"] >= 0.05 else f"{name_a if m['b'] > m['c'] else name_b} trained better"
+    print(f"      McNemar: {m['b']} images right only with '{name_a}', {m['c']} only with '{name_b}', "
+          f"p = {m['p']:.2g}: {call}" + ("  (FAST mode: means little)" if FAST else ""))
 
 
 def exercise_3_entropy_per_layer():
@@ -166,7 +177,7 @@ def exercise_3_entropy_per_layer():
         per_layer = np.array([r["entropy"]["positive"]["per_layer"] for r in result["history"]])
         per_unit = per_layer / layer_means
         errors = result["per_layer_test_error"]
-        print(f"  {label}: per-layer Ent/E[h] by epoch (rows) and layer (columns)")
+        print(f"  {label}: per-layer Ent/E[phi] by epoch (rows) and layer (columns)")
         for e, row in enumerate(per_unit):
             print(f"      epoch {e + 1}: " + "  ".join(f"{v:.5f}" for v in row))
         print(f"      test error alone: " + "  ".join(f"{v:.2f}%" for v in errors))
@@ -179,7 +190,7 @@ def exercise_3_entropy_per_layer():
 def exercise_4_decomposition_cff_previous():
     """The decomposition for CFF gamma(<t). Train CFF with gamma="previous" on the same budget and
     compare its final across and within terms with FF and CFF gamma. Then decompose the cumulative
-    goodness h(x, y, i) = sum_{t <= i} g_t(x, y), the quantity layer i's logit sees under gamma(<t).
+    goodness phi(x, y, i) = sum_{t <= i} g_t(x, y), the quantity layer i's logit sees under gamma(<t).
     Is the split still exact? Which term changes most, and why?
 
     Solution: the split holds for any non-negative matrix, so it stays exact. Cumulative sums grow
@@ -194,30 +205,30 @@ def exercise_4_decomposition_cff_previous():
         for name, H in (("g_i", G), ("sum_{t<=i} g_t", np.cumsum(G, axis=1))):
             d = decompose(H)
             gap = abs(d["total"] - d["across"] - d["within"])
-            print(f"  {label:14s} h = {name:15s} total {d['total']:9.3f}  across {d['across']:9.3f}  "
+            print(f"  {label:14s} phi = {name:15s} total {d['total']:9.3f}  across {d['across']:9.3f}  "
                   f"within {d['within']:8.3f}  |total - across - within| {gap:.0e}")
         print(f"  {label:14s} test error {result['test_error']:.2f}%")
 
 
 def exercise_5_bounds():
-    """Bounds. Prove 0 <= Ent(h) <= E[h] log n for uniform mu on n points and find all h that reach
-    each bound. Then use the scaling rule to give Ent(h) for h ~ Exp(rate lambda) and check it by
+    """Bounds. Prove 0 <= Ent(phi) <= E[phi] log n for uniform mu on n points and find all phi that reach
+    each bound. Then use the scaling rule to give Ent(phi) for phi ~ Exp(rate lambda) and check it by
     simulation.
 
-    Solution: Ent = E[h] KL(q || mu) with q = h / sum(h). KL >= 0 (Gibbs), with equality iff q = mu,
-    i.e. h constant (including h = 0). KL(q || uniform) = log n - H(q) <= log n since H(q) >= 0, with
-    equality iff H(q) = 0, i.e. q a point mass: h = 0 except at one point. If X ~ Exp(1) then
-    X / lambda ~ Exp(lambda), so Ent(h) = Ent(X) / lambda = (1 - gamma_E) / lambda.
+    Solution: Ent = E[phi] KL(q || mu) with q = phi / sum(phi). KL >= 0 (Gibbs), with equality iff q = mu,
+    i.e. phi constant (including phi = 0). KL(q || uniform) = log n - H(q) <= log n since H(q) >= 0, with
+    equality iff H(q) = 0, i.e. q a point mass: phi = 0 except at one point. If X ~ Exp(1) then
+    X / lambda ~ Exp(lambda), so Ent(phi) = Ent(X) / lambda = (1 - gamma_E) / lambda.
     """
     rng = np.random.default_rng(SEED)
     ok = True
     for _ in range(1000):
         n = int(rng.integers(2, 30))
-        h = rng.exponential(1.0, n) * (rng.random(n) < 0.7)
-        ok &= -1e-12 <= entropy(h) <= h.mean() * np.log(n) + 1e-12
+        phi = rng.exponential(1.0, n) * (rng.random(n) < 0.7)
+        ok &= -1e-12 <= entropy(phi) <= phi.mean() * np.log(n) + 1e-12
     n = 10
-    print(f"  0 <= Ent <= E[h] log n on 1000 random h: {'held' if ok else 'FAILED'}; "
-          f"constant h: {entropy(np.full(n, 2.0)):.1e}, point mass: {entropy(np.eye(n)[0]):.6f} = log {n} / {n} = "
+    print(f"  0 <= Ent <= E[phi] log n on 1000 random phi: {'held' if ok else 'FAILED'}; "
+          f"constant phi: {entropy(np.full(n, 2.0)):.1e}, point mass: {entropy(np.eye(n)[0]):.6f} = log {n} / {n} = "
           f"{np.log(n) / n:.6f}")
     draws = 10**5 if FAST else 10**6
     for lam in (0.5, 2.0, 10.0):

@@ -1,0 +1,57 @@
+"""Solved student cells and answers of tutorials/01_forward_forward.ipynb (see tutorials/make_solved.py)."""
+
+CELLS = {
+    "goodness": '''def goodness(h):
+    """g = ||h||^2 for every row.   h : (N, M)  ->  g : (N,)"""
+    return np.sum(h * h, axis=1)
+
+
+def goodness_backward(dg, h):
+    """dL/dh = dL/dg * 2h.   dg : (N,), h : (N, M)  ->  dh : (N, M)"""
+    return dg[:, None] * 2 * h''',
+
+    "ff_loss": '''def ff_loss(g, theta, sign):
+    """Mean FF loss of a batch of pairs, and its gradient with respect to g.
+
+    g : (N,) goodness, theta : a number, sign : (N,) +1 for positive pairs, -1 for negative pairs
+    returns loss (a number: the mean over the N pairs) and dg = dL/dg : (N,)
+        s = g - theta;   loss = mean(softplus(-sign * s));   dL/dg = -sign * sigmoid(-sign * s) / N
+    """
+    s = g - theta
+    loss = np.mean(softplus(-sign * s))
+    dg = -sign * sigmoid(-sign * s) / len(g)      # dL/ds, and ds/dg = 1
+    return loss, dg''',
+
+    "layer_backward": '''def layer_backward(dh, cache):
+    """From dL/dh to the layer's parameters (steps 4 and 5).
+
+    dh : (N, M); cache = (xn, z) from layer_forward: xn : (N, D) the normalised input, z : (N, M)
+    returns dW : (D, M), db : (M,)
+        dz = dh * [z > 0];   dW = xn^T dz;   db = the sum of dz over the N rows
+    """
+    xn, z = cache
+    dz = dh * (z > 0)              # a new array: dh is left untouched
+    return xn.T @ dz, dz.sum(axis=0)''',
+}
+
+ANSWERS = {
+    "negatives": """Without negatives the loss -log sigmoid(g - theta) is lowered by making g large for *every*
+input: a layer that fires strongly for anything (for instance by growing all its weights or biases) is optimal,
+and it has learned nothing about whether the label fits the digit. The negative pairs, the same images with a
+wrong label in the same pixels, make the only way to lower the loss to tell the two apart, i.e. to check whether
+the label agrees with the digit.""",
+
+    "tails": """The pairs on the *wrong* side of theta: positives with g < theta and negatives with g > theta.
+For them sigmoid(-sign * s) is near 1, so each gets nearly the largest push the loss can give (N |dL/dg| near 1);
+the pairs that are on the right side by chance get almost nothing. A positive below theta makes the layer raise
+its goodness for that (image, label) pair: strengthen the units that are active for it. A negative above theta
+makes it lower the goodness for that pair: weaken those units. Since at the start both kinds look alike, the
+layer can only satisfy both by making its response depend on whether the label agrees with the digit. Early on
+the loss acts like a hinge; as the histograms separate, more pairs reach the right side and stop contributing.""",
+
+    "memory": """Only its own input xn (or x) and its pre-activations z (or h) for the current batch, and only
+until its own update a few lines later: the gradient it needs is computed from its own goodness, right after its
+own forward pass. Nothing waits for a signal from the layers above, so a layer can free its activities as soon as
+it has updated, and the memory needed is that of one layer at a time, whatever the depth. Backprop must keep the
+activities of every layer until the backward pass comes back down to it, so its memory grows with the depth.""",
+}

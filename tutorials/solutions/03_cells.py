@@ -1,0 +1,106 @@
+"""Solved student cells and answers of tutorials/03_functional_entropy.ipynb.
+
+CELLS[id] is the solved source of the code cell whose metadata holds {"exercise": id};
+ANSWERS[id] answers the markdown cell whose metadata holds {"question": id}.
+tutorials/make_solved.py builds solutions/03_functional_entropy_solved.ipynb from them.
+"""
+
+CELLS = {}
+
+CELLS['entropy'] = '''\
+def my_entropy(phi):
+    """Ent(phi) = mean(phi * log(phi / mean(phi))), mu uniform over all entries of phi.
+
+    phi : array >= 0, any shape (mu runs over every entry)  ->  float
+    0 log 0 = 0: entries with phi = 0 add nothing, and phi = 0 everywhere gives 0.
+    Take the log only where phi > 0 (np.log(0) is -inf, and 0 * -inf is nan).
+    """
+    phi = np.asarray(phi, dtype=np.float64)
+    mean = phi.mean()
+    if mean == 0:                                   # phi = 0 everywhere: nothing to measure
+        return 0.0
+    on = phi > 0                                    # the zeros add nothing
+    return float(np.sum(phi[on] * np.log(phi[on] / mean)) / phi.size)
+'''
+
+CELLS['kl_form'] = '''\
+def my_kl_form(phi):
+    """E[phi] * KL(q || mu), q = phi / sum(phi), mu uniform on the n entries of phi.
+
+    phi : (n,) >= 0, not all 0  ->  float
+    KL(q || mu) = sum_z q(z) log(q(z) / mu(z)) with mu(z) = 1/n; terms with q(z) = 0 add nothing.
+    """
+    phi = np.asarray(phi, dtype=np.float64).ravel()
+    q = phi / phi.sum()
+    on = q > 0
+    kl = np.sum(q[on] * np.log(q[on] * len(phi)))   # q / mu = n q
+    return float(phi.mean() * kl)
+'''
+
+CELLS['decompose'] = '''\
+def my_decompose(G):
+    """Total, across-layer and within-layer entropy of a goodness matrix.
+
+    G : (N, L), G[n, i] = goodness of layer i on pair n  ->  {"total": float, "across": float, "within": float}
+    total  = Ent over all N * L entries
+    across = Ent over the L layer means m_i = mean of column i
+    within = mean over the L columns of Ent over that column's N entries
+    """
+    G = np.asarray(G, dtype=np.float64)
+    return {"total": ent(G), "across": ent(G.mean(axis=0)),
+            "within": float(np.mean([ent(G[:, i]) for i in range(G.shape[1])]))}
+'''
+
+CELLS['objective'] = '''\
+def my_entropy_objective(g, gamma, sign, eps):
+    """L = mean over B images of -log q(pos), q(pos) = a / (a + b), and dL/dg.
+
+    g, gamma : (2B,) goodness of this layer and of the other layers (gamma may be the scalar 0.0),
+               rows [positive pairs; negative pairs]: row n and row B + n show the same image
+    sign     : (2B,) +1 on the first half, -1 on the second (the layout above; not used in the formula)
+    eps      : the floor, a float
+    a = (g + gamma + eps)[:B],  b = (g + gamma + eps)[B:]
+    dL/dg = -(1 - q) / a on the positive rows and q / a on the negative rows, each divided by B
+    returns (loss : float, dg : (2B,))
+    """
+    B = len(g) // 2
+    h = g + gamma + eps
+    a, b = h[:B], h[B:]
+    q = a / (a + b)                                  # the positive pair's share
+    loss = float(np.mean(-np.log(q)))
+    dg = np.concatenate([-(1 - q) / a, q / a]) / B   # dL/da, dL/db, averaged over the B images
+    return loss, dg
+'''
+
+ANSWERS = {}
+
+ANSWERS['scale'] = (
+    "Concentration = Ent / E[φ], so B's is 10 times A's: the same entropy spread over a tenth of the "
+    'mass. With equal concentrations, a factor 10 in Ent is exactly the factor 10 in mean goodness (Ent = '
+    "E[φ] · KL): it says A's goodness is larger, nothing about where it sits. Compare concentrations, not "
+    'raw entropies, whenever the goodness scales differ. '
+).strip()
+
+ANSWERS['across'] = (
+    'With equal means m_i = M every log(m_i/M) is 0, so the across term is 0. After scaling layer 2 by 10 '
+    "its mean is 10 times the others', so the across term becomes positive; layer 2's own entropy is "
+    'multiplied by 10 (Ent(cφ) = c Ent(φ)), so the within term (the mean over layers) grows too; but '
+    "layer 2's own concentration Ent/m_2 does not change. Both terms moved although nothing about which "
+    'pairs get the goodness changed: the raw terms mix scale and concentration. '
+).strip()
+
+ANSWERS['positives'] = (
+    "Ent = E[φ] · KL(q‖μ): if the positives' mean goodness is larger, their raw entropy is larger at the "
+    'same concentration, simply because Ent(cφ) = c Ent(φ). The concentration column (and the gain in KL '
+    "since initialisation) divides the mass out, so only it says whether the positives' goodness is more "
+    '*concentrated*. '
+).strip()
+
+ANSWERS['vote'] = (
+    "The sum is then decided almost entirely by that one layer: the others' differences between labels "
+    'are small next to its own, so the network votes like its largest layer, however accurate or '
+    'inaccurate that layer is alone. Adding layers cannot help and can hurt: the network can score worse '
+    "than its first layer. A vote that is free of each layer's scale (each g_i divided by its mean, or "
+    'ranks) gives every layer a say. '
+).strip()
+
