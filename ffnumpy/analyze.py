@@ -19,7 +19,6 @@ from . import checkpoint
 from .analysis import analyze
 from .data import DataError, load_dataset
 from .plots import plot_contributions, plot_entropy_curves
-from .config import INPUT_SIZE
 from .files import atomic_write_text, check_writable
 from .train import build_model
 
@@ -36,7 +35,7 @@ def main(argv=None):
         cfg = checkpoint.config_of(args.checkpoint, meta)
         if cfg.method == "bp-label":
             raise ValueError("Backprop Label has no goodness to analyse")
-        model = build_model(cfg, INPUT_SIZE, np.random.default_rng(cfg.seed))
+        model = build_model(cfg, cfg.input_size, np.random.default_rng(cfg.seed))
         checkpoint.load(args.checkpoint, model, cfg)
         data = load_dataset(cfg.dataset)
     except DataError as err:                           # the whole help: sources tried, how to fix

@@ -39,7 +39,7 @@ def parser():
     d = Config()
     p = argparse.ArgumentParser(prog="python -m ffnumpy.train", argument_default=argparse.SUPPRESS,
                                 description="Train FF, CFF or a backprop baseline and measure its test error.")
-    p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], help=f"default {d.dataset}")
+    p.add_argument("--dataset", choices=["mnist", "fashion-mnist", "cifar10"], help=f"default {d.dataset}")
     p.add_argument("--method", choices=METHODS, help=f"default {d.method}")
     p.add_argument("--gamma", choices=["all", "previous"],
                    help="cff only: the other layers' goodness (all, default) or only earlier layers' (previous)")

@@ -11,8 +11,8 @@ from dataclasses import dataclass, fields
 
 METHODS = ("ff", "cff", "bp-pairwise", "bp-label")
 SCHEDULES = ("layer", "network", "alternating")
-TRAIN_SIZE = {"mnist": 60_000, "fashion-mnist": 60_000}
-INPUT_SIZE = 784
+TRAIN_SIZE = {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000}
+INPUT_SIZES = {"mnist": 784, "fashion-mnist": 784, "cifar10": 3072}
 VALIDATION_SIZE = 10_000
 
 CHOICES = {"method": METHODS, "gamma": ("all", "previous"), "schedule": SCHEDULES,
@@ -101,6 +101,10 @@ class Config:
         return self
 
     @property
+    def input_size(self):
+        return INPUT_SIZES[self.dataset]
+
+    @property
     def total_epochs(self):
         """Passes over the data: `epochs` per layer under the Layer schedule (FF, CFF)."""
         return self.epochs * (len(self.hidden) if self.layer_by_layer else 1)
@@ -152,13 +156,13 @@ def _check_widths(hidden):
 def memory_estimate(cfg):
     """Bytes a run needs, roughly: weights, gradients and optimiser state (float32),
     activations of a training step and of an evaluation batch, and the data."""
-    sizes = [INPUT_SIZE, *cfg.hidden]
+    sizes = [INPUT_SIZES[cfg.dataset], *cfg.hidden]
     params = sum(d * m + m for d, m in zip(sizes[:-1], sizes[1:]))
     state = {"adam": 4, "sgd": 3}[cfg.optimizer]            # w, grad, moments, scratch
     rows = 2 * cfg.batch_size                               # positives and negatives
     step = 4 * rows * sum(sizes) * 3                        # input, pre-activation, activity per layer
     evaluation = 4 * 1000 * max(sizes) * 4                  # goodness_per_label's batch of 1000
-    data = 4 * 70_000 * INPUT_SIZE * 2
+    data = 4 * (TRAIN_SIZE[cfg.dataset] + 10_000) * sizes[0] * 2
     return 4 * params * (state + 1) + step + evaluation + data
 
 

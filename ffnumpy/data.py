@@ -94,7 +94,11 @@ def load_dataset(name, data_dir=None, validation=False, download=True):
 
     validation=True moves the LAST 10000 training examples to x_val, y_val, so
     x_train keeps the first 50000. Raises DataError if no source works.
+    "cifar10" is read from its own archive format (cifar.py: (50000, 3072) and (10000, 3072)).
     """
+    if name == "cifar10":
+        from .cifar import load_cifar10        # imported here: cifar.py builds on this module
+        return load_cifar10(data_dir, validation, download)
     _, found = locate_files(name, data_dir, download)
     arrays = {filename: parse_idx(raw, filename) for filename, (_, raw) in found.items()}
     images = {split: arrays[f"{split}-images-idx3-ubyte"] for split in ("train", "t10k")}
@@ -255,11 +259,15 @@ def failure_message(name, failures, cache):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m ffnumpy.data",
                                      description="Find or download a dataset, verify it and describe it.")
-    parser.add_argument("--dataset", choices=list(REGISTRY), default="mnist")
+    parser.add_argument("--dataset", choices=[*REGISTRY, "cifar10"], default="mnist")
     parser.add_argument("--data-dir", default=None, help="folder holding the files, or its parent")
     parser.add_argument("--no-download", action="store_true", help="only look in local folders")
     args = parser.parse_args(argv)
     try:
+        if args.dataset == "cifar10":
+            d = load_dataset("cifar10", args.data_dir, download=not args.no_download)
+            print(f"cifar10: verified archive; train {d.x_train.shape}, test {d.x_test.shape}")
+            return 0
         folder, found = locate_files(args.dataset, args.data_dir, download=not args.no_download)
         print(f"{args.dataset}: verified files in {folder}")
         for filename, (path, raw) in found.items():

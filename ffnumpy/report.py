@@ -14,7 +14,7 @@ import numpy as np
 from .analysis import CHANCE
 from .data import load_dataset
 from .plots import plot_regimes, plot_seed_contributions, plot_seed_entropy
-from .reproduce import BUDGETS, GRID, PAPER, REGIME_ROWS, REGIMES, SEEDS
+from .reproduce import BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, REGIMES, SEEDS
 from .stats import mean_std, verdict
 
 ROW_LABELS = {"bp-pairwise": "Backprop pairwise", "bp-label": "Backprop label", "ff-layer": "FF, Layer",
@@ -40,7 +40,7 @@ def load_group(group):
 def load(out):
     """{(dataset, budget): load_group(OUT/<dataset>-<budget>)} for every table study found."""
     found = {}
-    for dataset in ("mnist", "fashion-mnist"):
+    for dataset in DATASETS:
         for budget in BUDGETS:
             rows = load_group(Path(out) / f"{dataset}-{budget}")
             if rows:
@@ -91,7 +91,7 @@ def comparison_line(rows, a, b, y_test):
 
 
 def table(rows, dataset):
-    col = 0 if dataset == "mnist" else 1
+    col = DATASETS.index(dataset)
     lines = ["| row | paper | test error (%), mean ± std | seeds | validation (%) | chosen lr, theta-scale "
              "| passes over the data | s per run (median) |", "|---|---|---|---|---|---|---|---|"]
     for row, label in ROW_LABELS.items():

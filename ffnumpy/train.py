@@ -18,7 +18,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from . import checkpoint
-from .config import INPUT_SIZE, METHODS, SCHEDULES, Config, divergence_hint  # noqa: F401 (re-exported)
+from .config import METHODS, SCHEDULES, Config, divergence_hint  # noqa: F401 (re-exported)
 from .backprop import OutputLayer, label_loss_and_grads, pairwise_loss_and_grads
 from .entropy import goodness_entropies
 from .evaluate import evaluate, prediction_layers
@@ -128,7 +128,7 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
     """
     cfg.check(train_size=None if data is None else len(data.x_train))
     rng = np.random.default_rng(cfg.seed)
-    model = build_model(cfg, INPUT_SIZE if data is None else data.x_train.shape[1], rng)
+    model = build_model(cfg, cfg.input_size if data is None else data.x_train.shape[1], rng)
     history, start_epoch = [], 0
     if resume is not None:
         start_epoch, history = checkpoint.load(resume, model, cfg)

@@ -290,3 +290,73 @@ def test_cli_on_real_data(real_data, capsys):
     out = capsys.readouterr().out
     assert "fashion-mnist: verified files in" in out
     assert "train-images-idx3-ubyte.gz" in out and "(60000, 28, 28)" in out and "(10000,)" in out
+
+
+# CIFAR-10: the binary release, on small generated archives of the same format ---------------
+
+def cifar_archive(path, n=4, label_of=lambda k: k % 10, members=None):
+    """A cifar-10-binary.tar.gz in the real layout, with n records per batch."""
+    import io
+    import tarfile
+
+    from ffnumpy import cifar
+    rng = np.random.default_rng(0)
+    members = members or (cifar.TRAIN_BATCHES + (cifar.TEST_BATCH,))
+    with tarfile.open(path, "w:gz") as archive:
+        for b, name in enumerate(members):
+            raw = b"".join(bytes([label_of(k + b)]) + rng.integers(0, 256, 3072, dtype=np.uint8).tobytes()
+                           for k in range(n))
+            info = tarfile.TarInfo(name)
+            info.size = len(raw)
+            archive.addfile(info, io.BytesIO(raw))
+    return path
+
+
+def test_cifar_archive_is_read_in_memory_and_verified(tmp_path):
+    from ffnumpy import cifar
+    path = cifar_archive(tmp_path / cifar.ARCHIVE)
+    size, md5 = os.path.getsize(path), cifar.md5(path)
+    d = cifar.load_cifar10(tmp_path, download=False, expected_md5=md5, expected_size=size)
+    assert d.x_train.shape == (20, 3072) and d.x_test.shape == (4, 3072) and d.x_train.dtype == np.float32
+    assert 0 <= d.x_train.min() and d.x_train.max() <= 1 and list(d.y_test) == [5, 6, 7, 8]
+    assert sorted(os.listdir(tmp_path)) == [cifar.ARCHIVE]            # nothing extracted
+    with pytest.raises(data.DataError, match="MD5"):                  # the published MD5 refuses it
+        cifar.load_cifar10(tmp_path, download=False)
+
+
+def test_cifar_refuses_bad_archives(tmp_path):
+    from ffnumpy import cifar
+    evil = cifar_archive(tmp_path / "evil.tar.gz", members=("../../escape.bin",) + cifar.TRAIN_BATCHES)
+    with pytest.raises(ValueError, match="no member"):
+        cifar.read_archive(evil)
+    bad_label = cifar_archive(tmp_path / "labels.tar.gz", label_of=lambda k: 12)
+    with pytest.raises(ValueError, match="label 12"):
+        cifar.read_archive(bad_label)
+    (tmp_path / "junk.tar.gz").write_bytes(b"not an archive")
+    with pytest.raises(ValueError, match="not a readable"):
+        cifar.read_archive(tmp_path / "junk.tar.gz")
+    with pytest.raises(ValueError, match="records"):
+        cifar.parse_batch(b"\x01" * 3000, "short.bin")
+
+
+def test_cifar_download_goes_through_the_mirror_and_the_checks(tmp_path, monkeypatch):
+    from ffnumpy import cifar
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    path = cifar_archive(mirror / cifar.ARCHIVE)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("FFNUMPY_DATA", raising=False)
+    got = cifar.locate_archive(mirrors=[mirror.as_uri()], expected_md5=cifar.md5(path),
+                               expected_size=os.path.getsize(path))
+    assert got == tmp_path / "cache" / "ffnumpy" / "cifar10" / cifar.ARCHIVE
+    with pytest.raises(data.DataError, match="Sources tried"):
+        cifar.locate_archive(data_dir=tmp_path / "nowhere", mirrors=[mirror.as_uri()], expected_md5="0" * 32,
+                             expected_size=os.path.getsize(path))
+
+
+def test_cifar10_is_a_dataset_of_train_and_reproduce(tmp_path):
+    from ffnumpy.config import Config
+    from ffnumpy.reproduce import main as reproduce_main
+    cfg = Config(dataset="cifar10", hidden=(100,)).check()
+    assert cfg.input_size == 3072
+    assert reproduce_main(["--dataset", "cifar10", "--dry-run", "--out", str(tmp_path)]) == 0
