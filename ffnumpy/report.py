@@ -241,6 +241,21 @@ def regime_lines(out, dataset, baseline, y_test):
     return lines + ["", f"![regimes]({name})", ""]
 
 
+def conclusion(out, dataset, y_test, budget="course"):
+    """A few lines: FF against each CFF row of the reproduction, with numbers and verdicts (for the demo)."""
+    rows = load(out).get((dataset, budget), {})
+    lines = []
+    for ff, cff in SAME_SCHEDULE:
+        v = compare(rows[ff]["seeds"], rows[cff]["seeds"], y_test) if ff in rows and cff in rows else None
+        if v is None:
+            continue
+        a, b = (fmt([r["test_error"] for r in rows[k]["seeds"]]) for k in (ff, cff))
+        call = {"A lower": "FF is better", "B lower": "CFF is better"}.get(v["call"], "no difference shown")
+        lines.append(f"{ROW_LABELS[ff]} {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: {call} "
+                     f"(McNemar p = {v['mcnemar']['p']:.2g})")
+    return lines
+
+
 def write_report(out, labels=None):
     """Write OUT/README.md and OUT/*.png from the result files; returns the README path.
 

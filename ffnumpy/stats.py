@@ -6,7 +6,8 @@
 
 McNemar's test looks only at the images on which the two methods disagree:
 b = images A gets right and B wrong, c = the reverse. If the methods are
-equally good, each disagreement is a fair coin, so min(b, c) ~ Binomial(b + c, 1/2).
+equally good, each disagreement is a fair coin: given b + c, b ~ Binomial(b + c, 1/2),
+and the two-sided p is twice the tail of that binomial at min(b, c).
 Predictions of several seeds are pooled: the pair (seed s, image n) of A is
 matched with the same pair of B.
 """

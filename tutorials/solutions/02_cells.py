@@ -39,8 +39,8 @@ def cff_loss(g, gamma, Theta, sign):
 def contributions(per_layer, prefix):
     """per_layer : list of L test errors (%) of layer k alone; prefix : list of L errors (%) of layers 1..k
     returns {"per_layer": list, "prefix": list, "marginal": list of L floats}, where
-    marginal[k] = error(layers 1..k-1) - error(layers 1..k), in points; for the first layer the error before it
-    is guessing, CHANCE = 90 (%)
+    marginal[k - 1] = error(layers 1..k-1) - error(layers 1..k) for layer k = 1..L, in points; for layer 1 the
+    error before it is guessing, CHANCE = 90 (%)
     """
     before = [CHANCE] + list(prefix[:-1])          # the error without layer k
     return {"per_layer": list(per_layer), "prefix": list(prefix),
@@ -51,7 +51,7 @@ def mcnemar(right_a, right_b):
     """right_a, right_b : (N,) bool, True where A (resp. B) classifies image n correctly
     returns {"b": images only A gets right, "c": images only B gets right,
              "p": min(1, 2 P(X <= min(b, c))) with X ~ Binomial(b + c, 1/2); p = 1 when b == c}
-    P(X = k) = math.comb(n, k) / 2**n
+    P(X = k) = math.comb(n, k) / 2**n with n = b + c
     """
     right_a, right_b = np.asarray(right_a, bool), np.asarray(right_b, bool)
     b = int(np.sum(right_a & ~right_b))
@@ -87,9 +87,10 @@ ANSWERS = {
     "floor": (
         "Under the paper's loss L = log sigmoid(s) on a negative, dL/ds = sigmoid(-s) = sigmoid(20) ≈ 1: the "
         "largest possible push, on a pair that is already rejected. The step lowers the pair's goodness again, and "
-        "again at every visit; s can go to -infinity only by g going to 0, i.e. by the layer's ReLU units switching "
-        "off for negative pairs. Positive and negative pairs share the image and differ only in 10 label pixels, "
-        "so units switched off for negatives tend to switch off for positives too: the layer can fall silent "
+        "again at every visit. Since g >= 0, s can never fall below gamma - Theta, so the push (still about 1 there) "
+        "stops only when g reaches 0, i.e. when the layer's ReLU units have switched off for negative pairs. "
+        "Positive and negative pairs share the image and differ only in 10 label pixels, so units switched off "
+        "for negatives tend to switch off for positives too: the layer can fall silent "
         "(g near 0 for every pair), and a ReLU unit that is off for every input gets no gradient and never comes "
         "back. The logistic form's push on a negative is sigmoid(s), which fades to 0 once s is well below 0: "
         "rejected negatives stop pulling, and the loss has a floor. Section 7 printed the mean push and the g/theta "

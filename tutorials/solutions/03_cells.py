@@ -64,8 +64,8 @@ def my_entropy_objective(g, gamma, sign, eps):
     returns (loss : float, dg : (2B,))
     """
     B = len(g) // 2
-    h = g + gamma + eps
-    a, b = h[:B], h[B:]
+    phi = g + gamma + eps                            # the function whose entropy the objective looks at
+    a, b = phi[:B], phi[B:]
     q = a / (a + b)                                  # the positive pair's share
     loss = float(np.mean(-np.log(q)))
     dg = np.concatenate([-(1 - q) / a, q / a]) / B   # dL/da, dL/db, averaged over the B images
@@ -82,7 +82,7 @@ ANSWERS['scale'] = (
 ).strip()
 
 ANSWERS['across'] = (
-    'With equal means m_i = M every log(m_i/M) is 0, so the across term is 0. After scaling layer 2 by 10 '
+    'With equal means m_i = E[φ] every log(m_i/E[φ]) is 0, so the across term is 0. After scaling layer 2 by 10 '
     "its mean is 10 times the others', so the across term becomes positive; layer 2's own entropy is "
     'multiplied by 10 (Ent(cφ) = c Ent(φ)), so the within term (the mean over layers) grows too; but '
     "layer 2's own concentration Ent/m_2 does not change. Both terms moved although nothing about which "
