@@ -86,8 +86,10 @@ def comparison_line(rows, a, b, y_test):
     if v is None:
         return None
     t, m = v["paired_t"], v["mcnemar"]
+    passes = [rows[k]["seeds"][0]["passes_over_data"] for k in (a, b)]
+    unequal = f" (unequal budgets: {passes[0]} vs {passes[1]} passes)" if passes[0] != passes[1] else ""
     return (f"| {ROW_LABELS[a]} vs {ROW_LABELS[b]} | {v['seeds']} | {t['mean_diff']:+.2f} | {t['p']:.3f} | "
-            f"{m['b']} / {m['c']} | {m['p']:.2g} | {call_text(v, ROW_LABELS[a], ROW_LABELS[b])} |")
+            f"{m['b']} / {m['c']} | {m['p']:.2g} | {call_text(v, ROW_LABELS[a], ROW_LABELS[b])}{unequal} |")
 
 
 def table(rows, dataset):
