@@ -343,4 +343,8 @@ The long budget reuses the setting chosen at the course budget.
 A difference between two rows is called only when the paired t-test over the
 seeds or McNemar's exact test on the pooled test predictions gives p < 0.05,
 and the two do not point opposite ways; otherwise: "no difference shown".
+
+Any one run can be trained again from its file and compared, e.g.
+`python -m ffnumpy.reproduce --rerun results/reproduction/mnist-course/ff-network/seed1.json`
+(the same numbers on the same machine, BLAS and thread count).
 """

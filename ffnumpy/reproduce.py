@@ -202,6 +202,23 @@ def sweep(out, study, seeds=SEEDS, data=None, say=print):
     return count
 
 
+def rerun(path, data=None):
+    """Train the run recorded in result file `path` again, from its own configuration.
+
+    returns (recorded test error, new test error, number of test images predicted differently)
+    Same machine, BLAS and thread count: the same numbers (README, "What ffnumpy guarantees").
+    """
+    record = read(path)
+    saved = record["config"]
+    cfg = Config(**{**saved, "hidden": tuple(saved["hidden"])})
+    if data is None:
+        data = load_dataset(cfg.dataset, validation=True)
+    again = run(cfg, record["kind"], data)
+    key = "test_error" if record["kind"] == "seed" else "validation_error"
+    differ = sum(a != b for a, b in zip(record.get("test_predictions", ""), again.get("test_predictions", "")))
+    return record[key], again[key], differ
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.reproduce", description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist", "cifar10"], default="mnist")
@@ -212,6 +229,7 @@ def main(argv=None):
     p.add_argument("--out", default="results/reproduction", help="folder of the result files")
     p.add_argument("--dry-run", action="store_true", help="list the runs still missing and stop")
     p.add_argument("--report", action="store_true", help="write OUT/README.md and figures from the results")
+    p.add_argument("--rerun", metavar="JSON", help="train one recorded run again and compare its error")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
     rows = None if args.rows is None else tuple(args.rows.split(","))
@@ -225,6 +243,11 @@ def main(argv=None):
         studies = [table_study(args.dataset, args.budget, rows)]
     try:
         check_writable(args.out, "--out", folder=True)
+        if args.rerun:
+            was, now, differ = rerun(args.rerun)
+            same = "the same" if was == now and differ == 0 else "DIFFERENT"
+            print(f"{args.rerun}: recorded {was:.2f}%, now {now:.2f}%, {differ} test predictions differ: {same}")
+            return 0 if same == "the same" else 1
         if args.report:
             from .report import write_report
             print(f"report: {write_report(args.out)}")

@@ -40,6 +40,10 @@ def test_sweep_tunes_on_validation_then_runs_seeds_and_resumes(tiny, small, tmp_
     # resume: nothing left to do, nothing retrained
     assert reproduce.sweep(tmp_path, study, seeds=(1, 2), data=small, say=lambda *a, **k: None) == 0
     assert reproduce.pending(tmp_path, study, seeds=(1, 2)) == []
+    # a recorded run trained again from its JSON gives the same numbers (same machine and threads)
+    path = tmp_path / "mnist-course" / "ff-network" / "seed1.json"
+    was, now, differ = reproduce.rerun(path, data=small)
+    assert was == now and differ == 0
     # a deleted result is the only run redone
     (tmp_path / "mnist-course" / "bp-label" / "seed2.json").unlink()
     assert [p.name for p, _, _ in reproduce.pending(tmp_path, study, seeds=(1, 2))] == ["seed2.json"]
