@@ -14,7 +14,7 @@ import numpy as np
 from .analysis import CHANCE
 from .data import load_dataset
 from .plots import plot_regimes, plot_seed_contributions, plot_seed_entropy
-from .reproduce import BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, REGIMES, SEEDS
+from .reproduce import BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, REGIMES, SEEDS, regime_study
 from .stats import mean_std, verdict
 
 ROW_LABELS = {"bp-pairwise": "Backprop pairwise", "bp-label": "Backprop label", "ff-layer": "FF, Layer",
@@ -199,7 +199,7 @@ def regime_lines(out, dataset, baseline, y_test):
         found = load_group(Path(out) / "regimes" / f"{dataset}-{regime}")
         if found:
             table[regime] = {r: found.get(r, {}).get("seeds", []) for r in REGIME_ROWS}
-            if not table[regime]["ff-network"]:          # the flag does not apply to FF: FF is the baseline
+            if "ff-network" not in regime_study(dataset, regime).rows:   # no flag applies to FF: FF is the baseline
                 table[regime]["ff-network"] = table["baseline"]["ff-network"]
     if len(table) == 1:
         return []
@@ -215,8 +215,8 @@ def regime_lines(out, dataset, baseline, y_test):
             cells += [fmt([r["test_error"] for r in runs]), "; ".join(fmt(m) for m in later)]
             if row == "ff-network":
                 hurt = [min(m[1:]) < 0 for m in map(marginals, runs)]
-                cells.append(f"{'yes' if hurt and all(hurt) else 'no' if not any(hurt) else 'mixed'} "
-                             f"({sum(hurt)} of {len(hurt)} seeds)")
+                cells.append("-" if not hurt else f"{'yes' if all(hurt) else 'no' if not any(hurt) else 'mixed'} "
+                                                  f"({sum(hurt)} of {len(hurt)} seeds)")
                 if len(hurt) >= 2 and all(hurt):
                     summary["hurt"].append(regime)
             else:
