@@ -14,8 +14,8 @@ import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter  # noqa: E402
 
 PLAIN = FuncFormatter(lambda v, _: f"{v:g}")  # 2, 3, 5 rather than 2x10^0 on log axes
-# minor ticks of a log axis: label only 2x and 5x a power of ten, so labels never crowd
-PLAIN_MINOR = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and f"{v:.0e}"[0] in "25" else "")
+# minor ticks of a log axis: label only 2x, 3x and 5x a power of ten, so labels never crowd
+PLAIN_MINOR = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and f"{v:.0e}"[0] in "235" else "")
 
 
 def _plain_log_axis(ax):
@@ -31,19 +31,25 @@ def _symlog_axis(ax, linthresh):
     ax.yaxis.set_major_formatter(PLAIN)
 
 
-def _finish(fig, axes, path, title, fontsize=7, **grid):
-    """Grid and legend on every axis, the figure's title, then save."""
+def _finish(fig, axes, path, title, fontsize=7, shared_legend=False, **grid):
+    """Grid and legend on every axis (or one legend below all of them), the figure's title, then save."""
     for ax in axes:
         ax.grid(alpha=0.3, **grid)
-        ax.legend(fontsize=fontsize)
+        if not shared_legend:
+            ax.legend(fontsize=fontsize)
     if title:
         fig.suptitle(title)
+    if shared_legend:
+        handles, labels = axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=fontsize + 1)
+        fig.tight_layout(rect=(0, 0.07, 1, 0.95 if title else 1))
     return _save(fig, path)
 
 
 def _save(fig, path):
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-    fig.tight_layout()
+    if not fig.legends:                      # a figure legend has laid the figure out already
+        fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
     return path
@@ -208,4 +214,4 @@ def plot_regimes(table, path, title=None):
         _symlog_axis(ax, 0.1)
     for ax in axes:
         ax.set_xticks(np.arange(len(regimes)), regimes, rotation=20)
-    return _finish(fig, axes, path, title, axis="y", which="both")
+    return _finish(fig, axes, path, title, shared_legend=True, axis="y", which="both")
