@@ -14,7 +14,7 @@ import numpy as np
 from .analysis import CHANCE
 from .data import load_dataset
 from .plots import plot_regimes, plot_seed_contributions, plot_seed_entropy
-from .reproduce import BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, REGIMES, SEEDS, regime_study
+from .reproduce import BUDGETS, DATASETS, GRID, PAPER, REGIME_GRID, REGIME_ROWS, REGIMES, SEEDS, regime_study
 from .stats import mean_std, verdict
 
 ROW_LABELS = {"bp-pairwise": "Backprop pairwise", "bp-label": "Backprop label", "ff-layer": "FF, Layer",
@@ -101,12 +101,19 @@ def table(rows, dataset):
             continue
         seeds, tune = rows[row]["seeds"], rows[row]["tune"]
         cfg = seeds[0]["config"] if seeds else None
-        chosen = f"{cfg['lr']:g}, {cfg['theta_scale']:g}" if cfg else f"tuning ({len(tune)} runs done)"
+        chosen = f"{cfg['lr']:g}, {cfg['theta_scale']:g}{edge(cfg['lr'], GRID)}" if cfg else \
+            f"tuning ({len(tune)} runs done)"
         secs = f"{np.median([r['wall_seconds'] for r in seeds]):.0f}" if seeds else "-"
         lines.append(f"| {label} | {PAPER[row][col]} | {fmt([r['test_error'] for r in seeds])} | {len(seeds)} | "
                      f"{fmt([r['validation_error'] for r in seeds])} | {chosen} | "
                      f"{seeds[0]['passes_over_data'] if seeds else '-'} | {secs} |")
     return lines
+
+
+def edge(lr, grid):
+    """' (edge of the grid)' when the chosen learning rate is the grid's largest or smallest."""
+    lrs = [g["lr"] for g in grid]
+    return " (edge of the grid)" if lr in (min(lrs), max(lrs)) else ""
 
 
 def layer_table(rows):
@@ -212,7 +219,9 @@ def regime_lines(out, dataset, baseline, y_test):
         for row in REGIME_ROWS:
             runs = seeds[row]
             later = [[marginals(r)[k] for r in runs] for k in range(1, len(runs[0]["prefix_test_error"]) if runs else 1)]
-            cells += [fmt([r["test_error"] for r in runs]), "; ".join(fmt(m) for m in later)]
+            lr = f" (lr {runs[0]['config']['lr']:g}{edge(runs[0]['config']['lr'], REGIME_GRID)})" \
+                if runs and regime != "baseline" else ""
+            cells += [fmt([r["test_error"] for r in runs]) + lr, "; ".join(fmt(m) for m in later)]
             if row == "ff-network":
                 hurt = [min(m[1:]) < 0 for m in map(marginals, runs)]
                 cells.append("-" if not hurt else f"{'yes' if all(hurt) else 'no' if not any(hurt) else 'mixed'} "
@@ -255,6 +264,16 @@ def conclusion(out, dataset, y_test, budget="course"):
         call = {"A lower": "FF is better", "B lower": "CFF is better"}.get(v["call"], "no difference shown")
         lines.append(f"{ROW_LABELS[ff]} {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: {call} "
                      f"(McNemar p = {v['mcnemar']['p']:.2g})")
+    for regime in REGIMES:
+        rows = load_group(Path(out) / "regimes" / f"{dataset}-{regime}")
+        for cff in REGIME_ROWS[1:]:
+            v = compare(rows["ff-network"]["seeds"], rows[cff]["seeds"], y_test) \
+                if "ff-network" in rows and cff in rows else None
+            if v is not None:
+                a, b = (fmt([r["test_error"] for r in rows[k]["seeds"]]) for k in ("ff-network", cff))
+                call = {"A lower": "FF is better", "B lower": "CFF is better"}.get(v["call"], "no difference shown")
+                lines.append(f"regime {regime}: FF {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: "
+                             f"{call} (McNemar p = {v['mcnemar']['p']:.2g})")
     return lines
 
 
@@ -320,7 +339,9 @@ equation as written; FF is unchanged, so its column repeats the baseline);
 `literal`, all three. Each row of each regime is tuned over learning rates
 1e-3, 3e-3, 1e-2 (theta-scale 1) on validation, seed 0, then run with seeds
 1, 2, 3; "baseline" is the table above. "FF's later layers hurt" is yes when
-some later layer has a negative marginal contribution in every seed."""
+some later layer has a negative marginal contribution in every seed. A chosen
+setting marked "edge of the grid" may do better beyond it: the grid was not
+widened within this budget of runs."""
 
 HEADER = """# Reproduction of the paper's table
 
