@@ -29,6 +29,8 @@ def _arrays(model):
         out[f"W{i}"], out[f"b{i}"] = model.net.W[i], model.net.b[i]
     if model.head is not None:
         out["head_V"], out["head_c"] = model.head.V, model.head.c
+    if model.alpha is not None:
+        out["alpha"] = model.alpha
     for k, opt in enumerate(model.optimizers):
         for slot, arrays in opt.slots.items():
             for j, a in enumerate(arrays):

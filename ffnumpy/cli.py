@@ -41,8 +41,9 @@ def parser():
                                 description="Train FF, CFF or a backprop baseline and measure its test error.")
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist", "cifar10"], help=f"default {d.dataset}")
     p.add_argument("--method", choices=METHODS, help=f"default {d.method}")
-    p.add_argument("--gamma", choices=["all", "previous"],
-                   help="cff only: the other layers' goodness (all, default) or only earlier layers' (previous)")
+    p.add_argument("--gamma", choices=["all", "previous", "learned"],
+                   help="cff only: the other layers' goodness (all, default), only earlier layers' (previous), "
+                        "or all others weighted by trained alpha_it (learned, starting at 1)")
     p.add_argument("--schedule", choices=SCHEDULES, help=f"ff and cff; default {d.schedule}")
     p.add_argument("--hidden", type=hidden_sizes, help="e.g. 1000,1000,1000 (default)")
     p.add_argument("--theta-scale", type=float,

@@ -15,7 +15,7 @@ TRAIN_SIZE = {"mnist": 60_000, "fashion-mnist": 60_000, "cifar10": 50_000}
 INPUT_SIZES = {"mnist": 784, "fashion-mnist": 784, "cifar10": 3072}
 VALIDATION_SIZE = 10_000
 
-CHOICES = {"method": METHODS, "gamma": ("all", "previous"), "schedule": SCHEDULES,
+CHOICES = {"method": METHODS, "gamma": ("all", "previous", "learned"), "schedule": SCHEDULES,
            "optimizer": ("adam", "sgd"), "lr_schedule": ("constant", "linear", "linear-half"),
            "negatives": ("random", "hard"), "objective": ("logistic", "entropy"),
            "predict": ("all", "skip-first"), "dataset": tuple(TRAIN_SIZE),
@@ -39,7 +39,7 @@ class Config:
     """Everything that defines a run; saved with every checkpoint and result."""
     dataset: str = "mnist"
     method: str = "ff"                 # ff | cff | bp-pairwise | bp-label
-    gamma: str = "all"                 # cff only: all | previous
+    gamma: str = "all"                 # cff only: all | previous | learned (weights alpha_it, ours)
     schedule: str = "network"          # ff and cff: layer | network | alternating
     hidden: tuple = (1000, 1000, 1000)
     theta_scale: float = 1.0           # theta_i = theta_scale * units of layer i (see Network)
@@ -94,9 +94,11 @@ class Config:
                                  f"(only to {', '.join(allowed)})")
         if self.negative_loss == "paper" and self.objective == "entropy":
             raise ValueError("--negative-loss paper is a form of the logistic objective, not of --objective entropy")
-        if self.method == "cff" and self.gamma == "all" and self.schedule == "layer":
-            raise ValueError("--gamma all needs --schedule network or alternating: "
+        if self.method == "cff" and self.gamma in ("all", "learned") and self.schedule == "layer":
+            raise ValueError(f"--gamma {self.gamma} needs --schedule network or alternating: "
                              "under the layer schedule the later layers do not exist yet")
+        if self.method == "cff" and self.gamma == "learned" and self.objective == "entropy":
+            raise ValueError("--gamma learned is for the logistic objective (its gradient uses the threshold)")
         _check_memory(self)
         return self
 

@@ -13,11 +13,12 @@ frozen copy f^), so no layer's update depends on the order of the updates.
 import numpy as np
 
 from .layers import ff_layer_backward
-from .losses import collaboration_terms, entropy_objective, ff_loss, goodness_backward, goodness_forward
+from .losses import (collaboration_terms, entropy_objective, ff_loss, goodness_backward, goodness_forward,
+                     learned_gamma_grad)
 
 
 def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="logistic",
-              theta_mode="per-layer", negative="logistic"):
+              theta_mode="per-layer", negative="logistic", alpha=None):
     """Update the chosen layers of `net` on one batch of pairs.
 
     net        : Network
@@ -30,13 +31,15 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
                  (losses.entropy_objective: no sigmoid, no theta)
     theta_mode : "per-layer" or "shared" (losses.collaboration_terms)
     negative   : "logistic" or "paper", the loss on negative pairs (losses.ff_loss)
+    alpha      : (L, L) collaboration weights, with gamma_mode "learned"; row i is
+                 stepped by optimizers[i] with W_i and b_i (its params list ends with it)
     returns {layer index: loss before the update}
     """
     # Layers above the last trained one matter only to the full gamma.
-    depth = net.num_layers if gamma_mode == "all" else max(layers) + 1
+    depth = net.num_layers if gamma_mode in ("all", "learned") else max(layers) + 1
     hs, caches = net.forward(xy, upto=depth)
     G = np.stack([goodness_forward(h)[0] for h in hs], axis=1)          # (N, depth)
-    gamma, Theta = collaboration_terms(G, net.theta[:depth], gamma_mode, theta_mode)
+    gamma, Theta = collaboration_terms(G, net.theta[:depth], gamma_mode, theta_mode, alpha)
     losses = {}
     for i in layers:
         if objective == "entropy":
@@ -45,5 +48,8 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
             losses[i], dg = ff_loss(G[:, i], gamma[:, i], Theta[i], sign, negative)  # dL/dg_i; gamma: none
         dh = goodness_backward(dg, hs[i])                                # dL/dh_i = dL/dg_i * 2 h_i
         _, dW, db = ff_layer_backward(dh, caches[i])                     # x^T dz, sum dz
-        optimizers[i].step([dW, db])
+        grads = [dW, db]
+        if gamma_mode == "learned":                                      # dL_i/dalpha_it = dL/ds_i (g_t - theta_t)
+            grads.append(learned_gamma_grad(dg, G, net.theta[:depth], i, theta_mode).astype(alpha.dtype))
+        optimizers[i].step(grads)
     return losses

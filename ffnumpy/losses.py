@@ -104,10 +104,10 @@ def ff_layer_loss(h, gamma, theta, sign, negative="logistic"):
     return loss, goodness_backward(dg, cache)
 
 
-GAMMA_MODES = ("none", "previous", "all")
+GAMMA_MODES = ("none", "previous", "all", "learned")
 
 
-def collaboration_terms(G, theta, mode, theta_mode="per-layer"):
+def collaboration_terms(G, theta, mode, theta_mode="per-layer", alpha=None):
     """gamma for every layer, and the threshold its logit is compared with.
 
     G          : (N, L) goodness of each layer for each pair (a constant here)
@@ -115,6 +115,8 @@ def collaboration_terms(G, theta, mode, theta_mode="per-layer"):
     mode       : "none" (FF)      gamma_i = 0
                  "previous"       gamma_i = sum_{t < i} g_t     (the paper's gamma(<t))
                  "all"            gamma_i = sum_{t != i} g_t    (the paper's gamma)
+                 "learned"        gamma_i = sum_{t != i} alpha_it g_t, alpha : (L, L) trained
+                                  (an extension of ours, see learned_gamma_grad)
     theta_mode : "per-layer" (default) Theta_i = theta_i + the theta_t of the layers in gamma_i
                  "shared"              Theta_i = theta_i, the paper's equation as written
     returns gamma : (N, L) and Theta : (L,)
@@ -137,7 +139,29 @@ def collaboration_terms(G, theta, mode, theta_mode="per-layer"):
     if mode == "all":
         gamma = G.sum(axis=1, keepdims=True) - G
         return gamma, (np.full_like(theta, theta.sum()) if theta_mode == "per-layer" else theta)
+    if mode == "learned":
+        L = G.shape[1]
+        a = np.asarray(alpha, dtype=G.dtype)[:L, :L] * (1 - np.eye(L, dtype=G.dtype))   # alpha_ii = 0
+        gamma = G @ a.T                                   # gamma[n, i] = sum_t alpha_it G[n, t]
+        return gamma, (theta + a @ theta if theta_mode == "per-layer" else theta)
     raise ValueError(f"gamma mode must be one of {GAMMA_MODES}, got {mode!r}")
+
+
+def learned_gamma_grad(dg, G, theta, i, theta_mode="per-layer"):
+    """dL_i/dalpha_it for the learned gamma: layer i's loss against its collaboration weights.
+
+    s_i = g_i + sum_{t != i} alpha_it g_t - Theta_i, Theta_i = theta_i + sum_{t != i} alpha_it theta_t
+    (per-layer; shared: Theta_i = theta_i), so
+    ds_i/dalpha_it = g_t - theta_t (per-layer) or g_t (shared), and
+    dL/dalpha_it = sum_n dL/ds_i[n] * ds_i[n]/dalpha_it, with dL/ds_i = dL/dg_i (ds_i/dg_i = 1).
+    g_t is a constant here, as in CFF: no gradient reaches another layer's weights.
+
+    dg : (N,) dL/dg_i, G : (N, L), theta : (L,)  ->  (L,), entry i = 0 (alpha_ii stays 0)
+    """
+    D = G - np.asarray(theta, dtype=G.dtype) if theta_mode == "per-layer" else G   # ds_i/dalpha_it per pair
+    grad = dg @ D
+    grad[i] = 0
+    return grad
 
 
 def entropy_objective(g, gamma, sign, eps):

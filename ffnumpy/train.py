@@ -35,6 +35,7 @@ class Model:
     head: OutputLayer = None
     optimizers: list = field(default_factory=list)
     rng: np.random.Generator = None
+    alpha: np.ndarray = None            # (L, L) collaboration weights of --gamma learned
 
 
 def build_model(cfg, input_size, rng):
@@ -42,12 +43,15 @@ def build_model(cfg, input_size, rng):
     head = OutputLayer(cfg.hidden[-1], rng) if cfg.method == "bp-label" else None
     make = (lambda p: Adam(p, lr=cfg.lr, weight_decay=cfg.weight_decay)) if cfg.optimizer == "adam" \
         else (lambda p: SGD(p, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay))
+    L = net.num_layers
+    # --gamma learned starts as the paper's gamma: alpha_it = 1 for t != i (alpha_ii stays 0)
+    alpha = (1 - np.eye(L, dtype=np.float32)) if cfg.gamma_mode == "learned" else None
     if cfg.method in ("ff", "cff"):                     # one optimiser per layer: local learning
-        optimizers = [make(net.params(i)) for i in range(net.num_layers)]
+        optimizers = [make(net.params(i) + ([alpha[i]] if alpha is not None else [])) for i in range(L)]
     else:                                               # one for the whole network
-        params = [p for i in range(net.num_layers) for p in net.params(i)]
+        params = [p for i in range(L) for p in net.params(i)]
         optimizers = [make(params + (head.params() if head else []))]
-    return Model(net, head, optimizers, rng)
+    return Model(net, head, optimizers, rng, alpha)
 
 
 def lr_factor(cfg, progress):
@@ -91,7 +95,7 @@ def train_step(model, cfg, batches, layers):
         model.optimizers[0].step([g for pair in grads for g in pair])
         return loss
     rule = dict(gamma_mode=cfg.gamma_mode, objective=cfg.objective, theta_mode=cfg.theta_mode,
-                negative=cfg.negative_loss)
+                negative=cfg.negative_loss, alpha=model.alpha)
     if cfg.schedule == "alternating":
         losses = [ff_update(net, model.optimizers, *make_pairs(model, cfg, x, y, rng), [i], **rule)[i]
                   for i, (x, y) in zip(layers, batches)]
@@ -231,6 +235,7 @@ def finish(model, cfg, data, history):
             "train_seconds": sum(r["train_seconds"] for r in history),
             "test_eval_seconds": time.perf_counter() - t0, "epochs": len(history),
             "warnings": final_warnings(history, test["warnings"]),
+            "alpha": None if model.alpha is None else model.alpha.tolist(),   # --gamma learned's weights
             "test_predictions": "".join(map(str, test["pred"].tolist())),  # one digit per test image
             "train_size": len(data.x_train), "config": asdict(cfg), "history": history}, model
 
