@@ -215,3 +215,28 @@ def plot_regimes(table, path, title=None):
     for ax in axes:
         ax.set_xticks(np.arange(len(regimes)), regimes, rotation=20)
     return _finish(fig, axes, path, title, shared_legend=True, axis="y", which="both")
+
+
+def plot_depth(rows, path, title=None):
+    """Left: test error against depth, one line per method (mean +- std over seeds).
+    Right: the marginal contribution of the deepest network's later layers, per method.
+
+    rows : {method label: {depth: [result dicts of its seeds]}}
+    """
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
+    for label, by_depth in rows.items():
+        depths = [d for d, seeds in by_depth.items() if seeds]
+        if not depths:
+            continue
+        errors = [np.array([r["test_error"] for r in by_depth[d]]) for d in depths]
+        ax1.errorbar(depths, [e.mean() for e in errors], yerr=[e.std() for e in errors], marker="o", capsize=3,
+                     label=label)
+        deepest = np.array([r["prefix_test_error"] for r in by_depth[depths[-1]]])
+        marginal = deepest[:, :-1] - deepest[:, 1:]
+        ax2.plot(np.arange(2, deepest.shape[1] + 1), marginal.mean(0), marker="o", label=f"{label}, {depths[-1]} layers")
+    ax1.set(title="test error against depth", xlabel="hidden layers", ylabel="test error (%, log)")
+    _plain_log_axis(ax1)
+    ax2.set(title="marginal contribution of layer k, deepest network", xlabel="layer k",
+            ylabel="points (symlog; below 0: it hurts)")
+    _symlog_axis(ax2, 0.1)
+    return _finish(fig, (ax1, ax2), path, title, which="both")

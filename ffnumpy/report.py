@@ -26,10 +26,10 @@ COMPARISONS = [("ff-network", "cff-all-network"), ("ff-network", "cff-prev-netwo
 SAME_SCHEDULE = [("ff-network", "cff-all-network"), ("ff-network", "cff-prev-network"), ("ff-layer", "cff-prev-layer")]
 
 
-def load_group(group):
-    """{row: {"tune": [records], "seeds": [records by seed]}} of one study folder."""
+def load_group(group, names=tuple(ROW_LABELS)):
+    """{row: {"tune": [records], "seeds": [records by seed]}} of one study folder (rows among `names`)."""
     rows = {}
-    for row in ROW_LABELS:
+    for row in names:
         tune = [json.loads(p.read_text()) for p in sorted((group / row / "tune").glob("*.json"))]
         seeds = [json.loads(p.read_text()) for p in sorted((group / row).glob("seed*.json"))]
         if tune or seeds:

@@ -1,0 +1,91 @@
+"""Beyond the paper, with the reproduction's protocol: depth, and collaboration that learns its weights.
+
+    python -m ffnumpy.experiments depth --dataset mnist       # 2, 3, 4, 6, 8 layers
+    python -m ffnumpy.experiments learned --dataset mnist     # --gamma learned, tuned like every row
+    python -m ffnumpy.experiments --report                    # results/experiments/README.md
+
+depth   : FF, CFF gamma(<t), CFF gamma and Backprop pairwise (Network schedule) with 2, 3, 4, 6
+          and 8 hidden layers of 500 units, 8 epochs. Each row keeps the setting the reproduction
+          chose for it at depth 3 (tuned once, on validation, then held fixed at every depth).
+learned : CFF with gamma_i = sum_t alpha_it g_t, alpha trained by layer i's own loss, tuned over
+          the reproduction's grid on validation, then seeds 1, 2, 3 on test: compared with the
+          reproduction's FF and fixed-gamma rows at the same budget.
+Runs are resumable (one JSON each, under OUT/<study>/...), like python -m ffnumpy.reproduce.
+"""
+import argparse
+import sys
+from pathlib import Path
+
+from .config import Config
+from .data import DataError
+from .files import check_writable
+from .reproduce import BUDGETS, COMMON, GRID, ROWS, SEEDS, Study, pending, sweep
+
+DEPTHS = (2, 3, 4, 6, 8)
+DEPTH_ROWS = ("ff-network", "cff-prev-network", "cff-all-network", "bp-pairwise")
+LEARNED = {"cff-learned-network": dict(method="cff", gamma="learned", schedule="network")}
+REPRODUCTION = Path("results/reproduction")
+
+
+def depth_study(dataset, depth, reproduction=REPRODUCTION):
+    """Rows at one depth, each with the setting the reproduction chose for it at depth 3."""
+    width, epochs = BUDGETS["course"]["hidden"][0], BUDGETS["course"]["epochs"]
+
+    def make(row, setting, seed):
+        return Config(dataset=dataset, **COMMON, hidden=(width,) * depth, epochs=epochs, **ROWS[row], **setting,
+                      seed=seed)
+    return Study(f"depth/{dataset}-L{depth}", dataset, DEPTH_ROWS, [], make,
+                 str(Path(reproduction).resolve() / f"{dataset}-course"))
+
+
+def learned_study(dataset):
+    """CFF with learned collaboration weights, tuned over the reproduction's grid at its course budget."""
+    def make(row, setting, seed):
+        return Config(dataset=dataset, **COMMON, **BUDGETS["course"], **LEARNED[row], **setting, seed=seed,
+                      track_entropy=True)
+    return Study(f"learned/{dataset}-course", dataset, tuple(LEARNED), GRID, make)
+
+
+def studies(name, dataset, reproduction=REPRODUCTION):
+    if name == "depth":
+        return [depth_study(dataset, d, reproduction) for d in DEPTHS]
+    return [learned_study(dataset)]
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m ffnumpy.experiments", description=__doc__.splitlines()[0])
+    p.add_argument("study", nargs="?", choices=["depth", "learned"], help="which study to run")
+    p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
+    p.add_argument("--out", default="results/experiments", help="folder of the result files")
+    p.add_argument("--reproduction", default=str(REPRODUCTION), help="the reproduction's results (its choices)")
+    p.add_argument("--dry-run", action="store_true", help="list the runs still missing and stop")
+    p.add_argument("--report", action="store_true", help="write OUT/README.md and figures from the results")
+    p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
+    args = p.parse_args(argv)
+    if not args.report and args.study is None:
+        p.error("name a study (depth or learned), or pass --report")
+    try:
+        check_writable(args.out, "--out", folder=True)
+        if args.report:
+            from .experiments_report import write_report
+            print(f"report: {write_report(args.out, args.reproduction)}")
+            return 0
+        todo = [(s, t) for s in studies(args.study, args.dataset, args.reproduction) for t in pending(args.out, s)]
+        if args.dry_run:
+            for _, (path, cfg, kind) in todo:
+                print(f"{kind:5s} {path}" + ("" if cfg else "  (waits for the reproduction's choice)"))
+            print(f"{len(todo)} runs missing")
+            return 0
+        n = sum(sweep(args.out, s) for s in studies(args.study, args.dataset, args.reproduction))
+    except DataError as err:
+        p.exit(2, f"{p.prog}: error: {err}\n")
+    except ValueError as err:
+        p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
+    except KeyboardInterrupt:
+        p.exit(130, f"{p.prog}: interrupted; every finished run is saved, run the same command to resume\n")
+    print(f"done: {n} runs in this call")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

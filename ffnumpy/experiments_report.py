@@ -1,0 +1,88 @@
+"""The report of python -m ffnumpy.experiments: results/experiments/README.md and its figures,
+computed from the result files alone, with the reproduction's test for a difference (stats.verdict)."""
+from pathlib import Path
+
+import numpy as np
+
+from .data import load_dataset
+from .experiments import DEPTH_ROWS, DEPTHS, LEARNED
+from .plots import plot_depth
+from .report import ROW_LABELS, compare, fmt, load_group, marginals
+
+LABELS = {**ROW_LABELS, "cff-learned-network": "CFF learned gamma, Network"}
+
+
+def depth_section(out, dataset, y_test):
+    """Error and marginal contributions at every depth, CFF against FF at every depth."""
+    runs = {d: load_group(Path(out) / "depth" / f"{dataset}-L{d}") for d in DEPTHS}
+    runs = {d: rows for d, rows in runs.items() if rows}
+    if not runs:
+        return []
+    lines = [f"### {dataset}: depth", "", "`python -m ffnumpy.experiments depth --dataset " + dataset + "`", "",
+             "| row | " + " | ".join(f"{d} layers" for d in runs) + " |", "|---|" + "---|" * len(runs)]
+    for row in DEPTH_ROWS:
+        cells = [fmt([r["test_error"] for r in rows.get(row, {}).get("seeds", [])]) for rows in runs.values()]
+        lines.append(f"| {LABELS[row]} | " + " | ".join(cells) + " |")
+    lines += ["", "Marginal contribution of layers 2, 3, ... (points, mean over seeds; below 0: the layer hurts):", "",
+              "| row | depth | marginal contributions |", "|---|---|---|"]
+    for row in DEPTH_ROWS:
+        for d, rows in runs.items():
+            seeds = rows.get(row, {}).get("seeds", [])
+            if seeds:
+                m = np.mean([marginals(r)[1:] for r in seeds], axis=0)
+                lines.append(f"| {LABELS[row]} | {d} | {', '.join(f'{v:+.2f}' for v in m)} |")
+    lines += ["", "CFF against FF at each depth (paired t over seeds or McNemar on the pooled predictions):", ""]
+    for d, rows in runs.items():
+        for cff in ("cff-prev-network", "cff-all-network"):
+            v = compare(rows.get("ff-network", {}).get("seeds", []), rows.get(cff, {}).get("seeds", []), y_test)
+            if v:
+                call = {"A lower": "FF lower", "B lower": "CFF lower"}.get(v["call"], v["call"])
+                lines.append(f"- {d} layers, {LABELS[cff]}: {call} (McNemar p = {v['mcnemar']['p']:.2g}, "
+                             f"{v['seeds']} seeds)")
+    name = f"depth_{dataset}.png"
+    plot_depth({LABELS[row]: {d: rows.get(row, {}).get("seeds", []) for d, rows in runs.items()} for row in DEPTH_ROWS},
+               Path(out) / name, title=f"{dataset}: does collaboration keep helping with depth?")
+    return lines + ["", f"![depth]({name})", ""]
+
+
+def learned_section(out, reproduction, dataset, y_test):
+    """--gamma learned against the reproduction's FF and fixed-gamma rows, same budget and tuning."""
+    learned = load_group(Path(out) / "learned" / f"{dataset}-course", tuple(LEARNED))
+    learned = learned.get("cff-learned-network", {}).get("seeds", [])
+    if not learned:
+        return []
+    fixed = load_group(Path(reproduction) / f"{dataset}-course")
+    lines = [f"### {dataset}: collaboration that learns its weights", "",
+             f"`python -m ffnumpy.experiments learned --dataset {dataset}`", "",
+             f"CFF learned gamma, Network: {fmt([r['test_error'] for r in learned])}% over {len(learned)} seeds "
+             f"(setting lr {learned[0]['config']['lr']:g}, theta-scale {learned[0]['config']['theta_scale']:g}, "
+             f"chosen on validation).", ""]
+    for row in ("ff-network", "cff-all-network", "cff-prev-network"):
+        seeds = fixed.get(row, {}).get("seeds", [])
+        v = compare(learned, seeds, y_test)
+        if v:
+            call = {"A lower": "learned lower", "B lower": f"{LABELS[row]} lower"}.get(v["call"], v["call"])
+            lines.append(f"- against {LABELS[row]} ({fmt([r['test_error'] for r in seeds])}%): {call} "
+                         f"(McNemar p = {v['mcnemar']['p']:.2g})")
+    alpha = np.mean([r["alpha"] for r in learned], axis=0)
+    lines += ["", "Learned weights alpha_it (row i: the layer whose logit they enter; mean over seeds; "
+              "they start at 1):", "", "| layer i | " + " | ".join(f"alpha_i{t + 1}" for t in range(len(alpha))) + " |",
+              "|---|" + "---|" * len(alpha)]
+    lines += [f"| {i + 1} | " + " | ".join(f"{a:.2f}" for a in row) + " |" for i, row in enumerate(alpha)]
+    return lines + [""]
+
+
+def write_report(out, reproduction="results/reproduction", labels=None):
+    """Write OUT/README.md from the result files; returns its path."""
+    doc = ["# Beyond the paper: experiments", "",
+           "Made by `python -m ffnumpy.experiments --report` from the JSON files in this folder, with the",
+           "reproduction's protocol and its test for a difference (results/reproduction/README.md).", ""]
+    for dataset in ("mnist", "fashion-mnist"):
+        if not any(any((Path(out) / study).glob(f"{dataset}-*")) for study in ("depth", "learned")):
+            continue
+        y_test = labels[dataset] if labels else load_dataset(dataset).y_test
+        doc += depth_section(out, dataset, y_test) + learned_section(out, reproduction, dataset, y_test)
+    path = Path(out) / "README.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(doc) + "\n")
+    return path
