@@ -19,7 +19,7 @@ from pathlib import Path
 from .config import Config
 from .data import DataError
 from .files import check_writable
-from .reproduce import BUDGETS, COMMON, GRID, ROWS, SEEDS, Study, pending, sweep
+from .reproduce import BUDGETS, COMMON, GRID, ROWS, Study, execute
 
 DEPTHS = (2, 3, 4, 6, 8)
 DEPTH_ROWS = ("ff-network", "cff-prev-network", "cff-all-network", "bp-pairwise")
@@ -70,21 +70,11 @@ def main(argv=None):
             from .experiments_report import write_report
             print(f"report: {write_report(args.out, args.reproduction)}")
             return 0
-        todo = [(s, t) for s in studies(args.study, args.dataset, args.reproduction) for t in pending(args.out, s)]
-        if args.dry_run:
-            for _, (path, cfg, kind) in todo:
-                print(f"{kind:5s} {path}" + ("" if cfg else "  (waits for the reproduction's choice)"))
-            print(f"{len(todo)} runs missing")
-            return 0
-        n = sum(sweep(args.out, s) for s in studies(args.study, args.dataset, args.reproduction))
+        return execute(p, args.out, studies(args.study, args.dataset, args.reproduction), args.dry_run)
     except DataError as err:
         p.exit(2, f"{p.prog}: error: {err}\n")
     except ValueError as err:
         p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
-    except KeyboardInterrupt:
-        p.exit(130, f"{p.prog}: interrupted; every finished run is saved, run the same command to resume\n")
-    print(f"done: {n} runs in this call")
-    return 0
 
 
 if __name__ == "__main__":

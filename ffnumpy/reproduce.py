@@ -254,21 +254,31 @@ def main(argv=None):
             from .report import write_report
             print(f"report: {write_report(args.out)}")
             return 0
-        if args.dry_run:
-            todo = [t for study in studies for t in pending(args.out, study)]
+        return execute(p, args.out, studies, args.dry_run)
+    except DataError as err:
+        p.exit(2, f"{p.prog}: error: {err}\n")
+    except ValueError as err:
+        p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
+
+
+def execute(p, out, studies, dry_run=False):
+    """List (dry_run) or run the missing runs of `studies`; the shared end of both command lines."""
+    try:
+        if dry_run:
+            todo = [t for study in studies for t in pending(out, study)]
             for path, cfg, kind in todo:
-                print(f"{kind:5s} {path}" + ("" if cfg else "  (after its row is tuned)"))
+                print(f"{kind:5s} {path}" + ("" if cfg else "  (waits for its row's tuning)"))
             print(f"{len(todo)} runs missing")
             return 0
-        n = sum(sweep(args.out, study) for study in studies)
+        n = sum(sweep(out, study) for study in studies)
     except DataError as err:
         p.exit(2, f"{p.prog}: error: {err}\n")
     except ValueError as err:
         p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
     except KeyboardInterrupt:
         p.exit(130, f"{p.prog}: interrupted; every finished run is saved, run the same command to resume\n")
-    left = sum(len(pending(args.out, study)) for study in studies)
-    print(f"done: {n} runs in this call; {left} still missing" + (" (their rows' tuning is elsewhere)" if left else ""))
+    left = sum(len(pending(out, study)) for study in studies)
+    print(f"done: {n} runs in this call; {left} still missing" + (" (they wait for their row's tuning)" if left else ""))
     return 0
 
 
