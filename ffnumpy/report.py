@@ -219,8 +219,9 @@ def regime_lines(out, dataset, baseline, y_test):
         for row in REGIME_ROWS:
             runs = seeds[row]
             later = [[marginals(r)[k] for r in runs] for k in range(1, len(runs[0]["prefix_test_error"]) if runs else 1)]
+            own = regime != "baseline" and row in regime_study(dataset, regime).rows   # not the baseline's FF
             lr = f" (lr {runs[0]['config']['lr']:g}{edge(runs[0]['config']['lr'], REGIME_GRID)})" \
-                if runs and regime != "baseline" else ""
+                if runs and own else ""
             cells += [fmt([r["test_error"] for r in runs]) + lr, "; ".join(fmt(m) for m in later)]
             if row == "ff-network":
                 hurt = [min(m[1:]) < 0 for m in map(marginals, runs)]
