@@ -77,6 +77,11 @@ def compare(seeds_a, seeds_b, y_test):
     return {**v, "seeds": len(common)}
 
 
+def p_text(p):
+    """A p-value for a sentence: 0.0085, 3.9e-08, or < 1e-300 where the float underflows."""
+    return f"{p:.2g}" if p > 0 else "< 1e-300"
+
+
 def call_text(v, a, b):
     return {"A lower": f"**{a} lower**", "B lower": f"**{b} lower**"}.get(v["call"], v["call"])
 
@@ -89,7 +94,7 @@ def comparison_line(rows, a, b, y_test):
     passes = [rows[k]["seeds"][0]["passes_over_data"] for k in (a, b)]
     unequal = f" (unequal budgets: {passes[0]} vs {passes[1]} passes)" if passes[0] != passes[1] else ""
     return (f"| {ROW_LABELS[a]} vs {ROW_LABELS[b]} | {v['seeds']} | {t['mean_diff']:+.2f} | {t['p']:.3f} | "
-            f"{m['b']} / {m['c']} | {m['p']:.2g} | {call_text(v, ROW_LABELS[a], ROW_LABELS[b])}{unequal} |")
+            f"{m['b']} / {m['c']} | {p_text(m['p'])} | {call_text(v, ROW_LABELS[a], ROW_LABELS[b])}{unequal} |")
 
 
 def table(rows, dataset):
@@ -264,7 +269,7 @@ def conclusion(out, dataset, y_test, budget="course"):
         a, b = (fmt([r["test_error"] for r in rows[k]["seeds"]]) for k in (ff, cff))
         call = {"A lower": "FF is better", "B lower": "CFF is better"}.get(v["call"], "no difference shown")
         lines.append(f"{ROW_LABELS[ff]} {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: {call} "
-                     f"(McNemar p = {v['mcnemar']['p']:.2g})")
+                     f"(McNemar p = {p_text(v['mcnemar']['p'])})")
     for regime in REGIMES:
         rows = load_group(Path(out) / "regimes" / f"{dataset}-{regime}")
         for cff in REGIME_ROWS[1:]:
@@ -274,7 +279,7 @@ def conclusion(out, dataset, y_test, budget="course"):
                 a, b = (fmt([r["test_error"] for r in rows[k]["seeds"]]) for k in ("ff-network", cff))
                 call = {"A lower": "FF is better", "B lower": "CFF is better"}.get(v["call"], "no difference shown")
                 lines.append(f"regime {regime}: FF {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: "
-                             f"{call} (McNemar p = {v['mcnemar']['p']:.2g})")
+                             f"{call} (McNemar p = {p_text(v['mcnemar']['p'])})")
     return lines
 
 
