@@ -1,7 +1,8 @@
 """Re-execute every tutorial notebook top to bottom, save its outputs, and time each section.
 
     python tutorials/run_all.py                          # full mode: what is committed
-    FFNUMPY_FAST=1 python tutorials/run_all.py --check   # FAST mode, outputs not saved
+    FFNUMPY_FAST=1 python tutorials/run_all.py           # FAST mode: times only, outputs never saved
+    FFNUMPY_FAST=1 python tutorials/run_all.py --check   # FAST mode, nothing written
     python tutorials/run_all.py --solved --check         # the solved versions (make_solved.py), not saved
 
 Each notebook runs in a fresh python3 kernel from the tutorials folder. The
@@ -64,9 +65,9 @@ def main(argv=None):
               flush=True)
         report += [f"## {os.path.basename(path)}: {seconds / 60:.1f} min", "", "| section | seconds |", "|---|---|"]
         report += [f"| {title} | {s:.0f} |" for title, s in section_seconds(nb)] + [""]
-        if not args.check:
+        if not args.check and mode == "full":   # only full-mode outputs are ever saved into a notebook
             nbformat.write(nb, make_solved.solved_path(path) if args.solved else path)
-    if not args.check:
+    if not args.check and not args.solved:
         with open(os.path.join(HERE, f"timings-{mode}.md"), "w") as f:
             f.write("\n".join(report) + "\n")
     return 0
