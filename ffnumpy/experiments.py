@@ -1,12 +1,18 @@
-"""Beyond the paper, with the reproduction's protocol: depth, and collaboration that learns its weights.
+"""Beyond the paper, with the reproduction's protocol: depth, transfer, continual learning, learned gamma.
 
     python -m ffnumpy.experiments depth --dataset mnist       # 2, 3, 4, 6, 8 layers
+    python -m ffnumpy.experiments transfer                    # digits 0-4 -> 5-9, MNIST -> Fashion-MNIST
+    python -m ffnumpy.experiments continual --dataset mnist   # Split-MNIST, five 2-class tasks
     python -m ffnumpy.experiments learned --dataset mnist     # --gamma learned, tuned like every row
     python -m ffnumpy.experiments --report                    # results/experiments/README.md
 
 depth   : FF, CFF gamma(<t), CFF gamma and Backprop pairwise (Network schedule) with 2, 3, 4, 6
           and 8 hidden layers of 500 units, 8 epochs. Each row keeps the setting the reproduction
           chose for it at depth 3 (tuned once, on validation, then held fixed at every depth).
+transfer: FF, CFF gamma(<t), CFF gamma and Backprop Label trained on the source task (8 epochs),
+          then a linear probe per frozen layer and a 1-epoch fine-tuning on the target (transfer.py).
+continual: the same rows on five 2-class tasks in sequence, 8 epochs each (continual.py).
+          Both keep the setting the reproduction chose for each row on the source dataset.
 learned : CFF with gamma_i = sum_t alpha_it g_t, alpha trained by layer i's own loss, tuned over
           the reproduction's grid on validation, then seeds 1, 2, 3 on test: compared with the
           reproduction's FF and fixed-gamma rows at the same budget.
@@ -14,15 +20,19 @@ Runs are resumable (one JSON each, under OUT/<study>/...), like python -m ffnump
 """
 import argparse
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from .config import Config
+from .continual import run_continual
 from .data import DataError
 from .files import check_writable
 from .reproduce import BUDGETS, COMMON, GRID, ROWS, Study, execute
+from .transfer import PAIRS, run_transfer
 
 DEPTHS = (2, 3, 4, 6, 8)
 DEPTH_ROWS = ("ff-network", "cff-prev-network", "cff-all-network", "bp-pairwise")
+TASK_ROWS = ("ff-network", "cff-prev-network", "cff-all-network", "bp-label")
 LEARNED = {"cff-learned-network": dict(method="cff", gamma="learned", schedule="network")}
 REPRODUCTION = Path("results/reproduction")
 
@@ -38,6 +48,31 @@ def depth_study(dataset, depth, reproduction=REPRODUCTION):
                  str(Path(reproduction).resolve() / f"{dataset}-course"))
 
 
+def course_config(dataset):
+    """(row, setting, seed) -> the row's Config at the course budget."""
+    def make(row, setting, seed):
+        return Config(dataset=dataset, **COMMON, **BUDGETS["course"], **ROWS[row], **setting, seed=seed)
+    return make
+
+
+def transfer_study(pair, reproduction=REPRODUCTION):
+    """One source -> target pair; every row with the setting the reproduction chose on the source dataset."""
+    source = PAIRS[pair][0]
+
+    def runner(cfg, kind, data):
+        return {"kind": kind, **run_transfer(cfg, pair, data), "config": asdict(cfg)}
+    return Study(f"transfer/{pair}", source, TASK_ROWS, [], course_config(source),
+                 str(Path(reproduction).resolve() / f"{source}-course"), runner)
+
+
+def continual_study(dataset, reproduction=REPRODUCTION):
+    """Split-<dataset>: five 2-class tasks in sequence, each row with the reproduction's setting."""
+    def runner(cfg, kind, data):
+        return {"kind": kind, **run_continual(cfg, data), "config": asdict(cfg)}
+    return Study(f"continual/{dataset}", dataset, TASK_ROWS, [], course_config(dataset),
+                 str(Path(reproduction).resolve() / f"{dataset}-course"), runner)
+
+
 def learned_study(dataset):
     """CFF with learned collaboration weights, tuned over the reproduction's grid at its course budget."""
     def make(row, setting, seed):
@@ -49,12 +84,16 @@ def learned_study(dataset):
 def studies(name, dataset, reproduction=REPRODUCTION):
     if name == "depth":
         return [depth_study(dataset, d, reproduction) for d in DEPTHS]
+    if name == "transfer":
+        return [transfer_study(pair, reproduction) for pair in PAIRS]
+    if name == "continual":
+        return [continual_study(dataset, reproduction)]
     return [learned_study(dataset)]
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.experiments", description=__doc__.splitlines()[0])
-    p.add_argument("study", nargs="?", choices=["depth", "learned"], help="which study to run")
+    p.add_argument("study", nargs="?", choices=["depth", "transfer", "continual", "learned"], help="which study to run")
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
     p.add_argument("--out", default="results/experiments", help="folder of the result files")
     p.add_argument("--reproduction", default=str(REPRODUCTION), help="the reproduction's results (its choices)")
@@ -63,7 +102,9 @@ def main(argv=None):
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
     if not args.report and args.study is None:
-        p.error("name a study (depth or learned), or pass --report")
+        p.error("name a study (depth, transfer, continual or learned), or pass --report")
+    if args.study == "transfer" and args.dataset != "mnist":
+        p.error("transfer's pairs both start from MNIST (0-4 -> 5-9, MNIST -> Fashion-MNIST): drop --dataset")
     try:
         check_writable(args.out, "--out", folder=True)
         if args.report:

@@ -21,6 +21,22 @@ def random_wrong_labels(y, rng):
     return (y + rng.integers(1, NUM_CLASSES, size=len(y))) % NUM_CLASSES
 
 
+def wrong_labels_among(y, classes, rng):
+    """Negatives when only some labels are in play (a task: transfer, continual learning).
+
+    y : (N,) true labels, each in `classes`; classes : the K >= 2 labels of the task
+    returns (N,) labels, uniform over the K - 1 labels of `classes` other than y
+    """
+    classes = np.unique(np.asarray(classes))
+    y = check_labels(y)
+    if len(classes) < 2 or classes[0] < 0 or classes[-1] >= NUM_CLASSES:
+        raise ValueError(f"classes must hold at least 2 labels in 0..{NUM_CLASSES - 1}; got {classes.tolist()}")
+    pos = np.searchsorted(classes, y)
+    if np.any(classes[np.minimum(pos, len(classes) - 1)] != y):
+        raise ValueError(f"every label must be one of the task's classes {classes.tolist()}")
+    return classes[(pos + rng.integers(1, len(classes), size=len(y))) % len(classes)]
+
+
 def hard_wrong_labels(scores, y, rng):
     """Wrong labels drawn from softmax(scores) with the true label excluded.
 

@@ -28,9 +28,11 @@ def neutral_input(x):
     return xy
 
 
-def features(net, x, layer):
-    """The normalised activity of `layer` (0-based) on neutral-label inputs.   x : (N, D) -> (N, M)"""
-    hs, _ = net.forward(neutral_input(x), upto=layer + 1)
+def features(net, x, layer, neutral=True):
+    """The normalised activity of `layer` (0-based) on neutral-label inputs.   x : (N, D) -> (N, M)
+
+    neutral=False: the plain image (Backprop Label never had a label in its input)."""
+    hs, _ = net.forward(neutral_input(x) if neutral else x, upto=layer + 1)
     return normalize_forward(hs[layer], net.normalize)[0]
 
 

@@ -90,6 +90,7 @@ class Study:
     grid: list                # [] : reuse the setting chosen in `tuned_from`
     make: Callable            # (row, setting, seed) -> Config
     tuned_from: str = None
+    runner: Callable = None   # (cfg, kind, data) -> record; default: run (train and measure)
 
 
 def table_study(dataset, budget, rows=None):
@@ -196,7 +197,7 @@ def sweep(out, study, seeds=SEEDS, data=None, say=print):
             f"({cfg.method} {cfg.schedule} lr {cfg.lr:g} theta-scale {cfg.theta_scale:g} seed {cfg.seed})",
             flush=True)
         t0 = time.perf_counter()
-        record = run(cfg, kind, data)
+        record = (study.runner or run)(cfg, kind, data)
         record["wall_seconds"] = time.perf_counter() - t0
         atomic_write_text(path, json.dumps(record, indent=1))
         done_seconds.append(record["wall_seconds"])

@@ -24,7 +24,7 @@ from .entropy import goodness_entropies
 from .evaluate import evaluate, prediction_layers
 from .ff import ff_update
 from .losses import check_labels
-from .negatives import hard_wrong_labels, random_wrong_labels
+from .negatives import hard_wrong_labels, random_wrong_labels, wrong_labels_among
 from .network import Network, overlay_label
 from .optim import SGD, Adam
 
@@ -36,6 +36,7 @@ class Model:
     optimizers: list = field(default_factory=list)
     rng: np.random.Generator = None
     alpha: np.ndarray = None            # (L, L) collaboration weights of --gamma learned
+    classes: tuple = None               # labels negatives are drawn from (a task's); None: all 10
 
 
 def build_model(cfg, input_size, rng):
@@ -69,7 +70,11 @@ def make_pairs(model, cfg, x, y, rng, depth=None):
     depth: hard negatives are drawn from the beliefs of the first `depth`
     layers only (under the Layer schedule, those trained so far).
     """
-    if cfg.negatives == "hard":
+    if model.classes is not None:                   # a task: only its labels are in play (tasks.py)
+        if cfg.negatives == "hard":
+            raise ValueError("hard negatives are not supported on a subset of the labels; use random")
+        y_neg = wrong_labels_among(y, model.classes, rng)
+    elif cfg.negatives == "hard":
         G = model.net.goodness_per_label(x, upto=depth)
         y_neg = hard_wrong_labels(G[:, :, prediction_layers(G.shape[2], cfg.predict)].sum(2), y, rng)
     else:

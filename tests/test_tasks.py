@@ -1,0 +1,103 @@
+"""Tasks (a subset of the labels in play), transfer and continual learning on tiny budgets."""
+import numpy as np
+import pytest
+
+from ffnumpy import continual, experiments, reproduce, transfer
+from ffnumpy.config import Config
+from ffnumpy.negatives import wrong_labels_among
+from ffnumpy.tasks import error_among, fit, predict_among, select
+from ffnumpy.train import build_model, make_pairs
+
+
+def test_wrong_labels_among_stay_in_the_task_and_are_never_true():
+    rng = np.random.default_rng(0)
+    y = np.repeat([2, 3, 7], 6000)
+    y_neg = wrong_labels_among(y, (7, 3, 2), rng)
+    assert set(np.unique(y_neg)) == {2, 3, 7} and np.all(y_neg != y)
+    np.testing.assert_allclose(np.bincount(y_neg[y == 3], minlength=10)[[2, 7]] / 6000, 0.5, atol=0.03)
+    assert np.all(wrong_labels_among(np.array([0, 1, 1]), (0, 1), rng) == [1, 0, 0])   # two labels: the other
+
+
+@pytest.mark.parametrize("y, classes, message", [([4], (0, 1), "one of the task"), ([0], (0,), "at least 2"),
+                                                 ([0], (0, 10), "at least 2")])
+def test_wrong_labels_among_refuses_bad_input(y, classes, message):
+    with pytest.raises(ValueError, match=message):
+        wrong_labels_among(np.array(y), classes, np.random.default_rng(0))
+
+
+def tiny_cfg(method="ff", **kw):
+    return Config(**{**dict(method=method, hidden=(16, 16), epochs=1, batch_size=200, lr=3e-3), **kw})
+
+
+def test_negatives_follow_the_model_classes_and_hard_ones_are_refused(small):
+    model = build_model(tiny_cfg(), 784, np.random.default_rng(0))
+    model.classes = (0, 1)
+    x, y = select(small.x_train, small.y_train, (0, 1))
+    xy, sign = make_pairs(model, tiny_cfg(), x[:50], y[:50], np.random.default_rng(1))
+    negative_labels = xy[50:, :10].argmax(axis=1)
+    assert np.all(negative_labels == 1 - y[:50]) and np.all(sign[50:] == -1)
+    with pytest.raises(ValueError, match="hard negatives"):
+        make_pairs(model, tiny_cfg(negatives="hard"), x[:5], y[:5], np.random.default_rng(1))
+
+
+@pytest.mark.parametrize("method", ["ff", "bp-label"])
+def test_fit_on_a_task_learns_it_and_predicts_only_its_labels(small, method):
+    cfg = tiny_cfg(method, batch_size=50)                      # about 20 steps per epoch
+    model = build_model(cfg, 784, np.random.default_rng(0))
+    x, y = select(small.x_train, small.y_train, (3, 8))
+    xt, yt = select(small.x_test, small.y_test, (3, 8))
+    before = error_among(model, xt, yt, (3, 8))
+    fit(model, cfg, x, y, 4, (3, 8))
+    assert set(np.unique(predict_among(model, xt, (3, 8)))) <= {3, 8}
+    assert error_among(model, xt, yt, (3, 8)) < min(10.0, before)
+
+
+def test_fit_refuses_the_layer_schedule(small):
+    cfg = tiny_cfg(schedule="layer")
+    with pytest.raises(ValueError, match="Network schedule"):
+        fit(build_model(cfg, 784, np.random.default_rng(0)), cfg, small.x_train[:10], small.y_train[:10], 1, range(10))
+
+
+def test_forgetting_is_the_drop_from_the_best_earlier_accuracy():
+    A = [[90, 0, 0], [60, 80, 0], [70, 50, 95]]
+    assert continual.forgetting(A) == [20.0, 30.0]
+
+
+def test_continual_records_both_matrices(small):
+    tasks = ((0, 1), (2, 3))
+    record = continual.run_continual(tiny_cfg(), small, tasks)
+    A = np.array(record["accuracy"]["task"])
+    assert A.shape == (2, 2) and A[0, 0] > 90                                  # task 0 learned
+    C = np.array(record["accuracy"]["class"])
+    assert np.all(C <= A + 1e-9)                     # ten labels competing never beat two competing
+    assert record["average_accuracy"]["task"] == pytest.approx(A[-1].mean())
+    assert record["forgetting"]["task"] == [pytest.approx(A[0, 0] - A[1, 0])]
+
+
+def test_transfer_probe_and_finetune(small, monkeypatch):
+    monkeypatch.setattr(transfer, "PROBE_EPOCHS", 2)
+    record = transfer.run_transfer(tiny_cfg(hidden=(64, 64), batch_size=50, epochs=3), "digits-0-4-to-5-9", small)
+    assert len(record["probe_error"]) == len(record["initial_probe_error"]) == 2
+    assert record["source_test_error"] < 15 and all(e < 40 for e in record["probe_error"])   # chance: 80%
+    assert record["finetune_error"] < 50 and record["scratch_error"] < 60
+
+
+def test_experiments_transfer_and_continual_resume(small, tmp_path, monkeypatch):
+    monkeypatch.setitem(reproduce.BUDGETS, "course", dict(hidden=(16, 16), epochs=1))
+    monkeypatch.setattr(reproduce, "GRID", [dict(lr=3e-3, theta_scale=1.0)])
+    monkeypatch.setattr(reproduce, "COMMON", dict(reproduce.COMMON, batch_size=200))
+    monkeypatch.setattr(experiments, "COMMON", reproduce.COMMON)
+    monkeypatch.setattr(experiments, "TASK_ROWS", ("ff-network", "bp-label"))
+    monkeypatch.setattr(transfer, "PROBE_EPOCHS", 1)
+    monkeypatch.setattr(transfer, "PAIRS", {"digits-0-4-to-5-9": transfer.PAIRS["digits-0-4-to-5-9"]})
+    monkeypatch.setattr(experiments, "PAIRS", transfer.PAIRS)
+    monkeypatch.setattr(continual, "TASKS", ((0, 1), (2, 3)))
+    repro, out = tmp_path / "reproduction", tmp_path / "experiments"
+    reproduce.sweep(repro, reproduce.table_study("mnist", "course", ("ff-network", "bp-label")), seeds=(1,),
+                    data=small, say=lambda *a, **k: None)
+    for study in experiments.studies("transfer", "mnist", repro) + experiments.studies("continual", "mnist", repro):
+        assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=lambda *a, **k: None) == 2 * 2
+        assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=lambda *a, **k: None) == 0
+    record = reproduce.read(out / "continual" / "mnist" / "bp-label" / "seed2.json")
+    assert record["config"]["method"] == "bp-label" and record["config"]["seed"] == 2
+    assert len(record["accuracy"]["class"]) == 2
