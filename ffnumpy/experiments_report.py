@@ -8,6 +8,7 @@ from .data import load_dataset
 from .experiments import DEPTH_ROWS, DEPTHS, LEARNED
 from .plots import plot_depth
 from .report import ROW_LABELS, compare, fmt, load_group, marginals, p_text
+from .tasks_report import continual_section, transfer_section
 
 LABELS = {**ROW_LABELS, "cff-learned-network": "CFF learned gamma, Network"}
 
@@ -82,6 +83,7 @@ def write_report(out, reproduction="results/reproduction", labels=None):
             continue
         y_test = labels[dataset] if labels else load_dataset(dataset).y_test
         doc += depth_section(out, dataset, y_test) + learned_section(out, reproduction, dataset, y_test)
+    doc += transfer_section(out) + continual_section(out, "mnist") + continual_section(out, "fashion-mnist")
     path = Path(out) / "README.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(doc) + "\n")

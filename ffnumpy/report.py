@@ -331,6 +331,8 @@ def write_report(out, labels=None):
             regimes = regime_lines(out, dataset, rows, y_test)
             if regimes:
                 doc += [f"### {dataset}: where the paper's claims hold", "", REGIME_TEXT, ""] + regimes
+    from .record import section
+    doc += section(out)
     path = out / "README.md"
     path.write_text("\n".join(doc) + "\n")
     return path
