@@ -20,7 +20,6 @@ become meaningless.
 """
 import argparse
 import json
-import os
 import statistics
 import sys
 import time

@@ -15,8 +15,8 @@ sys.path.insert(0, TUTORIALS)
 make_solved = pytest.importorskip("make_solved")
 
 
-def test_there_are_three_tutorials_each_with_solutions():
-    assert [os.path.basename(p)[:2] for p in NOTEBOOKS] == ["01", "02", "03"]
+def test_there_are_four_tutorials_each_with_solutions():
+    assert [os.path.basename(p)[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
     for path in NOTEBOOKS:
         assert os.path.exists(os.path.join(TUTORIALS, "solutions", os.path.basename(path)[:2] + "_cells.py"))
 
