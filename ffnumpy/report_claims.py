@@ -1,0 +1,143 @@
+"""The paper's claims, each judged from the seeds: the per-layer claims, the three entropy findings,
+and the map of the regimes (readings of the paper) in which they hold. Sections of the reproduction's
+report (report.py), computed from the result files alone."""
+from pathlib import Path
+
+from .plots import plot_regimes
+from .report import ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, load_group, marginals
+from .reproduce import REGIME_GRID, REGIME_ROWS, REGIMES, regime_study
+
+
+def claims(rows):
+    """The paper's per-layer claims, each judged from the seeds."""
+    out = []
+    for row in ("ff-layer", "ff-network"):
+        seeds = rows.get(row, {}).get("seeds", [])
+        if len(seeds) < 2:
+            continue
+        worst = [min(marginals(r)[1:]) for r in seeds]
+        held = all(w < 0 for w in worst)
+        out.append(f"- *FF's later layers hurt* ({ROW_LABELS[row]}): the smallest marginal contribution of a later "
+                   f"layer is {fmt(worst)} points; negative in {sum(w < 0 for w in worst)} of {len(seeds)} seeds: "
+                   f"**{'held' if held else 'mixed' if any(w < 0 for w in worst) else 'did not hold'}**.")
+    for row in ("cff-prev-layer", "cff-prev-network", "cff-all-network"):
+        seeds = rows.get(row, {}).get("seeds", [])
+        if len(seeds) < 2:
+            continue
+        worst = [min(marginals(r)[1:]) for r in seeds]
+        held = all(w > 0 for w in worst)
+        out.append(f"- *Every CFF layer helps* ({ROW_LABELS[row]}): the smallest marginal contribution of a later "
+                   f"layer is {fmt(worst)} points; positive in {sum(w > 0 for w in worst)} of {len(seeds)} seeds: "
+                   f"**{'held' if held else 'mixed' if any(w > 0 for w in worst) else 'did not hold'}**.")
+    return out
+
+
+def entropy_lines(rows):
+    """The paper's three entropy findings, in Ent and in the scale-free KL, change from initialisation."""
+    have = {row: r["seeds"] for row, r in rows.items() if r["seeds"] and "initial_entropy" in r["seeds"][0]}
+    if not have:
+        return []
+
+    def final(r, kind, key):
+        return r["history"][-1]["entropy"][kind][key]
+    lines = ["| row | Ent positive: initial → final | Ent negative final | KL positive: initial → final "
+             "| KL negative final | across-layer term, positive: initial → final |", "|---|---|---|---|---|---|"]
+    for row, seeds in have.items():
+        lines.append(f"| {ROW_LABELS[row]} | {fmt([r['initial_entropy']['positive']['total'] for r in seeds])} → "
+                     f"{fmt([final(r, 'positive', 'total') for r in seeds])} | "
+                     f"{fmt([final(r, 'negative', 'total') for r in seeds])} | "
+                     f"{fmt([r['initial_entropy']['positive']['concentration'] for r in seeds], 3)} → "
+                     f"{fmt([final(r, 'positive', 'concentration') for r in seeds], 3)} | "
+                     f"{fmt([final(r, 'negative', 'concentration') for r in seeds], 3)} | "
+                     f"{fmt([r['initial_entropy']['positive']['across'] for r in seeds])} → "
+                     f"{fmt([final(r, 'positive', 'across') for r in seeds])} |")
+    lines.append("")
+    for key, name in (("total", "Ent"), ("concentration", "KL")):
+        for row in ("ff-layer", "ff-network"):
+            if row in have:
+                up = [final(r, "positive", key) > r["initial_entropy"]["positive"][key] for r in have[row]]
+                lines.append(f"- *FF raises the entropy* ({name}, {ROW_LABELS[row]}, positive pairs, final vs "
+                             f"initial): higher in {sum(up)} of {len(up)} seeds: "
+                             f"**{'held' if all(up) else 'did not hold' if not any(up) else 'mixed'}**.")
+        for ff, cff in SAME_SCHEDULE:
+            if ff in have and cff in have:
+                a = {r["config"]["seed"]: final(r, "positive", key) for r in have[cff]}
+                b = {r["config"]["seed"]: final(r, "positive", key) for r in have[ff]}
+                common = sorted(set(a) & set(b))
+                more = [a[s] > b[s] for s in common]
+                lines.append(f"- *CFF reaches more entropy* ({name}, {ROW_LABELS[cff]} vs {ROW_LABELS[ff]}, "
+                             f"positive pairs, paired by seed): more in {sum(more)} of {len(common)} seeds: "
+                             f"**{'held' if more and all(more) else 'did not hold' if not any(more) else 'mixed'}**.")
+        for row, seeds in have.items():
+            pos = [final(r, "positive", key) > final(r, "negative", key) for r in seeds]
+            lines.append(f"- *Positive above negative* ({name}, {ROW_LABELS[row]}): in {sum(pos)} of {len(pos)} "
+                         f"seeds: **{'held' if all(pos) else 'did not hold' if not any(pos) else 'mixed'}**.")
+    return lines
+
+
+def regime_lines(out, dataset, baseline, y_test):
+    """The map of where the paper's claims hold: one table row per regime, and its figure."""
+    table = {"baseline": {r: baseline.get(r, {}).get("seeds", []) for r in REGIME_ROWS}}
+    for regime in REGIMES:
+        found = load_group(Path(out) / "regimes" / f"{dataset}-{regime}")
+        if found:
+            table[regime] = {r: found.get(r, {}).get("seeds", []) for r in REGIME_ROWS}
+            if "ff-network" not in regime_study(dataset, regime).rows:   # no flag applies to FF: FF is the baseline
+                table[regime]["ff-network"] = table["baseline"]["ff-network"]
+    if len(table) == 1:
+        return []
+    lines = ["| regime | FF error | FF marginal of layers 2; 3; ... | FF's later layers hurt? | CFF gamma error "
+             "| its marginals | FF vs CFF gamma | CFF gamma(<t) error | its marginals | FF vs CFF gamma(<t) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    summary = {"hurt": [], "helps": {r: [] for r in REGIME_ROWS[1:]}, "calls": {r: {} for r in REGIME_ROWS[1:]}}
+    for regime, seeds in table.items():
+        cells = [regime]
+        for row in REGIME_ROWS:
+            runs = seeds[row]
+            later = [[marginals(r)[k] for r in runs] for k in range(1, len(runs[0]["prefix_test_error"]) if runs else 1)]
+            own = regime != "baseline" and row in regime_study(dataset, regime).rows   # not the baseline's FF
+            lr = f" (lr {runs[0]['config']['lr']:g}{edge(runs[0]['config']['lr'], REGIME_GRID)})" \
+                if runs and own else ""
+            cells += [fmt([r["test_error"] for r in runs]) + lr, "; ".join(fmt(m) for m in later)]
+            if row == "ff-network":
+                hurt = [min(m[1:]) < 0 for m in map(marginals, runs)]
+                cells.append("-" if not hurt else f"{'yes' if all(hurt) else 'no' if not any(hurt) else 'mixed'} "
+                                                  f"({sum(hurt)} of {len(hurt)} seeds)")
+                if len(hurt) >= 2 and all(hurt):
+                    summary["hurt"].append(regime)
+            else:
+                v = compare(seeds["ff-network"], runs, y_test)
+                cells.append(call_text(v, "FF", "CFF") if v else "-")
+                if v:
+                    summary["calls"][row][regime] = {"A lower": "FF lower", "B lower": "CFF lower"}.get(v["call"], v["call"])
+                    if all(min(marginals(r)[1:]) > 0 for r in runs):
+                        summary["helps"][row].append(regime)
+        lines.append("| " + " | ".join(cells) + " |")
+    lines += ["", f"- FF's later layers hurt in every seed in: {', '.join(summary['hurt']) or 'no regime measured'}."]
+    for row in REGIME_ROWS[1:]:
+        calls = summary["calls"][row]
+        by = {c: [g for g, v in calls.items() if v == c] for c in ("CFF lower", "FF lower", "no difference shown")}
+        lines.append(f"- {ROW_LABELS[row]}: every later layer helps in every seed in: "
+                     f"{', '.join(summary['helps'][row]) or 'none'}; against FF: lower error in "
+                     f"{', '.join(by['CFF lower']) or 'none'}; higher in {', '.join(by['FF lower']) or 'none'}; "
+                     f"no difference shown in {', '.join(by['no difference shown']) or 'none'}"
+                     + (f" (not yet measured: {', '.join(g for g in table if g not in calls)})"
+                        if len(calls) < len(table) else "") + ".")
+    name = f"regimes_{dataset}.png"
+    plot_regimes({regime: {ROW_LABELS[r]: seeds[r] for r in REGIME_ROWS if seeds[r]} for regime, seeds in table.items()},
+                 Path(out) / name, title=f"{dataset}, course budget: the paper's claims under each reading")
+    return lines + ["", f"![regimes]({name})", ""]
+
+
+REGIME_TEXT = """Each regime changes one reading of the paper (`python -m ffnumpy.reproduce
+--dataset DATASET --regime NAME`): `length`, unit-length instead of unit-RMS
+layer inputs (theta stays the width, so every layer starts far below it);
+`paper-negative`, the paper's literal negative update (minimise log sigmoid(s));
+`shared-theta`, CFF's logit subtracts only the layer's own theta (the paper's
+equation as written; FF is unchanged, so its column repeats the baseline);
+`literal`, all three. Each row of each regime is tuned over learning rates
+1e-3, 3e-3, 1e-2 (theta-scale 1) on validation, seed 0, then run with seeds
+1, 2, 3; "baseline" is the table above. "FF's later layers hurt" is yes when
+some later layer has a negative marginal contribution in every seed. A chosen
+setting marked "edge of the grid" may do better beyond it: the grid was not
+widened within this budget of runs."""
