@@ -175,14 +175,14 @@ def entropy_objective(g, gamma, sign, eps):
     returns loss (mean over the B images) and dL/dg : (2B,)
 
     Derivation. For one image take mu uniform on its two pairs and
-    h = g + gamma + eps (> 0). Then Ent_mu(h) = E_mu[h] * KL(q || mu) with
-    q = h / sum(h): per unit of goodness, the entropy is KL(q || mu), which is
+    phi = g + gamma + eps (> 0). Then Ent_mu(phi) = E_mu[phi] * KL(q || mu) with
+    q = phi / sum(phi): per unit of goodness, the entropy is KL(q || mu), which is
     largest (log 2) when q is a point mass. Entropy alone cannot say *which*
     pair should hold the mass (it is symmetric in the two); the label can. So
     ask q to be the point mass on the positive pair, q -> (1, 0), by
     minimising the cross-entropy of that target with q:
 
-        L = -log q(pos) = log(a + b) - log(a),   a = h(pos), b = h(neg)
+        L = -log q(pos) = log(a + b) - log(a),   a = phi(pos), b = phi(neg)
         dL/da = 1 / (a + b) - 1 / a = -b / (a (a + b)),   dL/db = 1 / (a + b)
 
     At the optimum q = (1, 0) and the functional entropy per unit mass is at
@@ -198,8 +198,8 @@ def entropy_objective(g, gamma, sign, eps):
     B = len(g) // 2
     if len(g) != 2 * B or np.any(sign[:B] != 1) or np.any(sign[B:] != -1):
         raise ValueError("the entropy objective needs rows [positives; negatives] of the same images")
-    h = g + gamma + eps
-    a, b = h[:B], h[B:]
+    phi = g + gamma + eps
+    a, b = phi[:B], phi[B:]
     loss = np.mean(np.log(a + b) - np.log(a))
     dg = np.concatenate([-b / (a * (a + b)), 1 / (a + b)]) / B
     return loss, dg
