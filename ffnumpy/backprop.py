@@ -45,14 +45,18 @@ class OutputLayer:
         return [self.V, self.c]
 
 
-def label_loss_and_grads(net, head, x, y):
+def label_loss_and_grads(net, head, x, y, classes=None):
     """Cross-entropy of the softmax head and the gradients of every parameter.
 
     x : (N, D) plain images, y : (N,)  ->  loss, [(dW_i, db_i) ...] + [(dV, dc)]
+    classes : the labels the softmax runs over (a task's, tasks.py); None: all 10.
+              The others' logits are set to -inf: probability 0, gradient 0.
     """
     hs, caches = net.forward(x)
     hn, norm_cache = normalize_forward(hs[-1], net.normalize)
     logits, dense_cache = dense_forward(hn, head.V, head.c)
+    if classes is not None:
+        logits[:, np.setdiff1d(np.arange(logits.shape[1]), classes)] = -np.inf
     loss, dlogits = softmax_cross_entropy(logits, y)
     dhn, dV, dc = dense_backward(dlogits, dense_cache)
     dh = normalize_backward(dhn, norm_cache)

@@ -23,7 +23,7 @@ import json
 import statistics
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -137,20 +137,41 @@ def chosen_setting(out, name, row, grid):
 
 def pending(out, study, seeds=SEEDS):
     """[(path, Config, kind)] of the runs still missing, row by row: its tuning
-    runs, then its seed runs (Config None until the row's tuning is complete)."""
+    runs, then its seed runs (Config None until the row's tuning is complete).
+
+    A result file that exists but was made with another configuration (the
+    grid, the budget or the tuned choice changed since) is refused, never
+    reused and never overwritten: ValueError names it."""
     todo = []
     for row in study.rows:
         base = Path(out) / study.name / row
         for setting in study.grid:
             path = base / "tune" / f"{setting_name(setting)}.json"
+            cfg = study.make(row, setting, 0)
             if not path.exists():
-                todo.append((path, study.make(row, setting, 0), "tune"))
+                todo.append((path, cfg, "tune"))
+            else:
+                check_same(path, cfg)
         setting = chosen_setting(out, study.tuned_from or study.name, row, study.grid or GRID)
         for seed in seeds:
             path = base / f"seed{seed}.json"
+            cfg = None if setting is None else study.make(row, setting, seed)
             if not path.exists():
-                todo.append((path, None if setting is None else study.make(row, setting, seed), "seed"))
+                todo.append((path, cfg, "seed"))
+            elif cfg is not None:
+                check_same(path, cfg)
     return todo
+
+
+def check_same(path, cfg):
+    """Raise ValueError if the result file `path` was made with a configuration other than `cfg`."""
+    saved = read(path)["config"]
+    was = Config(**{**saved, "hidden": tuple(saved["hidden"])})
+    if was != cfg:
+        differ = [f"{k} {getattr(was, k)!r} (now {getattr(cfg, k)!r})" for k in asdict(cfg)
+                  if getattr(was, k) != getattr(cfg, k)]
+        raise ValueError(f"{path} was made with another configuration: {', '.join(differ)}; "
+                         f"move it away to run the current one")
 
 
 def run(cfg, kind, data):

@@ -4,6 +4,8 @@ A task is a set of labels, e.g. (5, 6, 7, 8, 9) or (2, 3). Two things change:
 
     negatives  drawn only among the task's labels (negatives.wrong_labels_among):
                a network that never saw a 7 is never told that "7" is wrong;
+               Backprop Label's softmax runs over the task's labels only (the
+               same rule: the other outputs get no gradient);
     prediction the label with the most goodness (or the largest logit, for
                Backprop Label) *among the task's labels*:
                pred(x) = argmax_{y in task} sum_i g_i(x, y).
@@ -30,7 +32,7 @@ def select(x, y, classes):
 
 
 def scores(model, x):
-    """(N, 10): goodness summed over the prediction layers, or the softmax head's logits."""
+    """(N, 10): goodness summed over all layers (predict="all", as in every study), or the softmax head's logits."""
     if model.head is not None:
         return label_logits(model.net, model.head, x)
     G = model.net.goodness_per_label(x)

@@ -17,12 +17,13 @@ ROWS = ("ff-network", "cff-prev-network", "cff-all-network", "bp-label")
 
 
 def paired_call(a, b, key, label_a, label_b, lower_is="lower"):
-    """'label_a lower (paired t p = 0.01, 3 seeds)' or 'no difference shown (...)', over the seeds both have.
+    """'label_a lower (paired t p = 0.01, 3 seeds)' or 'no difference shown (...)', over the seeds both have
+    ('no verdict yet' below 2).
     a, b : lists of seed records; key(record) -> the number compared"""
     sa, sb = ({r["config"]["seed"]: key(r) for r in runs} for runs in (a, b))
     common = sorted(set(sa) & set(sb))
     if len(common) < 2:
-        return None
+        return f"no verdict yet ({len(common)} common seed{'s' if len(common) != 1 else ''})"
     t = paired_t([sa[s] for s in common], [sb[s] for s in common])
     call = "no difference shown" if t["p"] >= 0.05 else \
         f"{label_a if t['mean_diff'] < 0 else label_b} {lower_is}"
@@ -83,7 +84,8 @@ def continual_section(out, dataset="mnist"):
     per_task = next(iter(seeds.values()))[0]["epochs_per_task"]
     lines = [f"### Continual learning: Split-{dataset}", "",
              f"`python -m ffnumpy.experiments continual --dataset {dataset}`: five 2-class tasks in sequence, "
-             f"{per_task} epochs each, negatives among the labels seen so far. Accuracy (%) after the last task, "
+             f"{per_task} epochs each, negatives (Backprop Label: the softmax) among the labels seen so far; "
+             "class-incremental: the labels seen so far compete. Accuracy (%) after the last task, "
              "averaged over the five tasks, and forgetting (points lost from a task's best, mean over tasks 1-4).", "",
              "| row | class-incremental accuracy | task-incremental accuracy | forgetting, class-inc. | "
              "forgetting, task-inc. |", "|---|---|---|---|---|"]

@@ -92,7 +92,7 @@ def train_step(model, cfg, batches, layers):
     net, rng = model.net, model.rng
     if cfg.method == "bp-label":
         (x, y), = batches
-        loss, grads = label_loss_and_grads(net, model.head, x, y)
+        loss, grads = label_loss_and_grads(net, model.head, x, y, model.classes)
         model.optimizers[0].step([g for pair in grads for g in pair])
         return loss
     if cfg.method == "bp-pairwise":

@@ -89,3 +89,15 @@ def test_report_from_tiny_results(tiny, small, tmp_path, monkeypatch):
     assert "where the paper's claims hold" in text and "| paper-negative |" in text and "| baseline |" in text
     for name in ("contributions_mnist-course.png", "entropy_mnist-course.png", "regimes_mnist.png"):
         assert (tmp_path / name).stat().st_size > 10_000
+
+
+def test_a_result_made_with_another_configuration_is_refused(small, tmp_path, monkeypatch):
+    monkeypatch.setitem(reproduce.BUDGETS, "course", dict(hidden=(16,), epochs=1))
+    monkeypatch.setattr(reproduce, "GRID", [dict(lr=1e-3, theta_scale=1.0)])
+    monkeypatch.setattr(reproduce, "COMMON", dict(reproduce.COMMON, batch_size=200))
+    study = reproduce.table_study("mnist", "course", ("ff-network",))
+    assert reproduce.sweep(tmp_path, study, seeds=(1,), data=small, say=lambda *a, **k: None) == 2
+    monkeypatch.setitem(reproduce.BUDGETS, "course", dict(hidden=(16,), epochs=2))     # the budget changed
+    with pytest.raises(ValueError, match=r"lr0.001-theta1.json was made with another configuration: epochs 1 "
+                                         r"\(now 2\)"):
+        reproduce.pending(tmp_path, reproduce.table_study("mnist", "course", ("ff-network",)))

@@ -61,6 +61,29 @@ def test_fit_refuses_the_layer_schedule(small):
 def test_forgetting_is_the_drop_from_the_best_earlier_accuracy():
     A = [[90, 0, 0], [60, 80, 0], [70, 50, 95]]
     assert continual.forgetting(A) == [20.0, 30.0]
+    assert continual.forgetting([[50, 0], [90, 0]]) == [-40.0]      # the last row is not a "best earlier"
+
+
+def test_backprop_label_on_a_task_puts_no_gradient_on_other_outputs(small):
+    from ffnumpy.backprop import label_loss_and_grads
+    model = build_model(tiny_cfg("bp-label"), 784, np.random.default_rng(0))
+    x, y = select(small.x_train[:300], small.y_train[:300], (2, 3))
+    loss, grads = label_loss_and_grads(model.net, model.head, x, y, (2, 3))
+    dV, dc = grads[-1]
+    others = [k for k in range(10) if k not in (2, 3)]
+    assert np.isfinite(loss) and np.all(dV[:, others] == 0) and np.all(dc[others] == 0)
+    assert np.abs(dV[:, [2, 3]]).sum() > 0
+    full, _ = label_loss_and_grads(model.net, model.head, x, y)
+    assert loss < full                                # two outputs compete instead of ten
+
+
+def test_continual_trains_on_the_labels_seen_so_far(small, monkeypatch):
+    calls = []
+    real_fit = continual.fit
+    monkeypatch.setattr(continual, "fit", lambda m, c, x, y, e, classes: calls.append((set(y), tuple(classes)))
+                        or real_fit(m, c, x, y, e, classes))
+    continual.run_continual(tiny_cfg(), small, ((0, 1), (2, 3), (4, 5)))
+    assert calls == [({0, 1}, (0, 1)), ({2, 3}, (0, 1, 2, 3)), ({4, 5}, (0, 1, 2, 3, 4, 5))]
 
 
 def test_continual_records_both_matrices(small):
@@ -69,17 +92,23 @@ def test_continual_records_both_matrices(small):
     A = np.array(record["accuracy"]["task"])
     assert A.shape == (2, 2) and A[0, 0] > 90                                  # task 0 learned
     C = np.array(record["accuracy"]["class"])
-    assert np.all(C <= A + 1e-9)                     # ten labels competing never beat two competing
+    assert C[0, 1] == 0 and A[0, 1] > 0             # class-incremental: the unseen labels 2, 3 never win
     assert record["average_accuracy"]["task"] == pytest.approx(A[-1].mean())
     assert record["forgetting"]["task"] == [pytest.approx(A[0, 0] - A[1, 0])]
 
 
 def test_transfer_probe_and_finetune(small, monkeypatch):
     monkeypatch.setattr(transfer, "PROBE_EPOCHS", 2)
+    fits, real_fit = [], transfer.fit
+    monkeypatch.setattr(transfer, "fit", lambda m, c, x, y, e, classes: fits.append((id(m), set(y), e, tuple(classes)))
+                        or real_fit(m, c, x, y, e, classes))
     record = transfer.run_transfer(tiny_cfg(hidden=(64, 64), batch_size=50, epochs=3), "digits-0-4-to-5-9", small)
     assert len(record["probe_error"]) == len(record["initial_probe_error"]) == 2
     assert record["source_test_error"] < 15 and all(e < 40 for e in record["probe_error"])   # chance: 80%
     assert record["finetune_error"] < 50 and record["scratch_error"] < 60
+    (source, src_y, src_e, _), (tuned, tgt_y, tune_e, tgt), (scratch, scr_y, scr_e, _) = fits
+    assert src_y == {0, 1, 2, 3, 4} and src_e == 3 and tgt_y == scr_y == {5, 6, 7, 8, 9} == set(tgt)
+    assert tuned == source != scratch and tune_e == scr_e == transfer.FINETUNE_EPOCHS     # same budget, fresh net
 
 
 def test_experiments_transfer_and_continual_resume(small, tmp_path, monkeypatch):
@@ -100,6 +129,7 @@ def test_experiments_transfer_and_continual_resume(small, tmp_path, monkeypatch)
         assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=lambda *a, **k: None) == 0
     record = reproduce.read(out / "continual" / "mnist" / "bp-label" / "seed2.json")
     assert record["config"]["method"] == "bp-label" and record["config"]["seed"] == 2
+    assert record["config"]["lr"] == 3e-3 and record["config"]["hidden"] == [16, 16]   # the reproduction's choice
     assert len(record["accuracy"]["class"]) == 2
     from ffnumpy.experiments_report import write_report
     text = write_report(out, repro).read_text()
@@ -108,3 +138,9 @@ def test_experiments_transfer_and_continual_resume(small, tmp_path, monkeypatch)
     assert "task-incremental forgetting, FF, Network against Backprop label: " in text
     assert (out / "continual_mnist.png").stat().st_size > 10_000
     assert (out / "transfer_digits-0-4-to-5-9.png").stat().st_size > 10_000
+
+
+def test_paired_call_without_enough_seeds_says_so():
+    from ffnumpy.tasks_report import paired_call
+    one = [{"config": {"seed": 1}, "x": 1.0}]
+    assert paired_call(one, one, lambda r: r["x"], "A", "B").startswith("no verdict yet (1 common seed)")

@@ -59,23 +59,24 @@ ANSWERS = {
                "followed by a nonlinearity): a probe error of a few percent on a trained layer is news only if "
                "the same probe on the untrained layer does clearly worse.",
     "scenarios": "While the network learns (8, 9), every positive pair carries the label 8 or 9, so the layers "
-                 "learn that the label pixels of 8 and 9 raise goodness; the negatives (other labels, seen ones "
-                 "too) push the goodness of those labels down only on images of 8 and 9. Nothing reminds the "
-                 "network that 0-7 are good labels for their images, so after the last task the labels 8 and 9 "
-                 "win the ten-way argmax on many images of the old tasks: class-incremental accuracy on old "
-                 "tasks collapses. Task-incremental evaluation lets only the task's two labels compete, so if the "
-                 "network still ranks 2 above 3 on images of a 2 (even with both far below 8 and 9), the answer "
-                 "is right: it measures what is kept within a task and hides the competition across tasks, "
-                 "which is where most of the forgetting is.",
+                 "learn that the label pixels of 8 and 9 raise goodness; the negatives (the other labels seen so "
+                 "far) push the goodness of those labels down only on images of 8 and 9. Nothing reminds the "
+                 "network that 0-7 are good labels for their images, so expect the labels 8 and 9 to win the "
+                 "ten-way argmax on many images of the old tasks: class-incremental accuracy on the old tasks "
+                 "should fall far below its value right after each was learned (check it in the heat maps: the "
+                 "last row against the diagonal). Task-incremental evaluation lets only the task's two labels "
+                 "compete, so if the network still ranks 2 above 3 on images of a 2 (even with both far below 8 "
+                 "and 9), the answer is right: it measures what is kept within a task and hides the competition "
+                 "across tasks.",
     "alpha": "A negative alpha_it means layer i subtracts layer t's (centred) goodness from its logit: when layer "
              "t is confident that a pair is positive, layer i is pushed to be less so. It would learn that when "
              "layer t's goodness is high for the wrong reasons, e.g. on negative pairs, so discounting it makes "
              "layer i's logit more accurate. If every alpha_it went to 0, s_i = g_i - theta_i: that is FF, each "
              "layer on its own.",
-    "no_difference": "No. 'No difference shown' means the test could not tell them apart with this many seeds "
+    "no_difference": "No. 'No difference shown' means the tests could not tell them apart with this many seeds "
                      "and test images; a real difference smaller than the seed spread (a few tenths of a point "
                      "with 3 seeds) could still be there. To claim they are equivalent you would state a margin "
                      "that matters (say 0.2 points) and show that the confidence interval of the difference lies "
-                     "inside it (an equivalence test), which needs more seeds, or McNemar's test on enough test "
-                     "images to have the power to detect a difference of that size.",
+                     "inside it (an equivalence test). The test set is fixed at 10k images, so the way to get "
+                     "there is more seeds, i.e. more independently trained networks of each method.",
 }
