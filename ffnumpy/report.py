@@ -200,8 +200,8 @@ def write_report(out, labels=None):
                    if r in rows and rows[r]["seeds"] and "initial_entropy" in rows[r]["seeds"][0]}
         ent = entropy_lines(rows)
         if ent:
-            doc += ["Entropy of the goodness (1000 training images; the paper's Figure 4). Ent(c h) = c Ent(h), "
-                    "so Ent grows with the goodness' scale alone; KL(q || mu) = Ent / E[h] is the scale-free part. "
+            doc += ["Entropy of the goodness (1000 training images; the paper's Figure 4). Ent(c phi) = c Ent(phi), "
+                    "so Ent grows with the goodness' scale alone; KL(q || mu) = Ent / E[phi] is the scale-free part. "
                     "Epoch 0 is the network at initialisation:", ""] + ent + [""]
         if network:
             name = f"entropy_{dataset}-{budget}.png"
