@@ -112,6 +112,11 @@ def print_reproduction(data):
               "8 epochs, each row tuned on validation, then 3 seeds on test) found:")
         for line in lines:
             print(f"  {line}")
+    lines = conclusion(out, "mnist", data.y_test, budget="long")
+    if lines:
+        print("At the long budget (784-1000x3, 30 epochs per layer, the course budget's settings, 3 seeds):")
+        for line in lines:
+            print(f"  {line}")
 
 
 if __name__ == "__main__":
