@@ -7,7 +7,7 @@ import numpy as np
 from .data import load_dataset
 from .experiments import DEPTH_ROWS, DEPTHS, LEARNED
 from .plots import plot_depth
-from .report import ROW_LABELS, compare, fmt, load_group, marginals, p_text
+from .report import ROW_LABELS, compare, fmt, load_group, marginals, p_is
 from .tasks_report import continual_section, transfer_section
 
 LABELS = {**ROW_LABELS, "cff-learned-network": "CFF learned gamma, Network"}
@@ -38,7 +38,7 @@ def depth_section(out, dataset, y_test):
             v = compare(rows.get("ff-network", {}).get("seeds", []), rows.get(cff, {}).get("seeds", []), y_test)
             if v:
                 call = {"A lower": "FF lower", "B lower": "CFF lower"}.get(v["call"], v["call"])
-                lines.append(f"- {d} layers, {LABELS[cff]}: {call} (McNemar p = {p_text(v['mcnemar']['p'])}, "
+                lines.append(f"- {d} layers, {LABELS[cff]}: {call} (McNemar p {p_is(v['mcnemar']['p'])}, "
                              f"{v['seeds']} seeds)")
     name = f"depth_{dataset}.png"
     plot_depth({LABELS[row]: {d: rows.get(row, {}).get("seeds", []) for d, rows in runs.items()} for row in DEPTH_ROWS},
@@ -64,7 +64,7 @@ def learned_section(out, reproduction, dataset, y_test):
         if v:
             call = {"A lower": "learned lower", "B lower": f"{LABELS[row]} lower"}.get(v["call"], v["call"])
             lines.append(f"- against {LABELS[row]} ({fmt([r['test_error'] for r in seeds])}%): {call} "
-                         f"(McNemar p = {p_text(v['mcnemar']['p'])})")
+                         f"(McNemar p {p_is(v['mcnemar']['p'])})")
     alpha = np.mean([r["alpha"] for r in learned], axis=0)
     lines += ["", "Learned weights alpha_it (row i: the layer whose logit they enter; mean over seeds; "
               "they start at 1):", "", "| layer i | " + " | ".join(f"alpha_i{t + 1}" for t in range(len(alpha))) + " |",

@@ -34,5 +34,5 @@ def plot_continual(rows, path, title=None):
             ax.errorbar(np.arange(1, seen.shape[1] + 1), seen.mean(0), yerr=seen.std(0), marker="o", capsize=3,
                         label=label)
         ax.set(title=f"{kind}-incremental", xlabel="tasks learned", ylabel="accuracy on tasks seen (%)",
-               ylim=(0, 101))
+               ylim=(0, 101), xticks=np.arange(1, seen.shape[1] + 1))
     return _finish(fig, axes, path, title)

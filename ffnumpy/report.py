@@ -82,6 +82,12 @@ def p_text(p):
     return f"{p:.2g}" if p > 0 else "< 1e-300"
 
 
+def p_is(p):
+    """'= 0.0085' or '< 1e-300': what follows "p " in a sentence."""
+    text = p_text(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
 def call_text(v, a, b):
     return {"A lower": f"**{a} lower**", "B lower": f"**{b} lower**"}.get(v["call"], v["call"])
 
@@ -148,7 +154,7 @@ def conclusion(out, dataset, y_test, budget="course"):
         a, b = (fmt([r["test_error"] for r in rows[k]["seeds"]]) for k in (ff, cff))
         call = {"A lower": "FF is better", "B lower": "CFF is better"}.get(v["call"], "no difference shown")
         lines.append(f"{ROW_LABELS[ff]} {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: {call} "
-                     f"(McNemar p = {p_text(v['mcnemar']['p'])})")
+                     f"(McNemar p {p_is(v['mcnemar']['p'])})")
     for regime in REGIMES if budget == "course" else ():          # the regimes are at the course budget
         rows = load_group(Path(out) / "regimes" / f"{dataset}-{regime}")
         for cff in REGIME_ROWS[1:]:
@@ -158,7 +164,7 @@ def conclusion(out, dataset, y_test, budget="course"):
                 a, b = (fmt([r["test_error"] for r in rows[k]["seeds"]]) for k in ("ff-network", cff))
                 call = {"A lower": "FF is better", "B lower": "CFF is better"}.get(v["call"], "no difference shown")
                 lines.append(f"regime {regime}: FF {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: "
-                             f"{call} (McNemar p = {p_text(v['mcnemar']['p'])})")
+                             f"{call} (McNemar p {p_is(v['mcnemar']['p'])})")
     return lines
 
 

@@ -14,6 +14,7 @@ from .stats import paired_t
 from .transfer import PAIRS
 
 ROWS = ("ff-network", "cff-prev-network", "cff-all-network", "bp-label")
+NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
 
 def paired_call(a, b, key, label_a, label_b, lower_is="lower"):
@@ -82,7 +83,7 @@ def continual_section(out, dataset="mnist"):
     if not seeds:
         return []
     per_task = next(iter(seeds.values()))[0]["epochs_per_task"]
-    lines = [f"### Continual learning: Split-{dataset}", "",
+    lines = [f"### Continual learning: Split-{NAMES[dataset]}", "",
              f"`python -m ffnumpy.experiments continual --dataset {dataset}`: five 2-class tasks in sequence, "
              f"{per_task} epochs each, negatives (Backprop Label: the softmax) among the labels seen so far; "
              "class-incremental: the labels seen so far compete. Accuracy (%) after the last task, "
@@ -102,5 +103,5 @@ def continual_section(out, dataset="mnist"):
                                          ROW_LABELS[a], ROW_LABELS[b], "forgets less"))
     name = f"continual_{dataset}.png"
     plot_continual({ROW_LABELS[row]: runs for row, runs in seeds.items()}, Path(out) / name,
-                   title=f"Split-{dataset}: accuracy on the tasks seen so far")
+                   title=f"Split-{NAMES[dataset]}: accuracy on the tasks seen so far")
     return lines + ["", f"![continual]({name})", ""]

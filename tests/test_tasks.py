@@ -134,7 +134,7 @@ def test_experiments_transfer_and_continual_resume(small, tmp_path, monkeypatch)
     from ffnumpy.experiments_report import write_report
     text = write_report(out, repro).read_text()
     assert "### Transfer: mnist labels 0-4 -> mnist labels 5-9" in text and "probe, layer 2" in text
-    assert "### Continual learning: Split-mnist" in text and "| Backprop label |" in text
+    assert "### Continual learning: Split-MNIST" in text and "| Backprop label |" in text
     assert "task-incremental forgetting, FF, Network against Backprop label: " in text
     assert (out / "continual_mnist.png").stat().st_size > 10_000
     assert (out / "transfer_digits-0-4-to-5-9.png").stat().st_size > 10_000

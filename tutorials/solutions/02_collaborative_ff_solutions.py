@@ -26,7 +26,7 @@ from ffnumpy.negatives import random_wrong_labels
 from ffnumpy.network import Network, overlay_label, predict_from_goodness
 from ffnumpy.optim import Adam
 from ffnumpy.stats import mcnemar
-from ffnumpy.report import p_text
+from ffnumpy.report import p_is
 from ffnumpy.train import Config, lr_factor, train
 
 SEED = 0
@@ -72,7 +72,7 @@ def call(right_a, right_b, a, b):
     """
     m = mcnemar(right_a, right_b)
     words = "no difference shown" if m["p"] >= 0.05 else f"{a} lower" if m["b"] > m["c"] else f"{b} lower"
-    return words, f"only {a} right on {m['b']}, only {b} right on {m['c']}, McNemar p = {p_text(m['p'])}"
+    return words, f"only {a} right on {m['b']}, only {b} right on {m['c']}, McNemar p {p_is(m['p'])}"
 
 
 def make_pairs(x, y, rng):
