@@ -25,7 +25,6 @@ from pathlib import Path
 import numpy as np
 
 from .config import Config
-from .files import check_writable
 from .reproduce import COMMON, Study, execute
 from .report import fmt, load_group
 
@@ -79,7 +78,6 @@ def main(argv=None):
     p.add_argument("--dry-run", action="store_true", help="list the runs still missing and stop")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
-    check_writable(args.out, "--out", folder=True)
     return execute(p, args.out, [record_study(args.dataset)], args.dry_run)
 
 

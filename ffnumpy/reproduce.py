@@ -283,8 +283,9 @@ def main(argv=None):
 
 
 def execute(p, out, studies, dry_run=False):
-    """List (dry_run) or run the missing runs of `studies`; the shared end of both command lines."""
+    """List (dry_run) or run the missing runs of `studies`; the shared end of the command lines."""
     try:
+        check_writable(out, "--out", folder=True)
         if dry_run:
             todo = [t for study in studies for t in pending(out, study)]
             for path, cfg, kind in todo:

@@ -17,7 +17,7 @@ rate schedule restarted for each task.
 import numpy as np
 
 from .backprop import label_logits
-from .evaluate import error_percent, prediction_layers
+from .evaluate import error_percent
 from .losses import check_labels
 from .network import NUM_CLASSES
 from .train import lr_factor, train_step
@@ -35,8 +35,7 @@ def scores(model, x):
     """(N, 10): goodness summed over all layers (predict="all", as in every study), or the softmax head's logits."""
     if model.head is not None:
         return label_logits(model.net, model.head, x)
-    G = model.net.goodness_per_label(x)
-    return G[:, :, prediction_layers(G.shape[2], "all")].sum(axis=2)
+    return model.net.goodness_per_label(x).sum(axis=2)
 
 
 def predict_among(model, x, classes=ALL):

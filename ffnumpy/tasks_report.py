@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .experiments import TASK_ROWS as ROWS
 from .plots_tasks import plot_continual, plot_transfer
 from .report import ROW_LABELS, fmt, load_group
 from .stats import paired_t
 from .transfer import PAIRS
 
-ROWS = ("ff-network", "cff-prev-network", "cff-all-network", "bp-label")
 NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
 

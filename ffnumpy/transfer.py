@@ -30,14 +30,12 @@ FINETUNE_EPOCHS = 1
 PROBE_EPOCHS = 5
 
 
-def probe_errors(net, target, classes, seed, neutral):
-    """Test error (%) of a linear probe on every layer of `net`, trained on the target's training images."""
-    (xt, yt), (xs, ys) = select(target.x_train, target.y_train, classes), select(target.x_test, target.y_test,
-                                                                               classes)
+def probe_errors(net, train, test, seed, neutral):
+    """Test error (%) of a linear probe on every layer of `net`.   train, test : (x, y) of the target task"""
     errors = []
     for layer in range(net.num_layers):
-        V, c = train_probe(features(net, xt, layer, neutral), yt, epochs=PROBE_EPOCHS, seed=seed)
-        errors.append(probe_error(V, c, features(net, xs, layer, neutral), ys))
+        V, c = train_probe(features(net, train[0], layer, neutral), train[1], epochs=PROBE_EPOCHS, seed=seed)
+        errors.append(probe_error(V, c, features(net, test[0], layer, neutral), test[1]))
     return errors
 
 
@@ -51,19 +49,19 @@ def run_transfer(cfg, pair, source=None, target=None):
     source = source or load_dataset(source_name, validation=True)
     target = target or (source if target_name == source_name else load_dataset(target_name, validation=True))
     D, neutral = source.x_train.shape[1], cfg.method != "bp-label"
+    train = select(target.x_train, target.y_train, target_classes)
+    test = select(target.x_test, target.y_test, target_classes)
     model = build_model(cfg, D, np.random.default_rng(cfg.seed))
-    initial_probe = probe_errors(model.net, target, target_classes, cfg.seed, neutral)
+    initial_probe = probe_errors(model.net, train, test, cfg.seed, neutral)
     fit(model, cfg, *select(source.x_train, source.y_train, source_classes), cfg.epochs, source_classes)
     record = {"pair": pair, "source_test_error": error_among(model, *select(source.x_test, source.y_test,
                                                                             source_classes), source_classes),
               "initial_probe_error": initial_probe,
-              "probe_error": probe_errors(model.net, target, target_classes, cfg.seed, neutral)}
-    xt, yt = select(target.x_train, target.y_train, target_classes)
-    test = select(target.x_test, target.y_test, target_classes)
-    fit(model, cfg, xt, yt, FINETUNE_EPOCHS, target_classes)
+              "probe_error": probe_errors(model.net, train, test, cfg.seed, neutral)}
+    fit(model, cfg, *train, FINETUNE_EPOCHS, target_classes)
     record["finetune_error"] = error_among(model, *test, target_classes)
     scratch = build_model(cfg, D, np.random.default_rng(cfg.seed))
-    fit(scratch, cfg, xt, yt, FINETUNE_EPOCHS, target_classes)
+    fit(scratch, cfg, *train, FINETUNE_EPOCHS, target_classes)
     record["scratch_error"] = error_among(scratch, *test, target_classes)
     record["finetune_epochs"], record["probe_epochs"] = FINETUNE_EPOCHS, PROBE_EPOCHS
     return record

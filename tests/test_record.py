@@ -20,3 +20,10 @@ def test_a_changed_configuration_gets_its_own_folder(monkeypatch):
     before = record.folder("mnist")
     monkeypatch.setattr(record, "RECORD", dict(record.RECORD, epochs=record.RECORD["epochs"] + 1))
     assert record.folder("mnist") != before
+
+
+def test_an_unwritable_out_is_one_line_and_exit_2(capsys):
+    import pytest
+    with pytest.raises(SystemExit) as stop:
+        record.main(["--out", "/proc/nope", "--dry-run"])
+    assert stop.value.code == 2 and "cannot write there" in capsys.readouterr().err
