@@ -27,3 +27,21 @@ def test_an_unwritable_out_is_one_line_and_exit_2(capsys):
     with pytest.raises(SystemExit) as stop:
         record.main(["--out", "/proc/nope", "--dry-run"])
     assert stop.value.code == 2 and "cannot write there" in capsys.readouterr().err
+
+
+def test_the_best_reached_is_the_lowest_goodness_row_with_three_seeds(tmp_path):
+    import json
+
+    def put(group, row, errors):
+        for seed, e in enumerate(errors, 1):
+            path = tmp_path / group / row / f"seed{seed}.json"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps({"config": {"seed": seed}, "test_error": e}))
+    put("mnist-course", "ff-layer", [2.0, 2.2, 2.4])
+    put("mnist-long", "cff-prev-layer", [1.9, 2.0, 2.1])
+    put("mnist-long", "ff-layer", [1.0, 1.0])                  # 2 seeds: not yet a result
+    put("mnist-course", "bp-label", [1.0, 1.1, 1.2])           # not FF or CFF
+    lines = record.best_reached(tmp_path, attempted={"mnist"})
+    assert lines[0] == ("- mnist (target 1.30%): the best FF or CFF row of the table: "
+                        "CFF gamma(<t), Layer at the long budget, 2.00 ± 0.10%.")
+    assert "no record attempt yet" in lines[1] and "none with 3 seeds yet" in lines[1]
