@@ -5,9 +5,9 @@ from pathlib import Path
 import numpy as np
 
 from .data import load_dataset
-from .experiments import DEPTH_ROWS, DEPTHS, LEARNED
+from .experiments import DEPTH_ROWS, DEPTHS, LEARNED, learned_study
 from .plots import plot_depth
-from .report import ROW_LABELS, compare, fmt, load_group, marginals, p_is
+from .report import ROW_LABELS, compare, edge, fmt, load_group, marginals, p_is
 from .tasks_report import continual_section, transfer_section
 
 LABELS = {**ROW_LABELS, "cff-learned-network": "CFF learned gamma, Network"}
@@ -56,8 +56,8 @@ def learned_section(out, reproduction, dataset, y_test):
     lines = [f"### {dataset}: collaboration that learns its weights", "",
              f"`python -m ffnumpy.experiments learned --dataset {dataset}`", "",
              f"CFF learned gamma, Network: {fmt([r['test_error'] for r in learned])}% over {len(learned)} seeds "
-             f"(setting lr {learned[0]['config']['lr']:g}, theta-scale {learned[0]['config']['theta_scale']:g}, "
-             f"chosen on validation).", ""]
+             f"(setting lr {learned[0]['config']['lr']:g}{edge(learned[0]['config']['lr'], learned_study(dataset).grid)}, "
+             f"theta-scale {learned[0]['config']['theta_scale']:g}, chosen on validation).", ""]
     for row in ("ff-network", "cff-all-network", "cff-prev-network"):
         seeds = fixed.get(row, {}).get("seeds", [])
         v = compare(learned, seeds, y_test)

@@ -38,6 +38,7 @@ def test_depth_waits_for_the_reproduction_then_runs_every_depth(tiny, small, tmp
     text = write_report(out, repro, labels={"mnist": small.y_test}).read_text()
     assert "| FF, Network |" in text and "2 layers" in text and "3 layers" in text
     assert "CFF learned gamma, Network" in text and "against FF, Network" in text and "alpha_i2" in text
+    assert "(edge of the grid), theta-scale" in text          # both of the tiny grid's rates are its edges
     assert (out / "depth_mnist.png").stat().st_size > 10_000
 
 
