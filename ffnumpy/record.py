@@ -76,15 +76,15 @@ def best_reached(out, attempted):
     """One line per dataset: the lowest mean test error (>= 3 seeds) of a goodness row of the table studies."""
     found, lines = load(out), []
     for dataset, target in TARGET.items():
-        best = min(((np.mean([r["test_error"] for r in rows[row]["seeds"]]), row, budget)
-                    for (d, budget), rows in found.items() if d == dataset
-                    for row in rows if not row.startswith("bp-") and len(rows[row]["seeds"]) >= 3), default=None)
+        errors = {(row, budget): [r["test_error"] for r in runs["seeds"]]
+                  for (d, budget), rows in found.items() if d == dataset
+                  for row, runs in rows.items() if not row.startswith("bp-") and len(runs["seeds"]) >= 3}
+        best = min(errors, key=lambda k: np.mean(errors[k]), default=None)
         tried = "" if dataset in attempted else \
             f"no record attempt yet (`python -m ffnumpy.record --dataset {dataset}`); "
         lines.append(f"- {dataset} (target {target:.2f}%): {tried}the best FF or CFF row of the table: " +
-                     (f"{ROW_LABELS[best[1]]} at the {best[2]} budget, "
-                      f"{fmt([r['test_error'] for r in found[(dataset, best[2])][best[1]]['seeds']])}%"
-                      if best else "none with 3 seeds yet") + ".")
+                     (f"{ROW_LABELS[best[0]]} at the {best[1]} budget, {fmt(errors[best])}%" if best else
+                      "none with 3 seeds yet") + ".")
     return lines
 
 
