@@ -8,7 +8,8 @@
 
 depth   : FF, CFF gamma(<t), CFF gamma and Backprop pairwise (Network schedule) with 2, 3, 4, 6
           and 8 hidden layers of 500 units, 8 epochs. Each row keeps the setting the reproduction
-          chose for it at depth 3 (tuned once, on validation, then held fixed at every depth).
+          chose for it at depth 3 (tuned once, on validation, then held fixed at every depth);
+          depth 3 is the reproduction's course rows: their seed files are copied, not trained again.
 transfer: FF, CFF gamma(<t), CFF gamma and Backprop Label trained on the source task (8 epochs),
           then a linear probe per frozen layer and a 1-epoch fine-tuning on the target (transfer.py).
 continual: the same rows on five 2-class tasks in sequence, 8 epochs each (continual.py).
@@ -43,9 +44,10 @@ def depth_study(dataset, depth, reproduction=REPRODUCTION):
 
     def make(row, setting, seed):
         return Config(dataset=dataset, **COMMON, hidden=(width,) * depth, epochs=epochs, **ROWS[row], **setting,
-                      seed=seed)
-    return Study(f"depth/{dataset}-L{depth}", dataset, DEPTH_ROWS, [], make,
-                 str(Path(reproduction).resolve() / f"{dataset}-course"))
+                      seed=seed, track_entropy=True)
+    course = str(Path(reproduction).resolve() / f"{dataset}-course")
+    # at the course depth these are the reproduction's own seed runs (same Config): copied, not trained again
+    return Study(f"depth/{dataset}-L{depth}", dataset, DEPTH_ROWS, [], make, course, same_runs=course)
 
 
 def course_config(dataset):

@@ -90,6 +90,7 @@ class Study:
     make: Callable            # (row, setting, seed) -> Config
     tuned_from: str = None
     runner: Callable = None   # (cfg, kind, data) -> record; default: run (train and measure)
+    same_runs: str = None     # another study's folder: a run found there with the same Config is copied
 
 
 def table_study(dataset, budget, rows=None):
@@ -163,10 +164,15 @@ def pending(out, study, seeds=SEEDS):
     return todo
 
 
+def saved_config(path):
+    """The Config a result file was made with."""
+    saved = read(path)["config"]
+    return Config(**{**saved, "hidden": tuple(saved["hidden"])})
+
+
 def check_same(path, cfg):
     """Raise ValueError if the result file `path` was made with a configuration other than `cfg`."""
-    saved = read(path)["config"]
-    was = Config(**{**saved, "hidden": tuple(saved["hidden"])})
+    was = saved_config(path)
     if was != cfg:
         differ = [f"{k} {getattr(was, k)!r} (now {getattr(cfg, k)!r})" for k in asdict(cfg)
                   if getattr(was, k) != getattr(cfg, k)]
@@ -201,8 +207,20 @@ def run(cfg, kind, data):
     return record
 
 
+def copy_of(out, study, path, cfg):
+    """The record of this very run (same Config) made by study.same_runs, or None: the same
+    seed and Config give the same numbers on the same machine, so it is copied, not trained again."""
+    if study.same_runs is None:
+        return None
+    other = Path(study.same_runs) / path.relative_to(Path(out) / study.name)
+    if not other.exists() or saved_config(other) != cfg:
+        return None
+    return {**read(other), "copied_from": str(other)}
+
+
 def sweep(out, study, seeds=SEEDS, data=None, say=print):
-    """Run every missing run of `study` that can run now; returns the number run."""
+    """Run every missing run of `study` that can run now (or copy it, see copy_of);
+    returns the number of result files written."""
     done_seconds, count = [], 0
     while True:
         todo = pending(out, study, seeds)
@@ -210,6 +228,13 @@ def sweep(out, study, seeds=SEEDS, data=None, say=print):
         if not ready:
             break
         path, cfg, kind = ready[0]
+        copy = copy_of(out, study, path, cfg)
+        if copy is not None:
+            say(f"[{study.name}] {path.relative_to(Path(out) / study.name)}: the same run as {copy['copied_from']}, "
+                f"copied", flush=True)
+            atomic_write_text(path, json.dumps(copy, indent=1))
+            count += 1
+            continue
         if data is None:
             data = load_dataset(study.dataset, validation=True)
         eta = f", about {statistics.median(done_seconds) * len(todo) / 60:.0f} min left" if done_seconds else ""
@@ -287,10 +312,14 @@ def execute(p, out, studies, dry_run=False):
     try:
         check_writable(out, "--out", folder=True)
         if dry_run:
-            todo = [t for study in studies for t in pending(out, study)]
-            for path, cfg, kind in todo:
-                print(f"{kind:5s} {path}" + ("" if cfg else "  (waits for its row's tuning)"))
-            print(f"{len(todo)} runs missing")
+            todo = [(study, t) for study in studies for t in pending(out, study)]
+            copies = 0
+            for study, (path, cfg, kind) in todo:
+                copy = cfg is not None and copy_of(out, study, path, cfg) is not None
+                copies += copy
+                print(f"{kind:5s} {path}" + ("" if cfg else "  (waits for its row's tuning)") +
+                      ("  (the same run exists: copied)" if copy else ""))
+            print(f"{len(todo)} runs missing" + (f", {copies} of them copied, not trained" if copies else ""))
             return 0
         n = sum(sweep(out, study) for study in studies)
     except DataError as err:

@@ -29,6 +29,12 @@ def test_depth_waits_for_the_reproduction_then_runs_every_depth(tiny, small, tmp
         study = experiments.depth_study("mnist", depth, repro)
         assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 4 * 2
         assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 0        # resumes
+        mine = reproduce.read(out / study.name / "ff-network" / "seed2.json")
+        theirs = reproduce.read(repro / "mnist-course" / "ff-network" / "seed2.json")
+        # the tiny course network has 2 layers: depth 2 is the reproduction's run, copied; depth 3 is trained
+        assert ("copied_from" in mine) == (depth == 2)
+        if depth == 2:
+            assert mine["test_predictions"] == theirs["test_predictions"]
         cfg = study.make("ff-network", reproduce.chosen_setting(repro, "mnist-course", "ff-network",
                                                                  reproduce.GRID), 1)
         assert cfg.hidden == (16,) * depth
