@@ -8,6 +8,7 @@ from .data import load_dataset
 from .experiments import DEPTH_ROWS, DEPTHS, LEARNED, learned_study
 from .plots import plot_depth
 from .report import ROW_LABELS, compare, edge, fmt, load_group, marginals, p_is
+from .stats import in_words
 from .tasks_report import continual_section, transfer_section
 
 LABELS = {**ROW_LABELS, "cff-learned-network": "CFF learned gamma, Network"}
@@ -33,17 +34,38 @@ def depth_section(out, dataset, y_test):
                 m = np.mean([marginals(r)[1:] for r in seeds], axis=0)
                 lines.append(f"| {LABELS[row]} | {d} | {', '.join(f'{v:+.2f}' for v in m)} |")
     lines += ["", "CFF against FF at each depth (paired t over seeds or McNemar on the pooled predictions):", ""]
+    calls = {}
     for d, rows in runs.items():
         for cff in ("cff-prev-network", "cff-all-network"):
             v = compare(rows.get("ff-network", {}).get("seeds", []), rows.get(cff, {}).get("seeds", []), y_test)
             if v:
-                call = {"A lower": "FF lower", "B lower": "CFF lower"}.get(v["call"], v["call"])
+                call = in_words(v, "FF lower", "CFF lower")
+                calls.setdefault(cff, {}).setdefault(call, []).append(d)
                 lines.append(f"- {d} layers, {LABELS[cff]}: {call} (McNemar p {p_is(v['mcnemar']['p'])}, "
                              f"{v['seeds']} seeds)")
+    lines += ["", "**Conclusion.**"] + depth_conclusion(runs, calls)
     name = f"depth_{dataset}.png"
     plot_depth({LABELS[row]: {d: rows.get(row, {}).get("seeds", []) for d, rows in runs.items()} for row in DEPTH_ROWS},
                Path(out) / name, title=f"{dataset}: does collaboration keep helping with depth?")
     return lines + ["", f"![depth]({name})", ""]
+
+
+def depth_conclusion(runs, calls):
+    """Plain answers: does CFF keep beating FF with depth, and does FF's last layer add less when deeper?
+
+    runs  : {depth: {row: {"seeds": [record]}}}
+    calls : {cff row: {"FF lower" | "CFF lower" | "no difference shown": [depths]}}
+    """
+    lines = [f"- {LABELS[cff]} against FF: " + "; ".join(f"{call} at {', '.join(map(str, ds))} layers"
+                                                         for call, ds in sorted(by.items())) for cff, by in calls.items()]
+    last = {d: [marginals(r)[-1] for r in rows["ff-network"]["seeds"]] for d, rows in runs.items()
+            if rows.get("ff-network", {}).get("seeds")}
+    if last:
+        hurts = [d for d, m in last.items() if max(m) < 0]
+        lines.append("- FF's last layer adds " + ", ".join(f"{np.mean(m):+.2f} ({d} layers)" for d, m in last.items())
+                     + " points; it hurts in every seed at " + (", ".join(map(str, hurts)) + " layers" if hurts else
+                                                                "no depth"))
+    return lines + [""]
 
 
 def learned_section(out, reproduction, dataset, y_test):
@@ -62,7 +84,7 @@ def learned_section(out, reproduction, dataset, y_test):
         seeds = fixed.get(row, {}).get("seeds", [])
         v = compare(learned, seeds, y_test)
         if v:
-            call = {"A lower": "learned lower", "B lower": f"{LABELS[row]} lower"}.get(v["call"], v["call"])
+            call = in_words(v, "learned lower", f"{LABELS[row]} lower")
             lines.append(f"- against {LABELS[row]} ({fmt([r['test_error'] for r in seeds])}%): {call} "
                          f"(McNemar p {p_is(v['mcnemar']['p'])})")
     alpha = np.mean([r["alpha"] for r in learned], axis=0)

@@ -15,7 +15,7 @@ from .analysis import CHANCE
 from .data import load_dataset
 from .plots import plot_seed_contributions, plot_seed_entropy
 from .reproduce import BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, REGIMES, SEEDS
-from .stats import mean_std, verdict
+from .stats import in_words, mean_std, verdict
 
 ROW_LABELS = {"bp-pairwise": "Backprop pairwise", "bp-label": "Backprop label", "ff-layer": "FF, Layer",
               "ff-network": "FF, Network", "cff-prev-layer": "CFF gamma(<t), Layer",
@@ -89,7 +89,7 @@ def p_is(p):
 
 
 def call_text(v, a, b):
-    return {"A lower": f"**{a} lower**", "B lower": f"**{b} lower**"}.get(v["call"], v["call"])
+    return in_words(v, f"**{a} lower**", f"**{b} lower**")
 
 
 def comparison_line(rows, a, b, y_test):
@@ -152,7 +152,7 @@ def conclusion(out, dataset, y_test, budget="course"):
         if v is None:
             continue
         a, b = (fmt([r["test_error"] for r in rows[k]["seeds"]]) for k in (ff, cff))
-        call = {"A lower": "FF is better", "B lower": "CFF is better"}.get(v["call"], "no difference shown")
+        call = in_words(v, "FF is better", "CFF is better")
         lines.append(f"{ROW_LABELS[ff]} {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: {call} "
                      f"(McNemar p {p_is(v['mcnemar']['p'])})")
     for regime in REGIMES if budget == "course" else ():          # the regimes are at the course budget
@@ -162,7 +162,7 @@ def conclusion(out, dataset, y_test, budget="course"):
                 if "ff-network" in rows and cff in rows else None
             if v is not None:
                 a, b = (fmt([r["test_error"] for r in rows[k]["seeds"]]) for k in ("ff-network", cff))
-                call = {"A lower": "FF is better", "B lower": "CFF is better"}.get(v["call"], "no difference shown")
+                call = in_words(v, "FF is better", "CFF is better")
                 lines.append(f"regime {regime}: FF {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: "
                              f"{call} (McNemar p {p_is(v['mcnemar']['p'])})")
     return lines

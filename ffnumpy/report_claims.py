@@ -6,6 +6,7 @@ from pathlib import Path
 from .plots import plot_regimes
 from .report import ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, load_group, marginals
 from .reproduce import REGIME_GRID, REGIME_ROWS, REGIMES, regime_study
+from .stats import in_words
 
 
 def claims(rows):
@@ -109,7 +110,7 @@ def regime_lines(out, dataset, baseline, y_test):
                 v = compare(seeds["ff-network"], runs, y_test)
                 cells.append(call_text(v, "FF", "CFF") if v else "-")
                 if v:
-                    summary["calls"][row][regime] = {"A lower": "FF lower", "B lower": "CFF lower"}.get(v["call"], v["call"])
+                    summary["calls"][row][regime] = in_words(v, "FF lower", "CFF lower")
                     if all(min(marginals(r)[1:]) > 0 for r in runs):
                         summary["helps"][row].append(regime)
         lines.append("| " + " | ".join(cells) + " |")

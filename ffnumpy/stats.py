@@ -108,3 +108,8 @@ def verdict(errors_a, errors_b, right_a, right_b, alpha=0.05):
         calls.add("A lower" if m["b"] > m["c"] else "B lower")
     call = calls.pop() if len(calls) == 1 else "no difference shown"   # none, or the tests disagree
     return {"call": call, "paired_t": t, "mcnemar": m}
+
+
+def in_words(v, a_lower, b_lower):
+    """A verdict's call in a sentence's words: a_lower, b_lower or 'no difference shown'."""
+    return {"A lower": a_lower, "B lower": b_lower}.get(v["call"], "no difference shown")

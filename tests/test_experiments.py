@@ -43,9 +43,24 @@ def test_depth_waits_for_the_reproduction_then_runs_every_depth(tiny, small, tmp
     from ffnumpy.experiments_report import write_report
     text = write_report(out, repro, labels={"mnist": small.y_test}).read_text()
     assert "| FF, Network |" in text and "2 layers" in text and "3 layers" in text
+    assert "**Conclusion.**" in text and "FF's last layer adds" in text
     assert "CFF learned gamma, Network" in text and "against FF, Network" in text and "alpha_i2" in text
     assert "(edge of the grid), theta-scale" in text          # both of the tiny grid's rates are its edges
     assert (out / "depth_mnist.png").stat().st_size > 10_000
+
+
+def test_depth_conclusion_names_the_depths_where_the_last_layer_hurts():
+    from ffnumpy.experiments_report import depth_conclusion
+
+    def seeds(*prefixes):      # each: the test error of layers 1..k of one seed
+        return {"ff-network": {"seeds": [{"prefix_test_error": list(p)} for p in prefixes]}}
+    runs = {2: seeds([3.0, 2.5], [3.1, 2.6]),                  # layer 2 helps in both seeds
+            4: seeds([3.0, 2.5, 2.4, 2.6], [3.0, 2.5, 2.4, 2.5]),  # layer 4 hurts in both
+            6: seeds([3.0, 2.5, 2.4, 2.3, 2.2, 2.3], [3.0, 2.5, 2.4, 2.3, 2.2, 2.1])}  # hurts in one seed only
+    lines = depth_conclusion(runs, {"cff-prev-network": {"CFF lower": [2], "no difference shown": [4, 6]}})
+    assert lines[0] == "- CFF gamma(<t), Network against FF: CFF lower at 2 layers; no difference shown at 4, 6 layers"
+    assert "+0.50 (2 layers), -0.15 (4 layers), +0.00 (6 layers)" in lines[1]
+    assert lines[1].endswith("it hurts in every seed at 4 layers")
 
 
 def test_cli_needs_a_study(capsys):
