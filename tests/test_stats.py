@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ffnumpy.stats import betainc, mcnemar, mean_std, paired_t, t_two_sided_p, verdict
+from ffnumpy.stats import betainc, in_words, mcnemar, mean_std, paired_t, t_two_sided_p, verdict
 
 
 def test_t_distribution_against_table_values():
@@ -39,3 +39,9 @@ def test_verdict_says_no_difference_when_the_seeds_do_not():
     worse = right & (rng.random(3000) > 0.05)
     assert verdict([3.0, 3.1, 2.9], [8.0, 8.2, 7.9], right, worse)["call"] == "A lower"
     assert mean_std([1.0, 2.0, 3.0]) == (2.0, 1.0)
+
+
+def test_in_words_names_the_lower_side_or_says_no_difference():
+    assert in_words({"call": "A lower"}, "FF lower", "CFF lower") == "FF lower"
+    assert in_words({"call": "B lower"}, "FF lower", "CFF lower") == "CFF lower"
+    assert in_words({"call": "no difference shown"}, "FF lower", "CFF lower") == "no difference shown"
