@@ -45,9 +45,11 @@ def depth_study(dataset, depth, reproduction=REPRODUCTION):
     def make(row, setting, seed):
         return Config(dataset=dataset, **COMMON, hidden=(width,) * depth, epochs=epochs, **ROWS[row], **setting,
                       seed=seed, track_entropy=True)
-    course = str(Path(reproduction).resolve() / f"{dataset}-course")
+    course = Path(reproduction) / f"{dataset}-course"
     # at the course depth these are the reproduction's own seed runs (same Config): copied, not trained again
-    return Study(f"depth/{dataset}-L{depth}", dataset, DEPTH_ROWS, [], make, course, same_runs=course)
+    # (same_runs as given, not resolved: the copy names its source without this machine's folders)
+    return Study(f"depth/{dataset}-L{depth}", dataset, DEPTH_ROWS, [], make, str(course.resolve()),
+                 same_runs=str(course))
 
 
 def course_config(dataset):
