@@ -14,6 +14,9 @@ def test_record_runs_resumes_and_reports(small, tmp_path, monkeypatch):
     assert seed["config"]["negatives"] == "hard" and seed["config"]["seed"] == 2 and seed["kind"] == "seed"
     lines = "\n".join(record.section(tmp_path))
     assert "| mnist | mnist-ff-hard-16x2-1ep |" in lines and "**missed** by" in lines and "(3 seeds)" in lines
+    for s in (1, 2, 3):        # only the validation run left: above the target, so the seeds were not run
+        (tmp_path / study.name / "ff-record" / f"seed{s}.json").unlink()
+    assert "| not reached on validation; test seeds not run |" in "\n".join(record.section(tmp_path))
 
 
 def test_a_changed_configuration_gets_its_own_folder(monkeypatch):
