@@ -8,6 +8,7 @@ from .data import load_dataset
 from .experiments import DEPTH_ROWS, DEPTHS, LEARNED, learned_study
 from .plots import plot_depth
 from .report import ROW_LABELS, compare, edge, fmt, load_group, marginals, p_is
+from .reproduce import BUDGETS
 from .stats import in_words
 from .tasks_report import continual_section, transfer_section
 
@@ -51,21 +52,29 @@ def depth_section(out, dataset, y_test):
 
 
 def depth_conclusion(runs, calls):
-    """Plain answers: does CFF keep beating FF with depth, and does FF's last layer add less when deeper?
+    """Plain answers: does CFF keep beating FF with depth, and do FF's later layers add less when deeper?
 
     runs  : {depth: {row: {"seeds": [record]}}}
     calls : {cff row: {"FF lower" | "CFF lower" | "no difference shown": [depths]}}
     """
     lines = [f"- {LABELS[cff]} against FF: " + "; ".join(f"{call} at {', '.join(map(str, ds))} layers"
                                                          for call, ds in sorted(by.items())) for cff, by in calls.items()]
-    last = {d: [marginals(r)[-1] for r in rows["ff-network"]["seeds"]] for d, rows in runs.items()
-            if rows.get("ff-network", {}).get("seeds")}
-    if last:
-        hurts = [d for d, m in last.items() if max(m) < 0]
-        lines.append("- FF's last layer adds " + ", ".join(f"{np.mean(m):+.2f} ({d} layers)" for d, m in last.items())
-                     + " points; it hurts in every seed at " + (", ".join(map(str, hurts)) + " layers" if hurts else
-                                                                "no depth"))
-    return lines + [""]
+    ff = {d: rows["ff-network"]["seeds"] for d, rows in runs.items() if rows.get("ff-network", {}).get("seeds")}
+    k = len(BUDGETS["course"]["hidden"])   # the course depth, where the settings were tuned
+    lines.append(adds("FF's last layer adds", {d: [marginals(r)[-1] for r in seeds] for d, seeds in ff.items()}))
+    past = {d: [r["prefix_test_error"][k - 1] - r["prefix_test_error"][-1] for r in seeds]
+            for d, seeds in ff.items() if d > k}   # error of layers 1..k minus that of all layers
+    lines.append(adds(f"FF's layers past the first {k}, together, add", past))
+    return [line for line in lines if line]
+
+
+def adds(what, points):
+    """One conclusion line; points: {depth: [points gained per seed]} ("" when empty)."""
+    if not points:
+        return ""
+    hurts = [d for d, m in points.items() if max(m) < 0]
+    return (f"- {what} " + ", ".join(f"{np.mean(m):+.2f} ({d} layers)" for d, m in points.items())
+            + " points; below 0 (it hurts) in every seed at " + (", ".join(map(str, hurts)) + " layers" if hurts else "no depth"))
 
 
 def learned_section(out, reproduction, dataset, y_test):

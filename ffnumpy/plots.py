@@ -11,7 +11,7 @@ import matplotlib
 
 matplotlib.use("Agg")  # files only: no window, works without a screen
 import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import FuncFormatter  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator  # noqa: E402
 
 PLAIN = FuncFormatter(lambda v, _: f"{v:g}")  # 2, 3, 5 rather than 2x10^0 on log axes
 # minor ticks of a log axis: label only 2x, 3x and 5x a power of ten, so labels never crowd
@@ -19,7 +19,12 @@ PLAIN_MINOR = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and f"{v:.0e}"[0] in 
 
 
 def _plain_log_axis(ax):
+    """A log y axis with plain numbers; call it after plotting. Within a factor 3, evenly spaced labelled ticks."""
     ax.set_yscale("log")
+    lo, hi = ax.get_ylim()
+    if hi < 3 * lo:  # too narrow for powers of ten: 2.5, 3, 3.5, ... rather than one or two labels
+        ax.yaxis.set_major_locator(MaxNLocator(6))
+        ax.yaxis.set_minor_locator(NullLocator())
     ax.yaxis.set_major_formatter(PLAIN)
     ax.yaxis.set_minor_formatter(PLAIN_MINOR)
 

@@ -60,7 +60,11 @@ def test_depth_conclusion_names_the_depths_where_the_last_layer_hurts():
     lines = depth_conclusion(runs, {"cff-prev-network": {"CFF lower": [2], "no difference shown": [4, 6]}})
     assert lines[0] == "- CFF gamma(<t), Network against FF: CFF lower at 2 layers; no difference shown at 4, 6 layers"
     assert "+0.50 (2 layers), -0.15 (4 layers), +0.00 (6 layers)" in lines[1]
-    assert lines[1].endswith("it hurts in every seed at 4 layers")
+    assert lines[1].endswith("below 0 (it hurts) in every seed at 4 layers")
+    # layers past the course depth (3) together: 4 layers 2.4 -> 2.6 and 2.4 -> 2.5; 6 layers 2.4 -> 2.3, 2.4 -> 2.1
+    assert lines[2] == ("- FF's layers past the first 3, together, add -0.15 (4 layers), +0.20 (6 layers) points; "
+                        "below 0 (it hurts) in every seed at 4 layers")
+    assert len(lines) == 3
 
 
 def test_cli_needs_a_study(capsys):
