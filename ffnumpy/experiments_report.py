@@ -52,29 +52,35 @@ def depth_section(out, dataset, y_test):
 
 
 def depth_conclusion(runs, calls):
-    """Plain answers: does CFF keep beating FF with depth, and do FF's later layers add less when deeper?
+    """Plain answers: does CFF keep beating FF with depth, and do the later layers add less when deeper?
 
     runs  : {depth: {row: {"seeds": [record]}}}
     calls : {cff row: {"FF lower" | "CFF lower" | "no difference shown": [depths]}}
     """
     lines = [f"- {LABELS[cff]} against FF: " + "; ".join(f"{call} at {', '.join(map(str, ds))} layers"
-                                                         for call, ds in sorted(by.items())) for cff, by in calls.items()]
-    ff = {d: rows["ff-network"]["seeds"] for d, rows in runs.items() if rows.get("ff-network", {}).get("seeds")}
+                                                         for call, ds in sorted(by.items()))
+             for cff, by in calls.items()]
     k = len(BUDGETS["course"]["hidden"])   # the course depth, where the settings were tuned
-    lines.append(adds("FF's last layer adds", {d: [marginals(r)[-1] for r in seeds] for d, seeds in ff.items()}))
-    past = {d: [r["prefix_test_error"][k - 1] - r["prefix_test_error"][-1] for r in seeds]
-            for d, seeds in ff.items() if d > k}   # error of layers 1..k minus that of all layers
-    lines.append(adds(f"FF's layers past the first {k}, together, add", past))
+    for row in ("ff-network", "cff-prev-network"):
+        seeds = {d: rows[row]["seeds"] for d, rows in runs.items() if rows.get(row, {}).get("seeds")}
+        lines.append(contribution_line(f"{LABELS[row]}: the last layer adds",
+                                       {d: [marginals(r)[-1] for r in rs] for d, rs in seeds.items()}))
+        past = {d: [r["prefix_test_error"][k - 1] - r["prefix_test_error"][-1] for r in rs]
+                for d, rs in seeds.items() if d > k}   # error of layers 1..k minus that of all layers
+        lines.append(contribution_line(f"{LABELS[row]}: the layers past the first {k}, together, add", past))
     return [line for line in lines if line]
 
 
-def adds(what, points):
-    """One conclusion line; points: {depth: [points gained per seed]} ("" when empty)."""
+def contribution_line(what, points):
+    """One conclusion line; points: {depth: [points gained per seed]} ("" when empty).
+
+    A contribution below 0 in every seed is named; it is not tested (the per-layer predictions are not kept)."""
     if not points:
         return ""
     hurts = [d for d, m in points.items() if max(m) < 0]
     return (f"- {what} " + ", ".join(f"{np.mean(m):+.2f} ({d} layers)" for d, m in points.items())
-            + " points; below 0 (it hurts) in every seed at " + (", ".join(map(str, hurts)) + " layers" if hurts else "no depth"))
+            + " points; below 0 (it hurts) in every seed at "
+            + (", ".join(map(str, hurts)) + " layers" if hurts else "no depth"))
 
 
 def learned_section(out, reproduction, dataset, y_test):

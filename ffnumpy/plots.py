@@ -15,7 +15,8 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator  # noqa: E
 
 PLAIN = FuncFormatter(lambda v, _: f"{v:g}")  # 2, 3, 5 rather than 2x10^0 on log axes
 # minor ticks of a log axis: label only 2x, 3x and 5x a power of ten, so labels never crowd
-PLAIN_MINOR = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and f"{v:.0e}"[0] in "235" else "")
+PLAIN_MINOR = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and round(v / 10 ** np.floor(np.log10(v)), 6) in (2, 3, 5)
+                            else "")
 
 
 def _plain_log_axis(ax):

@@ -238,7 +238,8 @@ def sweep(out, study, seeds=SEEDS, data=None, say=print):
         if data is None:
             data = load_dataset(study.dataset, validation=True)
         eta = f", about {statistics.median(done_seconds) * len(todo) / 60:.0f} min left" if done_seconds else ""
-        say(f"[{study.name}] {len(todo)} {'run remains' if len(todo) == 1 else 'runs remain'}{eta}: {path.relative_to(Path(out) / study.name)} "
+        remain = "run remains" if len(todo) == 1 else "runs remain"
+        say(f"[{study.name}] {len(todo)} {remain}{eta}: {path.relative_to(Path(out) / study.name)} "
             f"({cfg.method} {cfg.schedule} lr {cfg.lr:g} theta-scale {cfg.theta_scale:g} seed {cfg.seed})",
             flush=True)
         t0 = time.perf_counter()

@@ -43,13 +43,13 @@ def test_depth_waits_for_the_reproduction_then_runs_every_depth(tiny, small, tmp
     from ffnumpy.experiments_report import write_report
     text = write_report(out, repro, labels={"mnist": small.y_test}).read_text()
     assert "| FF, Network |" in text and "2 layers" in text and "3 layers" in text
-    assert "**Conclusion.**" in text and "FF's last layer adds" in text
+    assert "**Conclusion.**" in text and "FF, Network: the last layer adds" in text
     assert "CFF learned gamma, Network" in text and "against FF, Network" in text and "alpha_i2" in text
     assert "(edge of the grid), theta-scale" in text          # both of the tiny grid's rates are its edges
     assert (out / "depth_mnist.png").stat().st_size > 10_000
 
 
-def test_depth_conclusion_names_the_depths_where_the_last_layer_hurts():
+def test_depth_conclusion_names_the_depths_where_later_layers_hurt():
     from ffnumpy.experiments_report import depth_conclusion
 
     def seeds(*prefixes):      # each: the test error of layers 1..k of one seed
@@ -57,14 +57,22 @@ def test_depth_conclusion_names_the_depths_where_the_last_layer_hurts():
     runs = {2: seeds([3.0, 2.5], [3.1, 2.6]),                  # layer 2 helps in both seeds
             4: seeds([3.0, 2.5, 2.4, 2.6], [3.0, 2.5, 2.4, 2.5]),  # layer 4 hurts in both
             6: seeds([3.0, 2.5, 2.4, 2.3, 2.2, 2.3], [3.0, 2.5, 2.4, 2.3, 2.2, 2.1])}  # hurts in one seed only
+    runs[6]["cff-prev-network"] = {"seeds": [{"prefix_test_error": [3.0, 2.9, 2.8, 2.9, 3.0, 2.9]}]}
     lines = depth_conclusion(runs, {"cff-prev-network": {"CFF lower": [2], "no difference shown": [4, 6]}})
     assert lines[0] == "- CFF gamma(<t), Network against FF: CFF lower at 2 layers; no difference shown at 4, 6 layers"
     assert "+0.50 (2 layers), -0.15 (4 layers), +0.00 (6 layers)" in lines[1]
     assert lines[1].endswith("below 0 (it hurts) in every seed at 4 layers")
     # layers past the course depth (3) together: 4 layers 2.4 -> 2.6 and 2.4 -> 2.5; 6 layers 2.4 -> 2.3, 2.4 -> 2.1
-    assert lines[2] == ("- FF's layers past the first 3, together, add -0.15 (4 layers), +0.20 (6 layers) points; "
-                        "below 0 (it hurts) in every seed at 4 layers")
-    assert len(lines) == 3
+    assert lines[2] == ("- FF, Network: the layers past the first 3, together, add -0.15 (4 layers), +0.20 (6 layers) "
+                        "points; below 0 (it hurts) in every seed at 4 layers")
+    # CFF gamma(<t), one seed at 6 layers: last layer 3.0 -> 2.9 helps; layers 4-6 together 2.8 -> 2.9 hurt
+    assert lines[3] == ("- CFF gamma(<t), Network: the last layer adds +0.10 (6 layers) points; "
+                        "below 0 (it hurts) in every seed at no depth")
+    assert lines[4].endswith("add -0.10 (6 layers) points; below 0 (it hurts) in every seed at 6 layers")
+    assert len(lines) == 5
+    # only depths up to the course depth: no line for the layers past it
+    shallow = depth_conclusion({2: runs[2]}, {})
+    assert len(shallow) == 1 and shallow[0].startswith("- FF, Network: the last layer adds +0.50 (2 layers)")
 
 
 def test_cli_needs_a_study(capsys):
