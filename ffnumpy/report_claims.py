@@ -5,7 +5,7 @@ from pathlib import Path
 
 from .plots import plot_regimes
 from .report import ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, load_group, marginals
-from .reproduce import REGIME_GRID, REGIME_ROWS, REGIMES, regime_study
+from .reproduce import REGIME_ROWS, REGIMES, regime_study
 from .stats import in_words
 
 
@@ -79,12 +79,17 @@ def entropy_lines(rows):
 def regime_lines(out, dataset, baseline, y_test):
     """The map of where the paper's claims hold: one table row per regime, and its figure."""
     table = {"baseline": {r: baseline.get(r, {}).get("seeds", []) for r in REGIME_ROWS}}
+    studies = {}   # table row -> its Study (the regime over its grid, then over the widened grid if run)
     for regime in REGIMES:
-        found = load_group(Path(out) / "regimes" / f"{dataset}-{regime}")
-        if found:
-            table[regime] = {r: found.get(r, {}).get("seeds", []) for r in REGIME_ROWS}
-            if "ff-network" not in regime_study(dataset, regime).rows:   # no flag applies to FF: FF is the baseline
-                table[regime]["ff-network"] = table["baseline"]["ff-network"]
+        for wide in (False, True):
+            study = regime_study(dataset, regime, wide=wide)
+            found = load_group(Path(out) / study.name)
+            if found:
+                label = regime + (", wide grid" if wide else "")
+                studies[label] = study
+                table[label] = {r: found.get(r, {}).get("seeds", []) for r in REGIME_ROWS}
+                if "ff-network" not in study.rows:   # no flag applies to FF: FF is the baseline
+                    table[label]["ff-network"] = table["baseline"]["ff-network"]
     if len(table) == 1:
         return []
     lines = ["| regime | FF error | FF marginal of layers 2; 3; ... | FF's later layers hurt? | CFF gamma error "
@@ -96,8 +101,8 @@ def regime_lines(out, dataset, baseline, y_test):
         for row in REGIME_ROWS:
             runs = seeds[row]
             later = [[marginals(r)[k] for r in runs] for k in range(1, len(runs[0]["prefix_test_error"]) if runs else 1)]
-            own = regime != "baseline" and row in regime_study(dataset, regime).rows   # not the baseline's FF
-            lr = f" (lr {runs[0]['config']['lr']:g}{edge(runs[0]['config']['lr'], REGIME_GRID)})" \
+            own = regime != "baseline" and row in studies[regime].rows   # not the baseline's FF
+            lr = f" (lr {runs[0]['config']['lr']:g}{edge(runs[0]['config']['lr'], studies[regime].grid)})" \
                 if runs and own else ""
             cells += [fmt([r["test_error"] for r in runs]) + lr, "; ".join(fmt(m) for m in later)]
             if row == "ff-network":
@@ -140,5 +145,6 @@ equation as written; FF is unchanged, so its column repeats the baseline);
 1e-3, 3e-3, 1e-2 (theta-scale 1) on validation, seed 0, then run with seeds
 1, 2, 3; "baseline" is the table above. "FF's later layers hurt" is yes when
 some later layer has a negative marginal contribution in every seed. A chosen
-setting marked "edge of the grid" may do better beyond it: the grid was not
-widened within this budget of runs."""
+setting marked "edge of the grid" may do better beyond it. A row "NAME, wide
+grid" is the same regime tuned over 3e-4, 1e-3, ..., 3e-1 (`--wide-grid`; the
+runs it shares with the narrower grid are copied from it)."""

@@ -78,6 +78,8 @@ REGIMES = {  # readings of the paper that ffnumpy can switch to (each a flag; se
 REGIME_ROWS = ("ff-network", "cff-all-network", "cff-prev-network")
 # unit length needs larger steps (every layer starts far below theta): a grid that reaches 1e-2
 REGIME_GRID = [dict(lr=lr, theta_scale=1.0) for lr in (1e-3, 3e-3, 1e-2)]
+# --wide-grid: the same grid widened both ways, for choices that landed on its edge
+WIDE_REGIME_GRID = [dict(lr=lr, theta_scale=1.0) for lr in (3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 1e-1, 3e-1)]
 
 
 @dataclass
@@ -104,16 +106,21 @@ def table_study(dataset, budget, rows=None):
                  [] if long else GRID, make, f"{dataset}-course" if long else None)
 
 
-def regime_study(dataset, regime, rows=None):
+def regime_study(dataset, regime, rows=None, wide=False, out="results/reproduction"):
     """FF and CFF at the course budget under one reading of the paper, each row tuned over REGIME_GRID.
-    A setting that does not apply to a row (--theta-mode for FF) is left out: that row is the baseline."""
+    A setting that does not apply to a row (--theta-mode for FF) is left out: that row is the baseline.
+    wide: tuned over WIDE_REGIME_GRID, in its own folder (NAME-wide); the runs it shares with the
+    REGIME_GRID study under `out` (same Config) are copied from there, not trained again."""
     def make(row, setting, seed):
         method = ROWS[row]["method"]
         applies = {k: v for k, v in REGIMES[regime].items() if method in APPLIES_TO.get(k, ((method,), ""))[0]}
         return Config(dataset=dataset, **COMMON, **BUDGETS["course"], **ROWS[row], **applies, **setting,
                       seed=seed, track_entropy=True)
     rows = tuple(r for r in (rows or REGIME_ROWS) if regime != "shared-theta" or ROWS[r]["method"] == "cff")
-    return Study(f"regimes/{dataset}-{regime}", dataset, rows, REGIME_GRID, make)
+    name = f"regimes/{dataset}-{regime}"
+    if wide:
+        return Study(f"{name}-wide", dataset, rows, WIDE_REGIME_GRID, make, same_runs=str(Path(out) / name))
+    return Study(name, dataset, rows, REGIME_GRID, make)
 
 
 def setting_name(setting):
@@ -274,6 +281,8 @@ def main(argv=None):
     p.add_argument("--budget", choices=list(BUDGETS), default="course")
     p.add_argument("--regime", choices=list(REGIMES) + ["all"], default=None,
                    help="instead of the table: FF and CFF under this reading of the paper (course budget)")
+    p.add_argument("--wide-grid", action="store_true",
+                   help="with --regime: tune over learning rates 3e-4 to 3e-1 (folder NAME-wide), not 1e-3 to 1e-2")
     p.add_argument("--rows", default=None, help=f"comma-separated subset of {','.join(ROWS)}")
     p.add_argument("--out", default="results/reproduction", help="folder of the result files")
     p.add_argument("--dry-run", action="store_true", help="list the runs still missing and stop")
@@ -287,7 +296,9 @@ def main(argv=None):
         p.error(f"--rows: unknown row(s) {', '.join(unknown)}; choose from {', '.join(ROWS)}")
     if args.regime:
         names = list(REGIMES) if args.regime == "all" else [args.regime]
-        studies = [regime_study(args.dataset, name, rows) for name in names]
+        studies = [regime_study(args.dataset, name, rows, args.wide_grid, args.out) for name in names]
+    elif args.wide_grid:
+        p.error("--wide-grid widens a regime's grid: give --regime too")
     else:
         studies = [table_study(args.dataset, args.budget, rows)]
     try:

@@ -81,8 +81,22 @@ def test_report_from_tiny_results(tiny, small, tmp_path, monkeypatch):
     monkeypatch.setattr(reproduce, "REGIME_GRID", [dict(lr=3e-3, theta_scale=1.0)])
     regime = reproduce.regime_study("mnist", "paper-negative", ("ff-network", "cff-all-network"))
     reproduce.sweep(tmp_path, regime, seeds=(1, 2, 3), data=small, say=lambda *a, **k: None)
+    # the widened grid: its lr 3e-3 runs are the narrow grid's (copied), lr 1e-2 is trained
+    monkeypatch.setattr(reproduce, "WIDE_REGIME_GRID", [dict(lr=3e-3, theta_scale=1.0), dict(lr=1e-2, theta_scale=1.0)])
+    wide = reproduce.regime_study("mnist", "paper-negative", ("ff-network", "cff-all-network"), wide=True, out=tmp_path)
+    assert wide.name == "regimes/mnist-paper-negative-wide"
+    reproduce.sweep(tmp_path, wide, seeds=(1, 2, 3), data=small, say=lambda *a, **k: None)
+    for row in ("ff-network", "cff-all-network"):
+        mine, theirs = (json.loads((tmp_path / name / row / "tune" / "lr0.003-theta1.json").read_text())
+                        for name in (wide.name, regime.name))
+        assert mine["copied_from"].endswith(f"{regime.name}/{row}/tune/lr0.003-theta1.json")
+        assert mine["validation_error"] == theirs["validation_error"]
+        assert "copied_from" not in json.loads((tmp_path / wide.name / row / "tune" / "lr0.01-theta1.json").read_text())
+        seed1 = json.loads((tmp_path / wide.name / row / "seed1.json").read_text())
+        assert ("copied_from" in seed1) == (seed1["config"]["lr"] == 3e-3)   # copied only if the same setting won
     path = write_report(tmp_path, labels={"mnist": small.y_test})
     text = path.read_text()
+    assert "| paper-negative, wide grid |" in text
     assert "| FF, Network | 3.4 |" in text and "| CFF gamma, Network | 2.1 |" in text
     assert "FF, Network vs CFF gamma, Network | 3 |" in text
     assert "held" in text or "did not hold" in text or "mixed" in text
