@@ -164,7 +164,7 @@ def conclusion(out, dataset, y_test, budget="course"):
             if v is not None:
                 a, b = (fmt([r["test_error"] for r in rows[k]["seeds"]]) for k in ("ff-network", cff))
                 call = in_words(v, "FF is better", "CFF is better")
-                name = regime + (", wide grid" if wide else "")
+                name = regime + (" (wide grid)" if wide else "")
                 lines.append(f"regime {name}: FF {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: "
                              f"{call} (McNemar p {p_is(v['mcnemar']['p'])})")
     return lines

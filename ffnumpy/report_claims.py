@@ -85,7 +85,7 @@ def regime_lines(out, dataset, baseline, y_test):
             study = regime_study(dataset, regime, wide=wide)
             found = load_group(Path(out) / study.name)
             if found:
-                label = regime + (", wide grid" if wide else "")
+                label = regime + (" (wide grid)" if wide else "")
                 studies[label] = study
                 table[label] = {r: found.get(r, {}).get("seeds", []) for r in REGIME_ROWS}
                 if "ff-network" not in study.rows:   # no flag applies to FF: FF is the baseline
@@ -145,6 +145,6 @@ equation as written; FF is unchanged, so its column repeats the baseline);
 1e-3, 3e-3, 1e-2 (theta-scale 1) on validation, seed 0, then run with seeds
 1, 2, 3; "baseline" is the table above. "FF's later layers hurt" is yes when
 some later layer has a negative marginal contribution in every seed. A chosen
-setting marked "edge of the grid" may do better beyond it. A row "NAME, wide
-grid" is the same regime tuned over 3e-4, 1e-3, ..., 3e-1 (`--wide-grid`; the
+setting marked "edge of the grid" may do better beyond it. A row "NAME (wide
+grid)" is the same regime tuned over 3e-4, 1e-3, ..., 3e-1 (`--wide-grid`; the
 runs it shares with the narrower grid are copied from it)."""
