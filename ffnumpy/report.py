@@ -14,7 +14,7 @@ import numpy as np
 from .analysis import CHANCE
 from .data import load_dataset
 from .plots import plot_seed_contributions, plot_seed_entropy
-from .reproduce import BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, REGIMES, SEEDS, regime_study
+from .reproduce import BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
 from .stats import in_words, mean_std, verdict
 
 ROW_LABELS = {"bp-pairwise": "Backprop pairwise", "bp-label": "Backprop label", "ff-layer": "FF, Layer",
@@ -155,16 +155,15 @@ def conclusion(out, dataset, y_test, budget="course"):
         call = in_words(v, "FF is better", "CFF is better")
         lines.append(f"{ROW_LABELS[ff]} {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: {call} "
                      f"(McNemar p {p_is(v['mcnemar']['p'])})")
-    regimes = [(regime, wide) for regime in REGIMES for wide in (False, True)] if budget == "course" else []
-    for regime, wide in regimes:                                   # the regimes are at the course budget
-        rows = load_group(Path(out) / regime_study(dataset, regime, wide=wide).name)
+    regimes = regime_studies(dataset) if budget == "course" else {}   # the regimes are at the course budget
+    for name, study in regimes.items():
+        rows = load_group(Path(out) / study.name)
         for cff in REGIME_ROWS[1:]:
             v = compare(rows["ff-network"]["seeds"], rows[cff]["seeds"], y_test) \
                 if "ff-network" in rows and cff in rows else None
             if v is not None:
                 a, b = (fmt([r["test_error"] for r in rows[k]["seeds"]]) for k in ("ff-network", cff))
                 call = in_words(v, "FF is better", "CFF is better")
-                name = regime + (" (wide grid)" if wide else "")
                 lines.append(f"regime {name}: FF {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: "
                              f"{call} (McNemar p {p_is(v['mcnemar']['p'])})")
     return lines

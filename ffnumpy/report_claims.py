@@ -5,7 +5,7 @@ from pathlib import Path
 
 from .plots import plot_regimes
 from .report import ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, load_group, marginals
-from .reproduce import REGIME_ROWS, REGIMES, regime_study
+from .reproduce import REGIME_ROWS, regime_studies
 from .stats import in_words
 
 
@@ -79,17 +79,13 @@ def entropy_lines(rows):
 def regime_lines(out, dataset, baseline, y_test):
     """The map of where the paper's claims hold: one table row per regime, and its figure."""
     table = {"baseline": {r: baseline.get(r, {}).get("seeds", []) for r in REGIME_ROWS}}
-    studies = {}   # table row -> its Study (the regime over its grid, then over the widened grid if run)
-    for regime in REGIMES:
-        for wide in (False, True):
-            study = regime_study(dataset, regime, wide=wide)
-            found = load_group(Path(out) / study.name)
-            if found:
-                label = regime + (" (wide grid)" if wide else "")
-                studies[label] = study
-                table[label] = {r: found.get(r, {}).get("seeds", []) for r in REGIME_ROWS}
-                if "ff-network" not in study.rows:   # no flag applies to FF: FF is the baseline
-                    table[label]["ff-network"] = table["baseline"]["ff-network"]
+    studies = regime_studies(dataset)   # table row -> its Study
+    for label, study in studies.items():
+        found = load_group(Path(out) / study.name)
+        if found:
+            table[label] = {r: found.get(r, {}).get("seeds", []) for r in REGIME_ROWS}
+            if "ff-network" not in study.rows:   # no flag applies to FF: FF is the baseline
+                table[label]["ff-network"] = table["baseline"]["ff-network"]
     if len(table) == 1:
         return []
     lines = ["| regime | FF error | FF marginal of layers 2; 3; ... | FF's later layers hurt? | CFF gamma error "

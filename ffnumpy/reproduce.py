@@ -123,6 +123,12 @@ def regime_study(dataset, regime, rows=None, wide=False, out="results/reproducti
     return Study(name, dataset, rows, REGIME_GRID, make)
 
 
+def regime_studies(dataset):
+    """{table label: Study} for every regime, over its grid and over the widened one ("NAME (wide grid)")."""
+    return {regime + (" (wide grid)" if wide else ""): regime_study(dataset, regime, wide=wide)
+            for regime in REGIMES for wide in (False, True)}
+
+
 def setting_name(setting):
     return f"lr{setting['lr']:g}-theta{setting['theta_scale']:g}"
 
