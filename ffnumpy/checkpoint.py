@@ -31,6 +31,11 @@ def _arrays(model):
         out["head_V"], out["head_c"] = model.head.V, model.head.c
     if model.alpha is not None:
         out["alpha"] = model.alpha
+    for i, m in enumerate(model.peer or []):
+        out[f"peer{i}"] = m
+    if model.readout is not None:
+        out["readout_W"], out["readout_b"] = model.readout.W, model.readout.b
+        out["readout_v0"], out["readout_v1"] = model.readout_optimizer.v
     for k, opt in enumerate(model.optimizers):
         for slot, arrays in opt.slots.items():
             for j, a in enumerate(arrays):

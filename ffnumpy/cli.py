@@ -18,7 +18,7 @@ import sys
 from dataclasses import fields
 
 from . import checkpoint
-from .config import METHODS, SCHEDULES, Config
+from .config import METHODS, RECIPES, SCHEDULES, Config
 from .files import atomic_write_text, check_writable
 from .health import is_dead
 
@@ -58,7 +58,9 @@ def parser():
     p.add_argument("--objective", choices=["logistic", "entropy"],
                    help="ff/cff: log sigmoid(g + gamma - theta) (default), or the entropy objective")
     p.add_argument("--track-entropy", action="store_true", help="record the goodness entropies every epoch")
-    p.add_argument("--negatives", choices=["random", "hard"], help="default random (not for bp-label)")
+    p.add_argument("--negatives", choices=["random", "hard", "readout"],
+                   help="random (default); hard: drawn from the goodness of all 10 labels (ten passes); "
+                        "readout: drawn from Hinton's softmax readout (one neutral-label pass; ff/cff)")
     p.add_argument("--predict", choices=["all", "skip-first"], help="default all (not for bp-label)")
     p.add_argument("--normalize", choices=["rms", "length"],
                    help="each layer's input to unit RMS (default) or to unit length")
@@ -68,6 +70,15 @@ def parser():
     p.add_argument("--negative-loss", choices=["logistic", "paper"],
                    help="on negatives: -log(1 - sigmoid(s)) (logistic, default) or "
                         "the paper's literal update, minimise log sigmoid(s)")
+    p.add_argument("--init", choices=["he", "fan-in"],
+                   help="W ~ N(0, 2 theta_scale / D) (he, default) or N(0, 1 / D) (fan-in, Hinton's)")
+    p.add_argument("--peer-norm", type=float,
+                   help="ff/cff: strength of peer normalisation (Hinton 0.03; default 0, off)")
+    p.add_argument("--no-bias-decay", dest="bias_decay", action="store_false",
+                   help="weight decay on the weights only, not the biases (Hinton's code)")
+    p.add_argument("--recipe", choices=["hinton"],
+                   help="start from a named configuration (hinton: his FF code's, 100 epochs; "
+                        "see config.RECIPES); any other flag given changes it")
     p.add_argument("--no-validation", dest="validation", action="store_false",
                    help="train on all 60k images (default: hold out the last 10k)")
     p.add_argument("--seed", type=int, help=f"default {d.seed}")
@@ -99,7 +110,10 @@ def main(argv=None):
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")  # one line, no usage
     args = p.parse_args(argv)
     given = {f.name for f in fields(Config) if hasattr(args, f.name)}
-    cfg = Config(**{name: getattr(args, name) for name in given})
+    changes = {name: getattr(args, name) for name in given}
+    cfg = Config.from_recipe(args.recipe, **changes) if "recipe" in given else Config(**changes)
+    if "recipe" in given:                    # the recipe's settings count as chosen
+        given |= set(RECIPES[args.recipe])
     try:
         cfg.check(given)
         check_outputs(args)
@@ -116,7 +130,9 @@ def main(argv=None):
             p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
         raise
     layers = ", ".join(f"{e:.2f}" for e in result["per_layer_test_error"] or [])
-    print(f"test error {result['test_error']:.2f}%  (validation {result['validation_error']}, "
+    readout = "" if result["readout_test_error"] is None else \
+        f"  readout {result['readout_test_error']:.2f}%"
+    print(f"test error {result['test_error']:.2f}%{readout}  (validation {result['validation_error']}, "
           f"per layer: [{layers}], {result['train_seconds']:.0f} s training)")
     for warning in result["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)

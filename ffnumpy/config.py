@@ -17,10 +17,10 @@ VALIDATION_SIZE = 10_000
 
 CHOICES = {"method": METHODS, "gamma": ("all", "previous", "learned"), "schedule": SCHEDULES,
            "optimizer": ("adam", "sgd"), "lr_schedule": ("constant", "linear", "linear-half"),
-           "negatives": ("random", "hard"), "objective": ("logistic", "entropy"),
+           "negatives": ("random", "hard", "readout"), "objective": ("logistic", "entropy"),
            "predict": ("all", "skip-first"), "dataset": tuple(TRAIN_SIZE),
            "normalize": ("rms", "length"), "theta_mode": ("per-layer", "shared"),
-           "negative_loss": ("logistic", "paper")}
+           "negative_loss": ("logistic", "paper"), "init": ("he", "fan-in"), "recipe": ("none", "hinton")}
 
 # setting -> (the methods or optimisers it applies to, which field decides)
 APPLIES_TO = {"gamma": (("cff",), "method"),
@@ -31,7 +31,8 @@ APPLIES_TO = {"gamma": (("cff",), "method"),
               "track_entropy": (("ff", "cff", "bp-pairwise"), "method"),
               "momentum": (("sgd",), "optimizer"),
               "theta_mode": (("cff",), "method"),
-              "negative_loss": (("ff", "cff", "bp-pairwise"), "method")}
+              "negative_loss": (("ff", "cff", "bp-pairwise"), "method"),
+              "peer_norm": (("ff", "cff"), "method")}
 
 
 @dataclass
@@ -59,6 +60,17 @@ class Config:
     normalize: str = "rms"             # each layer's input to unit RMS, or unit length
     theta_mode: str = "per-layer"      # cff: subtract the thresholds of all layers in the logit, or one
     negative_loss: str = "logistic"    # softplus(s) on negatives, or the paper's log sigmoid(s)
+    init: str = "he"                   # W ~ N(0, 2 theta_scale / D), or N(0, 1 / D) (fan-in, Hinton's)
+    peer_norm: float = 0.0             # ff, cff: strength of peer normalisation (peer.py; Hinton 0.03)
+    bias_decay: bool = True            # weight decay on the biases too (Hinton's code: no)
+    recipe: str = "none"               # the named configuration this one started from (RECIPES)
+
+    @classmethod
+    def from_recipe(cls, name, **changes):
+        """The named configuration, with `changes` on top: Config.from_recipe("hinton", method="cff")."""
+        if name not in RECIPES:
+            raise ValueError(f"--recipe: must be one of {', '.join(RECIPES)}; got {name!r}")
+        return cls(**{**RECIPES[name], "recipe": name, **changes})
 
     def check(self, given=None, train_size=None):
         """Raise ValueError, one line naming the flag, on the first bad setting.
@@ -82,6 +94,7 @@ class Config:
         _real(self, "theta_scale", 0, math.inf, low_open=True)
         _real(self, "momentum", 0, 1, high_open=True)
         _real(self, "weight_decay", 0, math.inf)
+        _real(self, "peer_norm", 0, math.inf)
         if train_size is None:
             train_size = TRAIN_SIZE[self.dataset] - (VALIDATION_SIZE if self.validation else 0)
         if self.batch_size > train_size:
@@ -92,6 +105,9 @@ class Config:
             if name in given and getattr(self, decider) not in allowed:
                 raise ValueError(f"{flag(name)} does not apply to --{decider} {getattr(self, decider)} "
                                  f"(only to {', '.join(allowed)})")
+        if self.negatives == "readout" and (self.method not in ("ff", "cff") or self.schedule == "layer"):
+            raise ValueError("--negatives readout needs --method ff or cff and --schedule network or alternating "
+                             "(the readout reads layers 2 and up, which the layer schedule has not trained yet)")
         if self.negative_loss == "paper" and self.objective == "entropy":
             raise ValueError("--negative-loss paper is a form of the logistic objective, not of --objective entropy")
         if self.method == "cff" and self.gamma in ("all", "learned") and self.schedule == "layer":
@@ -118,6 +134,18 @@ class Config:
     @property
     def gamma_mode(self):
         return {"ff": "none", "cff": self.gamma}.get(self.method)
+
+
+# Hinton's FF recipe (his Matlab code, as PAPER.md describes it), in ffnumpy's terms.
+# ffnumpy's loss is the mean over the 2B pairs of a batch, Hinton's the sum of the
+# positives' and the negatives' means over B: half of ffnumpy's gradient is Hinton's.
+# His update  s <- 0.9 s + 0.1 (g + 0.002 w),  w -= 0.01 s   is optim.SGD's
+#   v <- 0.9 v + (g/2 + 0.001 w),  w -= 0.002 v     (v = 5 s): lr 0.002, weight_decay 0.001.
+RECIPES = {"hinton": dict(
+    method="ff", schedule="network", hidden=(1000, 1000, 1000), theta_scale=1.0, init="fan-in",
+    epochs=100, batch_size=100, optimizer="sgd", lr=0.002, momentum=0.9, weight_decay=0.001,
+    bias_decay=False, lr_schedule="linear-half", peer_norm=0.03, negatives="readout",
+    predict="skip-first", normalize="rms", validation=True)}
 
 
 def flag(name):

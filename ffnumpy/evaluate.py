@@ -12,6 +12,7 @@ from .backprop import label_logits
 from .health import health_warnings
 from .losses import check_labels
 from .network import predict_from_goodness
+from .readout import readout_predict
 
 
 def error_percent(pred, y):
@@ -43,15 +44,20 @@ def goodness_errors(G, y, predict="all"):
     }
 
 
-def evaluate(net, x, y, head=None, predict="all", upto=None):
+def evaluate(net, x, y, head=None, predict="all", upto=None, readout=None):
     """Errors of a network on images x : (N, D) with labels y : (N,).
 
     upto: use only the first `upto` layers (those trained so far).
     With a softmax head (Backprop Label) only the overall error exists.
+    readout: Hinton's softmax readout (readout.py); its error is added as "readout_error".
     """
     if head is not None:
         y = check_labels(y, len(x))
         pred = label_logits(net, head, x).argmax(axis=1)
         return {"error": error_percent(pred, y), "per_layer": None, "prefix": None, "pred": pred,
                 "warnings": health_warnings(pred=pred)}
-    return goodness_errors(net.goodness_per_label(x, upto=upto), y, predict)
+    errors = goodness_errors(net.goodness_per_label(x, upto=upto), y, predict)
+    if readout is not None:
+        errors["readout_pred"] = readout_predict(net, readout, x)
+        errors["readout_error"] = error_percent(errors["readout_pred"], y)
+    return errors

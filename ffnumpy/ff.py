@@ -13,12 +13,13 @@ frozen copy f^), so no layer's update depends on the order of the updates.
 import numpy as np
 
 from .layers import ff_layer_backward
+from .peer import peer_term, peer_update
 from .losses import (collaboration_terms, entropy_objective, ff_loss, goodness_backward, goodness_forward,
                      learned_gamma_grad)
 
 
 def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="logistic",
-              theta_mode="per-layer", negative="logistic", alpha=None):
+              theta_mode="per-layer", negative="logistic", alpha=None, peer=None, peer_strength=0.0):
     """Update the chosen layers of `net` on one batch of pairs.
 
     net        : Network
@@ -33,6 +34,8 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
     negative   : "logistic" or "paper", the loss on negative pairs (losses.ff_loss)
     alpha      : (L, L) collaboration weights, with gamma_mode "learned"; row i is
                  stepped by optimizers[i] with W_i and b_i (its params list ends with it)
+    peer       : [(M_i,)] running mean activities, with peer_strength > 0: peer
+                 normalisation (peer.py), updated here from the positive pairs
     returns {layer index: loss before the update}
     """
     # Layers above the last trained one matter only to the full gamma.
@@ -47,7 +50,11 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
         else:
             losses[i], dg = ff_loss(G[:, i], gamma[:, i], Theta[i], sign, negative)  # dL/dg_i; gamma: none
         dh = goodness_backward(dg, hs[i])                                # dL/dh_i = dL/dg_i * 2 h_i
-        _, dW, db = ff_layer_backward(dh, caches[i])                     # x^T dz, sum dz
+        extra = None
+        if peer_strength:                                                # dL/dz += c (m_j - mean m) / N, positives
+            peer_update(peer[i], hs[i][sign > 0])
+            extra = peer_term(peer[i], peer_strength, sign) / len(sign)
+        _, dW, db = ff_layer_backward(dh, caches[i], dz_extra=extra)     # x^T dz, sum dz
         grads = [dW, db]
         if gamma_mode == "learned":                                      # dL_i/dalpha_it = dL/ds_i (g_t - theta_t)
             grads.append(learned_gamma_grad(dg, G, net.theta[:depth], i, theta_mode).astype(alpha.dtype))

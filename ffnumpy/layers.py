@@ -96,13 +96,16 @@ def ff_layer_forward(x, W, b, normalize="rms"):
     return h, (norm_cache, dense_cache, relu_cache)
 
 
-def ff_layer_backward(dh, cache, need_dx=False):
+def ff_layer_backward(dh, cache, need_dx=False, dz_extra=None):
     """Back through relu, dense and normalisation.
 
     dh : (N, M)  ->  dx : (N, D) or None, dW : (D, M), db : (M,)
+    dz_extra : (N, M), added to dL/dz after the ReLU's gate (peer normalisation, peer.py)
     """
     norm_cache, dense_cache, relu_cache = cache
     dz = relu_backward(dh, relu_cache)
+    if dz_extra is not None:
+        dz = dz + dz_extra
     dxn, dW, db = dense_backward(dz, dense_cache, need_dx)
     dx = normalize_backward(dxn, norm_cache) if need_dx else None
     return dx, dW, db

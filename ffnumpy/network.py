@@ -18,6 +18,7 @@ from .layers import EPS, NORMALIZE, ff_layer_forward
 from .losses import check_labels, goodness_forward
 
 NUM_CLASSES = 10
+INITS = {"he": lambda theta_scale: 2 * theta_scale, "fan-in": lambda theta_scale: 1.0}   # variance times D
 
 
 def overlay_label(x, y, num_classes=NUM_CLASSES):
@@ -48,19 +49,24 @@ class Network:
     variance 2 theta_scale, so E[relu(z)^2] = theta_scale and every layer
     starts with g near theta, where the logistic loss has the most to say.
 
+    init="fan-in" draws W from N(0, 1 / D) instead, whatever theta_scale
+    (Hinton's code): each z starts with variance 1, g near theta / 2.
+
     Why theta_scale: scaling a layer's W and b by c scales g by c^2, so the
     pair (theta_scale, initial scale) sets the temperature of the logistic
     loss. CFF sums L layers' goodness in one logit, L times FF's scale;
     theta_scale = 1/L gives it FF's temperature back.
     """
 
-    def __init__(self, sizes, rng, dtype=np.float32, theta_scale=1.0, normalize="rms"):
+    def __init__(self, sizes, rng, dtype=np.float32, theta_scale=1.0, normalize="rms", init="he"):
         if len(sizes) < 2 or min(sizes) < 1:
             raise ValueError(f"sizes must list the input size and at least one layer, got {sizes}")
         if normalize not in NORMALIZE:
             raise ValueError(f"normalize must be one of {', '.join(NORMALIZE)}, got {normalize!r}")
+        if init not in INITS:
+            raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
         self.sizes, self.normalize = list(sizes), normalize
-        self.W = [(rng.standard_normal((d, m)) * np.sqrt(2 * theta_scale / d)).astype(dtype)
+        self.W = [(rng.standard_normal((d, m)) * np.sqrt(INITS[init](theta_scale) / d)).astype(dtype)
                   for d, m in zip(sizes[:-1], sizes[1:])]
         self.b = [np.zeros(m, dtype) for m in sizes[1:]]
         self.theta = [theta_scale * m for m in sizes[1:]]

@@ -93,6 +93,8 @@ class Study:
     tuned_from: str = None
     runner: Callable = None   # (cfg, kind, data) -> record; default: run (train and measure)
     same_runs: str = None     # another study's folder: a run found there with the same Config is copied
+    fixed: dict = None        # a setting given, not tuned: no tuning runs, straight to the seeds
+    seeds: tuple = SEEDS      # the seeds run on test with the chosen setting
 
 
 def table_study(dataset, budget, rows=None):
@@ -149,7 +151,7 @@ def chosen_setting(out, name, row, grid):
     return min(scores, key=lambda s: s[:2])[2] if scores else None     # ties: the earlier setting
 
 
-def pending(out, study, seeds=SEEDS):
+def pending(out, study, seeds=None):
     """[(path, Config, kind)] of the runs still missing, row by row: its tuning
     runs, then its seed runs (Config None until the row's tuning is complete).
 
@@ -166,8 +168,9 @@ def pending(out, study, seeds=SEEDS):
                 todo.append((path, cfg, "tune"))
             else:
                 check_same(path, cfg)
-        setting = chosen_setting(out, study.tuned_from or study.name, row, study.grid or GRID)
-        for seed in seeds:
+        setting = study.fixed if study.fixed is not None else \
+            chosen_setting(out, study.tuned_from or study.name, row, study.grid or GRID)
+        for seed in study.seeds if seeds is None else seeds:
             path = base / f"seed{seed}.json"
             cfg = None if setting is None else study.make(row, setting, seed)
             if not path.exists():
@@ -210,9 +213,13 @@ def run(cfg, kind, data):
         record["validation_error"] = record.pop("test_error")
         record["per_layer_validation_error"] = record.pop("per_layer_test_error")
         record["prefix_validation_error"] = record.pop("prefix_test_error")
+        record["readout_validation_error"] = record.pop("readout_test_error")
         record.pop("test_predictions")
+        record.pop("readout_test_predictions")
     else:
-        record["validation_error"] = evaluate(model.net, data.x_val, data.y_val, model.head, cfg.predict)["error"]
+        val = evaluate(model.net, data.x_val, data.y_val, model.head, cfg.predict, readout=model.readout)
+        record["validation_error"] = val["error"]
+        record["readout_validation_error"] = val.get("readout_error")
     if cfg.track_entropy:
         initial = build_model(cfg, cfg.input_size, np.random.default_rng(cfg.seed)).net
         record["initial_entropy"] = goodness_entropies(initial, *entropy_probe(cfg, split))
@@ -231,7 +238,7 @@ def copy_of(out, study, path, cfg):
     return {**read(other), "copied_from": str(other)}
 
 
-def sweep(out, study, seeds=SEEDS, data=None, say=print):
+def sweep(out, study, seeds=None, data=None, say=print):
     """Run every missing run of `study` that can run now (or copy it, see copy_of);
     returns the number of result files written."""
     done_seconds, count = [], 0

@@ -23,10 +23,12 @@ from .backprop import OutputLayer, label_loss_and_grads, pairwise_loss_and_grads
 from .entropy import goodness_entropies
 from .evaluate import evaluate, prediction_layers
 from .ff import ff_update
-from .losses import check_labels
+from .losses import check_labels, softmax_cross_entropy
 from .negatives import hard_wrong_labels, random_wrong_labels, wrong_labels_among
 from .network import Network, overlay_label
 from .optim import SGD, Adam
+from .peer import peer_means
+from . import readout as ro
 
 @dataclass
 class Model:
@@ -37,22 +39,37 @@ class Model:
     rng: np.random.Generator = None
     alpha: np.ndarray = None            # (L, L) collaboration weights of --gamma learned
     classes: tuple = None               # labels negatives are drawn from (a task's); None: all 10
+    peer: list = None                   # [(M_i,)] running mean activities (--peer-norm, peer.py)
+    readout: ro.Readout = None          # Hinton's softmax readout (--negatives readout, readout.py)
+    readout_optimizer: SGD = None
 
 
-def build_model(cfg, input_size, rng):
-    net = Network([input_size, *cfg.hidden], rng, theta_scale=cfg.theta_scale, normalize=cfg.normalize)
-    head = OutputLayer(cfg.hidden[-1], rng) if cfg.method == "bp-label" else None
-    make = (lambda p: Adam(p, lr=cfg.lr, weight_decay=cfg.weight_decay)) if cfg.optimizer == "adam" \
-        else (lambda p: SGD(p, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay))
+def build_model(cfg, input_size, rng, dtype=np.float32):
+    net = Network([input_size, *cfg.hidden], rng, dtype=dtype, theta_scale=cfg.theta_scale,
+                  normalize=cfg.normalize, init=cfg.init)
+    head = OutputLayer(cfg.hidden[-1], rng, dtype) if cfg.method == "bp-label" else None
+
+    def make(params):                                   # weights decay; biases too unless --no-bias-decay
+        decay = [cfg.bias_decay or p.ndim > 1 for p in params]
+        if cfg.optimizer == "adam":
+            return Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay, decay=decay)
+        return SGD(params, lr=cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay, decay=decay)
     L = net.num_layers
     # --gamma learned starts as the paper's gamma: alpha_it = 1 for t != i (alpha_ii stays 0)
-    alpha = (1 - np.eye(L, dtype=np.float32)) if cfg.gamma_mode == "learned" else None
+    alpha = (1 - np.eye(L, dtype=dtype)) if cfg.gamma_mode == "learned" else None
     if cfg.method in ("ff", "cff"):                     # one optimiser per layer: local learning
         optimizers = [make(net.params(i) + ([alpha[i]] if alpha is not None else [])) for i in range(L)]
     else:                                               # one for the whole network
         params = [p for i in range(L) for p in net.params(i)]
         optimizers = [make(params + (head.params() if head else []))]
-    return Model(net, head, optimizers, rng, alpha)
+    model = Model(net, head, optimizers, rng, alpha)
+    if cfg.peer_norm:
+        model.peer = peer_means(cfg.hidden, dtype)
+    if cfg.negatives == "readout":
+        model.readout = ro.Readout(cfg.hidden, dtype)
+        model.readout_optimizer = SGD(model.readout.params(), lr=ro.LR, momentum=ro.MOMENTUM,
+                                      weight_decay=ro.WEIGHT_DECAY, decay=[True, False])
+    return model
 
 
 def lr_factor(cfg, progress):
@@ -77,11 +94,24 @@ def make_pairs(model, cfg, x, y, rng, depth=None):
     elif cfg.negatives == "hard":
         G = model.net.goodness_per_label(x, upto=depth)
         y_neg = hard_wrong_labels(G[:, :, prediction_layers(G.shape[2], cfg.predict)].sum(2), y, rng)
+    elif cfg.negatives == "readout":
+        y_neg = readout_negatives(model, x, y, rng)
     else:
         y_neg = random_wrong_labels(y, rng)
     xy = np.concatenate([overlay_label(x, y), overlay_label(x, y_neg)])
     sign = np.concatenate([np.ones(len(x)), -np.ones(len(x))]).astype(x.dtype)
     return xy, sign
+
+
+def readout_negatives(model, x, y, rng):
+    """Hinton's hard negatives (readout.py): one neutral-label pass; the readout's
+    beliefs, the true label excluded, draw the wrong labels; then the readout
+    learns from the same pass.   x : (B, D), y : (B,)  ->  (B,) wrong labels"""
+    logits, a = ro.readout_forward(model.net, model.readout, x)
+    y_neg = hard_wrong_labels(logits, y, rng)
+    _, dlogits = softmax_cross_entropy(logits, y)          # (softmax - onehot) / B
+    model.readout_optimizer.step(ro.readout_backward(dlogits, a))
+    return y_neg
 
 
 def train_step(model, cfg, batches, layers):
@@ -100,7 +130,7 @@ def train_step(model, cfg, batches, layers):
         model.optimizers[0].step([g for pair in grads for g in pair])
         return loss
     rule = dict(gamma_mode=cfg.gamma_mode, objective=cfg.objective, theta_mode=cfg.theta_mode,
-                negative=cfg.negative_loss, alpha=model.alpha)
+                negative=cfg.negative_loss, alpha=model.alpha, peer=model.peer, peer_strength=cfg.peer_norm)
     if cfg.schedule == "alternating":
         losses = [ff_update(net, model.optimizers, *make_pairs(model, cfg, x, y, rng), [i], **rule)[i]
                   for i, (x, y) in zip(layers, batches)]
@@ -163,6 +193,8 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
             factor = lr_factor(cfg, ((epoch % cfg.epochs) + step / steps) / cfg.epochs)
             for opt in model.optimizers:
                 opt.lr = cfg.lr * factor
+            if model.readout_optimizer is not None:          # the readout follows the same schedule
+                model.readout_optimizer.lr = ro.LR * factor
             idx = [order[step * B:(step + 1) * B] for order in orders]
             losses.append(train_step(model, cfg, [(data.x_train[i], data.y_train[i]) for i in idx], layers))
             if step % 50 == 0:
@@ -176,7 +208,10 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
                   "lr": cfg.lr * factor, "train_seconds": seconds, "train_error": train_eval["error"],
                   "warnings": train_eval["warnings"]}
         if data.x_val is not None:
-            record["validation_error"] = _evaluate(model, cfg, data.x_val, data.y_val, depth)["error"]
+            val = _evaluate(model, cfg, data.x_val, data.y_val, depth)
+            record["validation_error"] = val["error"]
+            if "readout_error" in val:
+                record["readout_validation_error"] = val["readout_error"]
         if cfg.track_entropy and cfg.method != "bp-label":
             record["entropy"] = goodness_entropies(model.net, *entropy_probe(cfg, data))
         if on_epoch is not None:
@@ -210,8 +245,9 @@ def entropy_probe(cfg, data, n=1000):
 
 def describe(record, epochs):
     """One line per epoch: 'epoch 3/8  layers 1,2,3  loss 0.4100  train 2.10%  validation 2.50%  12.3 s'."""
-    errors = "  ".join(f"{k.replace('_error', '')} {record[k]:.2f}%"
-                       for k in ("train_error", "validation_error", "test_error") if k in record)
+    errors = "  ".join(f"{k.replace('_error', '').replace('_', ' ')} {record[k]:.2f}%"
+                       for k in ("train_error", "validation_error", "readout_validation_error", "test_error")
+                       if k in record)
     warnings = "".join(f"\n  warning: {w}" for w in record.get("warnings", []))
     return (f"epoch {record['epoch']}/{epochs}  layers {','.join(map(str, record['layers']))}  "
             f"loss {record['loss']:.4f}  {errors}  {record['train_seconds']:.1f} s{warnings}")
@@ -219,7 +255,7 @@ def describe(record, epochs):
 
 def _evaluate(model, cfg, x, y, depth):
     """Errors of the layers trained so far (the first `depth` under the Layer schedule)."""
-    return evaluate(model.net, x, y, model.head, cfg.predict, upto=depth)
+    return evaluate(model.net, x, y, model.head, cfg.predict, upto=depth, readout=model.readout)
 
 
 def final_warnings(history, test_warnings):
@@ -233,15 +269,20 @@ def final_warnings(history, test_warnings):
 def finish(model, cfg, data, history):
     """The final measurements on the test set (and the validation set)."""
     t0 = time.perf_counter()
-    test = evaluate(model.net, data.x_test, data.y_test, model.head, cfg.predict)
-    val = evaluate(model.net, data.x_val, data.y_val, model.head, cfg.predict) if data.x_val is not None else None
+    test = evaluate(model.net, data.x_test, data.y_test, model.head, cfg.predict, readout=model.readout)
+    val = evaluate(model.net, data.x_val, data.y_val, model.head, cfg.predict, readout=model.readout) \
+        if data.x_val is not None else None
     return {"test_error": test["error"], "validation_error": val and val["error"],
+            "readout_test_error": test.get("readout_error"),        # the second predictor (readout.py)
+            "readout_validation_error": val and val.get("readout_error"),
             "per_layer_test_error": test["per_layer"], "prefix_test_error": test["prefix"],
             "train_seconds": sum(r["train_seconds"] for r in history),
             "test_eval_seconds": time.perf_counter() - t0, "epochs": len(history),
             "warnings": final_warnings(history, test["warnings"]),
             "alpha": None if model.alpha is None else model.alpha.tolist(),   # --gamma learned's weights
             "test_predictions": "".join(map(str, test["pred"].tolist())),  # one digit per test image
+            "readout_test_predictions": "".join(map(str, test["readout_pred"].tolist())) \
+            if model.readout is not None else None,
             "train_size": len(data.x_train), "config": asdict(cfg), "history": history}, model
 
 

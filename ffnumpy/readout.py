@@ -1,0 +1,72 @@
+"""Hinton's softmax readout: a linear classifier that reads the network's
+normalised activities, chooses the hard negatives, and is a second predictor.
+
+Once per minibatch the images are run with a *neutral* label (0.1 in each of
+the 10 label pixels: every label equally present, none written in). A linear
+softmax reads the normalised activities of hidden layers 2 and up (layer 1's
+are left out, as in prediction) and predicts the label:
+
+    a      = [normalize(h_2), ..., normalize(h_L)]      (B, K), K = M_2 + ... + M_L
+    logits = a W + b                                    (B, 10)
+    L      = mean_n -log softmax(logits_n)[y_n]
+    dL/dW  = a^T (softmax(logits) - onehot(y)) / B,  dL/db = sum_n (softmax - onehot) / B
+
+Its beliefs choose each image's negative label: softmax(logits) with the true
+label excluded (negatives.hard_wrong_labels), so the network trains hardest on
+the labels it currently confuses. This costs one forward pass of the batch;
+`--negatives hard` instead scores all ten labels by goodness (ten passes).
+No gradient reaches the network from the readout: a is a constant to it.
+
+Hinton's numbers: learning rate 0.1 on a gradient smoothed as s <- 0.9 s + 0.1 g,
+weight cost 0.003 on W (not b); as optim.SGD (v <- 0.9 v + g, w -= lr v, so v = 10 s):
+lr 0.01, momentum 0.9, weight_decay 0.003. W and b start at 0 (uniform beliefs).
+"""
+import numpy as np
+
+from .layers import normalize_forward
+from .network import NUM_CLASSES
+
+NEUTRAL = 0.1
+LR, MOMENTUM, WEIGHT_DECAY = 0.01, 0.9, 0.003     # optim.SGD's form of Hinton's 0.1, 0.9, 0.003
+
+
+def neutral_overlay(x):
+    """x : (N, D) images  ->  (N, D) with NEUTRAL in each of the 10 label pixels."""
+    xy = x.copy()
+    xy[:, :NUM_CLASSES] = NEUTRAL
+    return xy
+
+
+def read_layers(num_layers):
+    """The hidden layers the readout reads: 2 and up (indices 1..L-1), or the only one."""
+    return list(range(1, num_layers)) if num_layers > 1 else [0]
+
+
+class Readout:
+    """W : (K, 10), b : (10,), zero at the start; K = the widths of the layers read, summed."""
+
+    def __init__(self, widths, dtype=np.float32):
+        self.layers = read_layers(len(widths))
+        self.W = np.zeros((sum(widths[i] for i in self.layers), NUM_CLASSES), dtype)
+        self.b = np.zeros(NUM_CLASSES, dtype)
+
+    def params(self):
+        return [self.W, self.b]
+
+
+def readout_forward(net, readout, x):
+    """x : (N, D) images  ->  logits (N, 10), a (N, K) the normalised activities read."""
+    hs, _ = net.forward(neutral_overlay(x), upto=readout.layers[-1] + 1)
+    a = np.concatenate([normalize_forward(hs[i], net.normalize)[0] for i in readout.layers], axis=1)
+    return a @ readout.W + readout.b, a
+
+
+def readout_backward(dlogits, a):
+    """dL/dW = a^T dlogits, dL/db = sum_n dlogits.   dlogits : (N, 10), a : (N, K)  ->  [dW, db]"""
+    return [a.T @ dlogits, dlogits.sum(axis=0)]
+
+
+def readout_predict(net, readout, x, batch_size=1000):
+    """x : (N, D)  ->  (N,) the readout's labels (one neutral-label pass per image)."""
+    return np.concatenate([readout_forward(net, readout, x[s:s + batch_size])[0].argmax(axis=1)
+                           for s in range(0, len(x), batch_size)])
