@@ -1,6 +1,7 @@
 """How fast is ffnumpy's training loop, against the matrix products it needs?
 
     python benchmarks/bench_train.py [--json results/bench_train.json]
+    python benchmarks/bench_train.py --recipe hinton [--json results/speed/bench_recipe.json]
 
 Measures, in one run, on MNIST with 784-1000-1000-1000 and batch 100:
   - seconds per epoch (60k images = 600 steps) of FF and of CFF (gamma all),
@@ -11,6 +12,10 @@ Measures, in one run, on MNIST with 784-1000-1000-1000 and batch 100:
     step multiplies (forward: [200, D] @ [D, M]; weight gradients:
     [D, 200] @ [200, M]), and the fraction of it the training loop reaches:
     GEMM FLOPs per step * steps / epoch seconds / GEMM throughput.
+With --recipe hinton: FF and CFF (gamma(<t), gamma) under Hinton's recipe
+(config.RECIPES: SGD, peer normalisation, the readout's neutral-label pass,
+50k training images = 500 steps), one epoch each; the GEMM count then includes
+the readout's pass ([100, D] @ [D, M] through every layer) and its product.
 The rest of a step (ReLU, normalisation, goodness, the loss, the optimiser)
 is the gap. Adam reads and writes each of the 2.8M weights about ten times a
 step; at batch 100 that is memory traffic worth half the products' time.
@@ -25,7 +30,8 @@ import time
 import numpy as np
 
 from ffnumpy.data import load_mnist
-from ffnumpy.train import Config, build_model, train_step
+from ffnumpy.config import Config
+from ffnumpy.train import build_model, train_step
 
 SIZES = [784, 1000, 1000, 1000]
 BATCH = 100
@@ -70,16 +76,31 @@ def epoch_seconds(cfg, data):
     return time.perf_counter() - t0, steps, model
 
 
+def recipe_runs(out, data, peak, flops_per_step):
+    """Seconds per epoch of FF and CFF under Hinton's recipe (50k images, as the recipe trains)."""
+    readout = gemm_shapes(SIZES, BATCH)[:len(SIZES) - 1] + [(BATCH, 2 * SIZES[-1], 10), (2 * SIZES[-1], BATCH, 10)]
+    flops = flops_per_step + sum(2 * m * k * n for m, k, n in readout)
+    train = type(data)(data.name, data.x_train[:50_000], data.y_train[:50_000], data.x_test, data.y_test)
+    for label, changes in (("FF", {}), ("CFF gamma(<t)", dict(method="cff", gamma="previous")),
+                           ("CFF gamma", dict(method="cff", gamma="all"))):
+        seconds, steps, _ = epoch_seconds(Config.from_recipe("hinton", **changes), train)
+        fraction = flops * steps / seconds / peak
+        out[f"{label}-recipe"] = {"epoch_seconds": seconds, "steps": steps, "fraction_of_gemm_peak": fraction}
+        print(f"{label:13s} Hinton's recipe: {seconds:6.2f} s per epoch ({steps} steps), "
+              f"{fraction:.2f} of the GEMM peak; 100 epochs: {100 * seconds / 60:.0f} min of training")
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--json", help="write the numbers here")
+    p.add_argument("--recipe", choices=["hinton"], help="time Hinton's recipe instead of the plain settings")
     args = p.parse_args(argv)
     data = load_mnist()
     peak, flops_per_step = gemm_throughput(gemm_shapes(SIZES, 2 * BATCH))
     out = {"sizes": SIZES, "batch": BATCH, "gemm_gflops": peak / 1e9, "machine": platform.processor() or
            platform.machine(), "cpus": os.cpu_count(), "numpy": np.__version__}
     print(f"float32 GEMM throughput on the training shapes: {peak / 1e9:.1f} GFLOP/s")
-    for optimizer in ("adam", "sgd"):
+    for optimizer in () if args.recipe else ("adam", "sgd"):
         for label, gamma in (("FF", None), ("CFF", "all")):
             cfg = Config(method="ff" if gamma is None else "cff", gamma=gamma or "all", hidden=tuple(SIZES[1:]),
                          batch_size=BATCH, schedule="network", optimizer=optimizer)
@@ -89,6 +110,9 @@ def main(argv=None):
                                            "fraction_of_gemm_peak": fraction}
             print(f"{label:4s} network schedule, {optimizer:4s}: {seconds:6.2f} s per epoch ({steps} steps), "
                   f"{fraction:.2f} of the GEMM peak")
+    if args.recipe:
+        recipe_runs(out, data, peak, flops_per_step)
+        model = build_model(Config.from_recipe("hinton"), SIZES[0], np.random.default_rng(0))
     t0 = time.perf_counter()
     model.net.goodness_per_label(data.x_test)
     out["test_eval_seconds"] = time.perf_counter() - t0

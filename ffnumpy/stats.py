@@ -3,6 +3,7 @@
     mean_std(values)              mean and sample standard deviation over seeds
     paired_t(a, b)                paired t-test over seeds: t, degrees of freedom, two-sided p
     mcnemar(right_a, right_b)     exact McNemar test on paired predictions: b, c, two-sided p
+    holm(pvalues)                 Holm's adjusted p-values for a family of tests
 
 McNemar's test looks only at the images on which the two methods disagree:
 b = images A gets right and B wrong, c = the reverse. If the methods are
@@ -113,3 +114,19 @@ def verdict(errors_a, errors_b, right_a, right_b, alpha=0.05):
 def in_words(v, a_lower, b_lower):
     """A verdict's call in a sentence's words: a_lower, b_lower or 'no difference shown'."""
     return {"A lower": a_lower, "B lower": b_lower}.get(v["call"], "no difference shown")
+
+
+def holm(pvalues):
+    """Holm's step-down adjusted p-values, in the order given (a family of tests, one report).
+
+    Sorted ascending p_(1) <= ... <= p_(m): adjusted p_(k) = max over j <= k of min(1, (m - j + 1) p_(j)).
+    A test is called at level alpha when its adjusted p < alpha; the chance of any false call
+    in the family stays below alpha whatever the tests' dependence.
+    """
+    p = np.asarray(pvalues, dtype=np.float64)
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    adjusted = np.minimum(1.0, np.maximum.accumulate((m - np.arange(m)) * p[order]))
+    out = np.empty(m)
+    out[order] = adjusted
+    return out.tolist()

@@ -45,3 +45,12 @@ def test_in_words_names_the_lower_side_or_says_no_difference():
     assert in_words({"call": "A lower"}, "FF lower", "CFF lower") == "FF lower"
     assert in_words({"call": "B lower"}, "FF lower", "CFF lower") == "CFF lower"
     assert in_words({"call": "no difference shown"}, "FF lower", "CFF lower") == "no difference shown"
+
+
+def test_holm_adjusts_by_rank_and_keeps_order():
+    from ffnumpy.stats import holm
+    # by hand: sorted 0.01, 0.02, 0.04 -> 3 * 0.01, 2 * 0.02, 1 * 0.04 = 0.03, 0.04, 0.04
+    np.testing.assert_allclose(holm([0.04, 0.01, 0.02]), [0.04, 0.03, 0.04])
+    # monotone: a larger raw p never gets a smaller adjusted p; capped at 1
+    np.testing.assert_allclose(holm([0.3, 0.001, 0.5]), [0.6, 0.003, 0.6])
+    assert holm([0.9, 0.8]) == [1.0, 1.0]

@@ -1,0 +1,65 @@
+"""The recipe's studies (python -m ffnumpy.hinton) on tiny inputs: plans, resume, report."""
+import json
+
+import pytest
+
+from ffnumpy import hinton, reproduce
+from ffnumpy.config import Config
+from ffnumpy.hinton_report import failed, write_report
+
+
+def tiny(study):
+    """The same study with a 30-unit, one-epoch network (the plan and the files are what is tested)."""
+    make = study.make
+    study.make = lambda row, setting, seed: Config(**{**make(row, setting, seed).__dict__, "hidden": (30, 30),
+                                                     "epochs": 1})
+    return study
+
+
+def quiet(*args, **kwargs):
+    pass
+
+
+def test_plans_reference_question_and_ablation(tmp_path):
+    todo = reproduce.pending(tmp_path, hinton.reference_study("mnist"))
+    assert [(p.name, kind) for p, _, kind in todo] == [(f"seed{s}.json", "seed") for s in (1, 2, 3)]
+    assert all(cfg.recipe == "hinton" and cfg.epochs == 100 for _, cfg, _ in todo)
+    plans = [reproduce.pending(tmp_path, s) for s in hinton.question_studies("mnist")]
+    tunes = [cfg for plan in plans for _, cfg, kind in plan if kind == "tune"]
+    assert len(tunes) == 9 and {c.epochs for c in tunes} == {hinton.TUNE_EPOCHS}
+    assert sorted({c.lr for c in tunes}) == [0.001, 0.002, 0.004]
+    seeds = [(p.parent.name, p.name) for plan in plans for p, _, kind in plan if kind == "seed"]
+    assert seeds.count(("cff-prev-network", "seed5.json")) == 1 and ("cff-all-network", "seed4.json") not in seeds
+    ablation = reproduce.pending(tmp_path, hinton.ablation_study("mnist"))
+    assert len(ablation) == len(hinton.ABLATIONS) and all(kind == "tune" for *_, kind in ablation)
+    assert [c.peer_norm for p, c, _ in ablation if p.parts[-3] == "no-peer-norm"] == [0.0]
+
+
+def test_question_runs_resumes_copies_and_reports(small, tmp_path):
+    out = tmp_path / "recipe"
+    ref = tiny(hinton.reference_study("mnist"))
+    assert reproduce.sweep(out, ref, data=small, say=quiet) == 3
+    studies = [tiny(s) for s in hinton.question_studies("mnist")]
+    for s in studies:
+        s.same_runs = str(out / "mnist-reference")
+    first = sum(reproduce.sweep(out, s, data=small, say=quiet) for s in studies)
+    assert first == 9 + 5 + 5 + 3
+    assert sum(reproduce.sweep(out, s, data=small, say=quiet) for s in studies) == 0    # resumes: nothing left
+    seed1 = json.loads((out / "mnist-question/ff-network/seed1.json").read_text())
+    assert seed1["config"]["lr"] != 0.002 or "copied_from" in seed1      # the recipe's own lr: copied
+    report = write_report(out).read_text()
+    assert "mnist: the recipe as it is" in report and "does collaboration help a strong FF" in report
+    assert "Holm" in report and "FF vs CFF gamma(<t)" in report
+    assert (out / "mnist-reference.png").exists() and (out / "mnist-question-layers.png").exists()
+
+
+def test_a_collapsed_run_is_a_failure():
+    assert failed({"warnings": [], "test_predictions": "1" * 60 + "23" * 20})
+    assert not failed({"warnings": [], "test_predictions": "0123456789" * 10})
+    assert failed({"warnings": ["the network predicts one class (3) for all 10 images"]})
+
+
+def test_cli_refuses_a_bad_study(capsys):
+    with pytest.raises(SystemExit) as stop:
+        hinton.main(["nope"])
+    assert stop.value.code == 2 and len(capsys.readouterr().err.strip().splitlines()) == 1
