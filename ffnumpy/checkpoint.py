@@ -34,8 +34,7 @@ def _arrays(model):
     for i, m in enumerate(model.peer or []):
         out[f"peer{i}"] = m
     if model.readout is not None:
-        out["readout_W"], out["readout_b"] = model.readout.W, model.readout.b
-        out["readout_v0"], out["readout_v1"] = model.readout_optimizer.v
+        out["readout_W"], out["readout_v"] = model.readout.W, model.readout_optimizer.v[0]
     for k, opt in enumerate(model.optimizers):
         for slot, arrays in opt.slots.items():
             for j, a in enumerate(arrays):

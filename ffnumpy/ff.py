@@ -35,7 +35,9 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
     alpha      : (L, L) collaboration weights, with gamma_mode "learned"; row i is
                  stepped by optimizers[i] with W_i and b_i (its params list ends with it)
     peer       : [(M_i,)] running mean activities, with peer_strength > 0: peer
-                 normalisation (peer.py), updated here from the positive pairs
+                 normalisation (peer.py), updated here from the positive pairs; its term
+                 is averaged over the B positives (Hinton's code: his gradient is the
+                 positives' sum plus the negatives' sum over B, which ffnumpy's dL/dW equals)
     returns {layer index: loss before the update}
     """
     # Layers above the last trained one matter only to the full gamma.
@@ -51,9 +53,9 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
             losses[i], dg = ff_loss(G[:, i], gamma[:, i], Theta[i], sign, negative)  # dL/dg_i; gamma: none
         dh = goodness_backward(dg, hs[i])                                # dL/dh_i = dL/dg_i * 2 h_i
         extra = None
-        if peer_strength:                                                # dL/dz += c (m_j - mean m) / N, positives
+        if peer_strength:                                                # dL/dz += c (m_j - mean m) / B, positives
             peer_update(peer[i], hs[i][sign > 0])
-            extra = peer_term(peer[i], peer_strength, sign) / len(sign)
+            extra = peer_term(peer[i], peer_strength, sign) / np.count_nonzero(sign > 0)
         _, dW, db = ff_layer_backward(dh, caches[i], dz_extra=extra)     # x^T dz, sum dz
         grads = [dW, db]
         if gamma_mode == "learned":                                      # dL_i/dalpha_it = dL/ds_i (g_t - theta_t)

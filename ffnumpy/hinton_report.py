@@ -60,6 +60,20 @@ def budget(runs):
         "training images"
 
 
+def reference_summary(out, dataset):
+    """What the recipe reached, for a sentence (tutorial 01): None before any run.
+
+    returns {"budget", "seeds", "failed", "error", "readout", "minutes"}: errors as 'mean ± std' text
+    """
+    seeds, n_failed = split(load_group(Path(out) / f"{dataset}-reference", ("ff-network",))
+                            .get("ff-network", {}).get("seeds", []))
+    if not seeds and not n_failed:
+        return None
+    return {"budget": budget(seeds), "seeds": len(seeds), "failed": n_failed,
+            "error": fmt([r["test_error"] for r in seeds]), "readout": fmt([r["readout_test_error"] for r in seeds]),
+            "minutes": minutes(seeds)}
+
+
 def reference_section(out, dataset, figures):
     rows = load_group(Path(out) / f"{dataset}-reference", ("ff-network",))
     seeds, n_failed = split(rows.get("ff-network", {}).get("seeds", []))

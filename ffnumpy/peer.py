@@ -39,7 +39,7 @@ def peer_update(m, h_pos):
 
 
 def peer_term(m, strength, sign):
-    """What peer normalisation adds to dL/dz of one layer, before the 1/N of the batch mean.
+    """What peer normalisation adds to dL/dz of one layer, before the mean over the positives.
 
     m : (M,) running mean activities, strength : scalar, sign : (N,) +1 positive, -1 negative
     returns (N, M): strength * (m_j - mean(m)) on positive rows, 0 on negative rows

@@ -7,9 +7,9 @@ softmax reads the normalised activities of hidden layers 2 and up (layer 1's
 are left out, as in prediction) and predicts the label:
 
     a      = [normalize(h_2), ..., normalize(h_L)]      (B, K), K = M_2 + ... + M_L
-    logits = a W + b                                    (B, 10)
+    logits = a W                                        (B, 10)
     L      = mean_n -log softmax(logits_n)[y_n]
-    dL/dW  = a^T (softmax(logits) - onehot(y)) / B,  dL/db = sum_n (softmax - onehot) / B
+    dL/dW  = a^T (softmax(logits) - onehot(y)) / B
 
 Its beliefs choose each image's negative label: softmax(logits) with the true
 label excluded (negatives.hard_wrong_labels), so the network trains hardest on
@@ -18,8 +18,9 @@ the labels it currently confuses. This costs one forward pass of the batch;
 No gradient reaches the network from the readout: a is a constant to it.
 
 Hinton's numbers: learning rate 0.1 on a gradient smoothed as s <- 0.9 s + 0.1 g,
-weight cost 0.003 on W (not b); as optim.SGD (v <- 0.9 v + g, w -= lr v, so v = 10 s):
-lr 0.01, momentum 0.9, weight_decay 0.003. W and b start at 0 (uniform beliefs).
+weight cost 0.003; as optim.SGD (v <- 0.9 v + g, w -= lr v, so v = 10 s): lr 0.01,
+momentum 0.9, weight_decay 0.003. W starts at 0 (uniform beliefs). No bias: his
+code has one, but it stays at its initial 0.
 """
 import numpy as np
 
@@ -43,27 +44,26 @@ def read_layers(num_layers):
 
 
 class Readout:
-    """W : (K, 10), b : (10,), zero at the start; K = the widths of the layers read, summed."""
+    """W : (K, 10), zero at the start; K = the widths of the layers read, summed."""
 
     def __init__(self, widths, dtype=np.float32):
         self.layers = read_layers(len(widths))
         self.W = np.zeros((sum(widths[i] for i in self.layers), NUM_CLASSES), dtype)
-        self.b = np.zeros(NUM_CLASSES, dtype)
 
     def params(self):
-        return [self.W, self.b]
+        return [self.W]
 
 
 def readout_forward(net, readout, x):
     """x : (N, D) images  ->  logits (N, 10), a (N, K) the normalised activities read."""
     hs, _ = net.forward(neutral_overlay(x), upto=readout.layers[-1] + 1)
     a = np.concatenate([normalize_forward(hs[i], net.normalize)[0] for i in readout.layers], axis=1)
-    return a @ readout.W + readout.b, a
+    return a @ readout.W, a
 
 
 def readout_backward(dlogits, a):
-    """dL/dW = a^T dlogits, dL/db = sum_n dlogits.   dlogits : (N, 10), a : (N, K)  ->  [dW, db]"""
-    return [a.T @ dlogits, dlogits.sum(axis=0)]
+    """dL/dW = a^T dlogits.   dlogits : (N, 10), a : (N, K)  ->  [dW]"""
+    return [a.T @ dlogits]
 
 
 def readout_predict(net, readout, x, batch_size=1000):

@@ -68,7 +68,7 @@ def build_model(cfg, input_size, rng, dtype=np.float32):
     if cfg.negatives == "readout":
         model.readout = ro.Readout(cfg.hidden, dtype)
         model.readout_optimizer = SGD(model.readout.params(), lr=ro.LR, momentum=ro.MOMENTUM,
-                                      weight_decay=ro.WEIGHT_DECAY, decay=[True, False])
+                                      weight_decay=ro.WEIGHT_DECAY)
     return model
 
 

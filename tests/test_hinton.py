@@ -27,7 +27,7 @@ def test_plans_reference_question_and_ablation(tmp_path):
     plans = [reproduce.pending(tmp_path, s) for s in hinton.question_studies("mnist")]
     tunes = [cfg for plan in plans for _, cfg, kind in plan if kind == "tune"]
     assert len(tunes) == 9 and {c.epochs for c in tunes} == {hinton.TUNE_EPOCHS}
-    assert sorted({c.lr for c in tunes}) == [0.001, 0.002, 0.004]
+    assert sorted({c.lr for c in tunes}) == [0.0005, 0.001, 0.002]
     seeds = [(p.parent.name, p.name) for plan in plans for p, _, kind in plan if kind == "seed"]
     assert seeds.count(("cff-prev-network", "seed5.json")) == 1 and ("cff-all-network", "seed4.json") not in seeds
     ablation = reproduce.pending(tmp_path, hinton.ablation_study("mnist"))
@@ -46,7 +46,7 @@ def test_question_runs_resumes_copies_and_reports(small, tmp_path):
     assert first == 9 + 5 + 5 + 3
     assert sum(reproduce.sweep(out, s, data=small, say=quiet) for s in studies) == 0    # resumes: nothing left
     seed1 = json.loads((out / "mnist-question/ff-network/seed1.json").read_text())
-    assert seed1["config"]["lr"] != 0.002 or "copied_from" in seed1      # the recipe's own lr: copied
+    assert seed1["config"]["lr"] != 0.001 or "copied_from" in seed1      # the recipe's own lr: copied
     report = write_report(out).read_text()
     assert "mnist: the recipe as it is" in report and "does collaboration help a strong FF" in report
     assert "Holm" in report and "FF vs CFF gamma(<t)" in report
