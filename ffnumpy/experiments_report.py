@@ -1,5 +1,5 @@
 """The report of python -m ffnumpy.experiments: results/experiments/README.md and its figures,
-computed from the result files alone, with the reproduction's test for a difference (stats.verdict)."""
+computed from the result files alone, with the reproduction's rule for a difference (stats.py, report.RULE)."""
 from pathlib import Path
 
 import numpy as np
@@ -7,15 +7,15 @@ import numpy as np
 from .data import load_dataset
 from .experiments import DEPTH_ROWS, DEPTHS, LEARNED, learned_study
 from .plots import plot_depth
-from .report import ROW_LABELS, compare, edge, fmt, load_group, marginals, p_is
+from .report import RULE, ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, marginals, p_is, two_passes
 from .reproduce import BUDGETS
-from .stats import in_words
+from .stats import evidence, in_words
 from .tasks_report import continual_section, transfer_section
 
 LABELS = {**ROW_LABELS, "cff-learned-network": "CFF learned gamma, Network"}
 
 
-def depth_section(out, dataset, y_test):
+def depth_section(out, dataset, y_test, family):
     """Error and marginal contributions at every depth, CFF against FF at every depth."""
     runs = {d: load_group(Path(out) / "depth" / f"{dataset}-L{d}") for d in DEPTHS}
     runs = {d: rows for d, rows in runs.items() if rows}
@@ -24,7 +24,7 @@ def depth_section(out, dataset, y_test):
     lines = [f"### {dataset}: depth", "", "`python -m ffnumpy.experiments depth --dataset " + dataset + "`", "",
              "| row | " + " | ".join(f"{d} layers" for d in runs) + " |", "|---|" + "---|" * len(runs)]
     for row in DEPTH_ROWS:
-        cells = [fmt([r["test_error"] for r in rows.get(row, {}).get("seeds", [])]) for rows in runs.values()]
+        cells = [fmt_runs(rows.get(row, {}).get("seeds", [])) for rows in runs.values()]
         lines.append(f"| {LABELS[row]} | " + " | ".join(cells) + " |")
     lines += ["", "Marginal contribution of layers 2, 3, ... (points, mean over seeds; below 0: the layer hurts):", "",
               "| row | depth | marginal contributions |", "|---|---|---|"]
@@ -34,16 +34,17 @@ def depth_section(out, dataset, y_test):
             if seeds:
                 m = np.mean([marginals(r)[1:] for r in seeds], axis=0)
                 lines.append(f"| {LABELS[row]} | {d} | {', '.join(f'{v:+.2f}' for v in m)} |")
-    lines += ["", "CFF against FF at each depth (paired t over seeds or McNemar on the pooled predictions):", ""]
+    lines += ["", "CFF against FF at each depth (the rule above):", ""]
     calls = {}
     for d, rows in runs.items():
         for cff in ("cff-prev-network", "cff-all-network"):
-            v = compare(rows.get("ff-network", {}).get("seeds", []), rows.get(cff, {}).get("seeds", []), y_test)
+            v = compare(rows.get("ff-network", {}).get("seeds", []), rows.get(cff, {}).get("seeds", []), y_test,
+                        family)
             if v:
                 call = in_words(v, "FF lower", "CFF lower")
                 calls.setdefault(cff, {}).setdefault(call, []).append(d)
-                lines.append(f"- {d} layers, {LABELS[cff]}: {call} (McNemar p {p_is(v['mcnemar']['p'])}, "
-                             f"{v['seeds']} seeds)")
+                lines.append(f"- {d} layers, {LABELS[cff]}: {call} {evidence(v)}, {v['seeds']} seeds; "
+                             f"McNemar on these networks p {p_is(v['mcnemar']['p'])}")
     lines += ["", "**Conclusion.**"] + depth_conclusion(runs, calls)
     name = f"depth_{dataset}.png"
     plot_depth({LABELS[row]: {d: rows.get(row, {}).get("seeds", []) for d, rows in runs.items()} for row in DEPTH_ROWS},
@@ -83,7 +84,7 @@ def contribution_line(what, points):
             + (", ".join(map(str, hurts)) + " layers" if hurts else "no depth"))
 
 
-def learned_section(out, reproduction, dataset, y_test):
+def learned_section(out, reproduction, dataset, y_test, family):
     """--gamma learned against the reproduction's FF and fixed-gamma rows, same budget and tuning."""
     learned = load_group(Path(out) / "learned" / f"{dataset}-course", tuple(LEARNED))
     learned = learned.get("cff-learned-network", {}).get("seeds", [])
@@ -97,11 +98,11 @@ def learned_section(out, reproduction, dataset, y_test):
              f"theta-scale {learned[0]['config']['theta_scale']:g}, chosen on validation).", ""]
     for row in ("ff-network", "cff-all-network", "cff-prev-network"):
         seeds = fixed.get(row, {}).get("seeds", [])
-        v = compare(learned, seeds, y_test)
+        v = compare(learned, seeds, y_test, family)
         if v:
             call = in_words(v, "learned lower", f"{LABELS[row]} lower")
-            lines.append(f"- against {LABELS[row]} ({fmt([r['test_error'] for r in seeds])}%): {call} "
-                         f"(McNemar p {p_is(v['mcnemar']['p'])})")
+            lines.append(f"- against {LABELS[row]} ({fmt_runs(seeds)}%): {call} {evidence(v)}; McNemar on these "
+                         f"networks p {p_is(v['mcnemar']['p'])}")
     alpha = np.mean([r["alpha"] for r in learned], axis=0)
     lines += ["", "Learned weights alpha_it (row i: the layer whose logit they enter; mean over seeds; "
               "they start at 1):", "", "| layer i | " + " | ".join(f"alpha_i{t + 1}" for t in range(len(alpha))) + " |",
@@ -112,14 +113,21 @@ def learned_section(out, reproduction, dataset, y_test):
 
 def write_report(out, reproduction="results/reproduction", labels=None):
     """Write OUT/README.md from the result files; returns its path."""
-    doc = ["# Beyond the paper: experiments", "",
-           "Made by `python -m ffnumpy.experiments --report` from the JSON files in this folder, with the",
-           "reproduction's protocol and its test for a difference (results/reproduction/README.md).", ""]
-    for dataset in ("mnist", "fashion-mnist"):
-        if not any(any((Path(out) / study).glob(f"{dataset}-*")) for study in ("depth", "learned")):
-            continue
-        y_test = labels[dataset] if labels else load_dataset(dataset).y_test
-        doc += depth_section(out, dataset, y_test) + learned_section(out, reproduction, dataset, y_test)
+    datasets = [d for d in ("mnist", "fashion-mnist")
+                if any(any((Path(out) / study).glob(f"{d}-*")) for study in ("depth", "learned"))]
+    labels = labels or {d: load_dataset(d).y_test for d in datasets}
+
+    def build(family):
+        doc = ["# Beyond the paper: experiments", "",
+               "Made by `python -m ffnumpy.experiments --report` from the JSON files in this folder, with the "
+               "reproduction's protocol (results/reproduction/README.md).", "",
+               RULE.format(n=family.size) + " The transfer and continual sections keep no per-image predictions: "
+               "there, a paired t-test over seeds per comparison, uncorrected, says what it says.", ""]
+        for dataset in datasets:
+            doc += depth_section(out, dataset, labels[dataset], family) + \
+                learned_section(out, reproduction, dataset, labels[dataset], family)
+        return doc
+    doc = two_passes(build)
     doc += transfer_section(out) + continual_section(out, "mnist") + continual_section(out, "fashion-mnist")
     path = Path(out) / "README.md"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -1,22 +1,23 @@
 """The report of `python -m ffnumpy.hinton`: OUT/README.md and its figures, from the result files only.
 
-Verdicts: a paired t-test over the seeds both rows have (the seed is the unit:
-these are claims about methods, not about three trained networks), Holm's
-correction over every comparison in this report. A failed run (health.is_dead,
-or one label for more than half of the test images: a collapsed network) is
-counted as a failure and left out of every mean and test.
+Verdicts by the rule of stats.py (report.RULE): a paired t-test over the seeds
+both rows have, Holm-corrected over every comparison in this report, and a
+bootstrap interval over seeds and test images. A failed run (health.failed_run:
+dead, or one label for 90% of the test images or more) is counted as a failure
+and left out of every mean and test.
 """
 from pathlib import Path
 
 import numpy as np
 
 from .config import INPUT_SIZES
+from .data import load_dataset
 from .files import atomic_write_text
-from .health import is_dead
+from .health import failed_run
 from .hinton import ABLATIONS, QUESTION_GRID, QUESTION_ROWS, QUESTION_SEEDS, TUNE_EPOCHS
 from .plots import plot_curves_and_layers, plot_seed_contributions
-from .report import fmt, load_group, marginals
-from .stats import holm, paired_t
+from .report import RULE, compare, fmt, load_group, marginals, p_text, two_passes
+from .stats import evidence, in_words
 
 TARGET = 1.45      # issue 18: the mean of 3 seeds at the recipe, against the published ports' 1.34-1.47%
 PUBLISHED = [      # MNIST test error (%), from ../shared/PAPER.md
@@ -33,17 +34,9 @@ ABLATION_TEXT = {"recipe": "the whole recipe", "no-peer-norm": "without peer nor
                  "predict-all": "layer 1 counted in prediction"}
 
 
-def failed(record):
-    """A dead or collapsed network: no result."""
-    if is_dead(record.get("warnings", [])):
-        return True
-    pred = record.get("test_predictions")
-    return bool(pred) and max(pred.count(c) for c in set(pred)) > len(pred) / 2
-
-
 def split(seeds):
     """(the runs that count, the number that failed)."""
-    good = [r for r in seeds if not failed(r)]
+    good = [r for r in seeds if not failed_run(r)]
     return good, len(seeds) - len(good)
 
 
@@ -76,7 +69,9 @@ def reference_summary(out, dataset):
 
 def reference_section(out, dataset, figures):
     rows = load_group(Path(out) / f"{dataset}-reference", ("ff-network",))
-    seeds, n_failed = split(rows.get("ff-network", {}).get("seeds", []))
+    if not rows:
+        return []
+    seeds, n_failed = split(rows["ff-network"]["seeds"])
     lines = [f"## {dataset}: the recipe as it is (`python -m ffnumpy.hinton reference --dataset {dataset}`)", "",
              f"FF, {budget(seeds)}, no tuning; test error of the goodness of layers 2 and up (Hinton's "
              "predictor) and of the softmax readout.", "",
@@ -136,9 +131,8 @@ def question_rows(out, dataset):
     return load_group(Path(out) / f"{dataset}-question", tuple(QUESTION_ROWS))
 
 
-def question_section(out, dataset, figures, verdicts):
-    """The tuning and seed tables of one dataset; its comparisons are appended to `verdicts`
-    (corrected together, over every dataset, in write_report)."""
+def question_section(out, dataset, figures, family, y_test):
+    """The tuning and seed tables of one dataset, and FF against each CFF (judged by `family`)."""
     rows = question_rows(out, dataset)
     if not rows:
         return []
@@ -167,13 +161,20 @@ def question_section(out, dataset, figures, verdicts):
                      f"{len(seeds)} of {len(QUESTION_SEEDS[row])} ({n_failed}) | "
                      f"{fmt(last) if last else '-'}{hurts} | {minutes(seeds)} |")
     lines.append("")
-    ff = {r["config"]["seed"]: r for r in split(rows.get("ff-network", {}).get("seeds", []))[0]}
+    verdicts = []
     for row in ("cff-prev-network", "cff-all-network"):
-        other = {r["config"]["seed"]: r for r in split(rows.get(row, {}).get("seeds", []))[0]}
-        common = sorted(set(ff) & set(other))
-        if len(common) >= 2:
-            t = paired_t([ff[s]["test_error"] for s in common], [other[s]["test_error"] for s in common])
-            verdicts.append((dataset, LABELS[row], len(common), t))
+        v = compare(rows.get("ff-network", {}).get("seeds", []), rows.get(row, {}).get("seeds", []), y_test, family) \
+            if "ff-network" in rows and row in rows else None
+        if v is not None:
+            t, (low, high), m = v["paired_t"], v["ci"], v["mcnemar"]
+            verdicts.append(f"| FF vs {LABELS[row]} | {v['seeds']} | {t['mean_diff']:+.2f} | {low:+.2f} to "
+                            f"{high:+.2f} | {t['p']:.3f} | {v['corrected_p']:.3f} | {p_text(m['p'])} | "
+                            f"{in_words(v, '**FF lower**', f'**{LABELS[row]} lower**')} "
+                            f"{evidence(v) if v['unstable'] else ''} |")
+    if verdicts:
+        lines += ["FF against each CFF (FF minus CFF, over the seeds both have that did not fail):", "",
+                  "| comparison | seeds | FF - CFF (points) | 95% CI | paired t p | corrected p (Holm) "
+                  "| McNemar p (these networks) | verdict |", "|---|---|---|---|---|---|---|---|"] + verdicts + [""]
     groups = {LABELS[row]: split(rows[row]["seeds"])[0] for row in LABELS if rows.get(row, {}).get("seeds")}
     if groups:
         name = f"{dataset}-question-layers.png"
@@ -184,33 +185,25 @@ def question_section(out, dataset, figures, verdicts):
     return lines
 
 
-def verdict_lines(verdicts):
-    if not verdicts:
-        return []
-    adjusted = holm([t["p"] for *_, t in verdicts])
-    lines = ["## Verdicts: FF against each CFF at the recipe", "",
-             f"Paired t-test over seeds (FF minus CFF), Holm-corrected over the {len(verdicts)} comparison(s) "
-             "of this report; a verdict needs the corrected p below 0.05.", "",
-             "| dataset | comparison | seeds | FF - CFF (points) | p | p (Holm) | verdict |", "|---|---|---|---|---|---|---|"]
-    for (dataset, label, n, t), p in zip(verdicts, adjusted):
-        call = "no difference shown" if p >= 0.05 else ("**FF lower**" if t["mean_diff"] < 0 else f"**{label} lower**")
-        lines.append(f"| {dataset} | FF vs {label} | {n} | {t['mean_diff']:+.2f} | {t['p']:.3f} | {p:.3f} | {call} |")
-    return lines + [""]
+def write_report(out, labels=None):
+    """Write OUT/README.md (and its figures) from the result files; returns its path.
+    labels : {dataset: (10000,) test labels}; default: loaded with the dataset"""
+    datasets = [d for d in ("mnist", "fashion-mnist")
+                if any((Path(out) / f"{d}-{study}").exists() for study in ("reference", "ablation", "question"))]
+    labels = labels or {d: load_dataset(d).y_test for d in datasets}
 
-
-def write_report(out):
-    """Write OUT/README.md (and its figures) from the result files; returns its path."""
-    figures, verdicts, body = [], [], []
-    for dataset in ("mnist", "fashion-mnist"):
-        if (Path(out) / f"{dataset}-reference").exists():
+    def build(family):
+        figures, body = [], []
+        for dataset in datasets:
             body += reference_section(out, dataset, figures)
-        body += ablation_section(out, dataset)
-        body += question_section(out, dataset, figures, verdicts)
-    text = ["# Hinton's FF recipe in ffnumpy, and the paper's question asked against it", "",
-            "Generated by `python -m ffnumpy.hinton report` from the result files in this folder; "
-            "every number below is read from them. The recipe: `config.RECIPES['hinton']` "
-            "(`python -m ffnumpy.train --recipe hinton`), described in `ffnumpy/hinton.py`.", ""]
-    text += body + verdict_lines(verdicts)
+            body += ablation_section(out, dataset)
+            body += question_section(out, dataset, figures, family, labels[dataset])
+        return ["# Hinton's FF recipe in ffnumpy, and the paper's question asked against it", "",
+                "Generated by `python -m ffnumpy.hinton report` from the result files in this folder; "
+                "every number below is read from them. The recipe: `config.RECIPES['hinton']` "
+                "(`python -m ffnumpy.train --recipe hinton`), described in `ffnumpy/hinton.py`.", "",
+                RULE.format(n=family.size), ""] + body
+    text = two_passes(build)
     path = Path(out) / "README.md"
     atomic_write_text(path, "\n".join(text))
     return path

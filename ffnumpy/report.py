@@ -1,10 +1,11 @@
 """The reproduction report: results/reproduction/README.md and its figures,
 computed from the result files alone (python -m ffnumpy.reproduce --report).
 
-Every verdict in it is computed here from the runs: a difference between two
-rows is called only when the paired t-test over seeds or McNemar's test on the
-pooled test predictions says p < 0.05 (stats.verdict); otherwise the report
-says "no difference shown".
+Every verdict in it is computed here from the runs, by the rule of stats.py
+(paired t over seeds, Holm-corrected over the report's comparisons, and a
+bootstrap interval over seeds and images on the same side of 0; a failed seed
+or seeds spread over 5 points: "unstable: no verdict"). The report is built
+twice: the first pass gathers the comparisons, the second prints the calls.
 """
 import json
 from pathlib import Path
@@ -15,7 +16,8 @@ from .analysis import CHANCE
 from .data import load_dataset
 from .plots import plot_seed_contributions, plot_seed_entropy
 from .reproduce import BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
-from .stats import in_words, mean_std, verdict
+from .health import failed_run
+from .stats import Family, compare_seeds, evidence, in_words, mean_std
 
 ROW_LABELS = {"bp-pairwise": "Backprop pairwise", "bp-label": "Backprop label", "ff-layer": "FF, Layer",
               "ff-network": "FF, Network", "cff-prev-layer": "CFF gamma(<t), Layer",
@@ -61,11 +63,22 @@ def fmt(values, digits=2):
     return f"{m:.{digits}f} ± {s:.{digits}f}" if len(values) > 1 else f"{m:.{digits}f} (1 seed)"
 
 
-def compare(seeds_a, seeds_b, y_test):
-    """stats.verdict of two lists of seed results over the seeds both have, or None (< 2 common)."""
+def fmt_runs(seeds, key="test_error"):
+    """fmt over the seeds that did not fail, and how many failed: '2.31 ± 0.05 (1 of 3 seeds failed)'."""
+    good = [r[key] for r in seeds if not failed_run(r)]
+    lost = len(seeds) - len(good)
+    return fmt(good) + (f" ({lost} of {len(seeds)} seeds failed)" if lost else "")
+
+
+def compare(seeds_a, seeds_b, y_test, family):
+    """The call on two rows (stats.compare_seeds, judged by `family`) over the seeds both have
+    that did not fail, or None (fewer than 2). A seed that failed in either row (health.failed_run)
+    is left out and makes the comparison unstable."""
     sa = {r["config"]["seed"]: r for r in seeds_a}
     sb = {r["config"]["seed"]: r for r in seeds_b}
     common = sorted(set(sa) & set(sb))
+    failed = tuple(sum(failed_run(runs[s]) for s in common) for runs in (sa, sb))
+    common = [s for s in common if not failed_run(sa[s]) and not failed_run(sb[s])]
     if len(common) < 2:
         return None
     truth = np.tile(y_test, len(common))
@@ -73,8 +86,32 @@ def compare(seeds_a, seeds_b, y_test):
     def right(runs):
         return np.concatenate([np.frombuffer(runs[s]["test_predictions"].encode(), np.uint8) - 48
                                for s in common]) == truth
-    v = verdict([sa[s]["test_error"] for s in common], [sb[s]["test_error"] for s in common], right(sa), right(sb))
-    return {**v, "seeds": len(common)}
+    v = compare_seeds([sa[s]["test_error"] for s in common], [sb[s]["test_error"] for s in common],
+                      right(sa), right(sb), failed)
+    return family.judge(comparison_key(seeds_a, seeds_b), v)
+
+
+def comparison_key(seeds_a, seeds_b):
+    """Which two rows are compared: their configurations, the seed left out (a copied run is the same row)."""
+    def row(seeds):
+        return json.dumps({k: v for k, v in seeds[0]["config"].items() if k != "seed"}, sort_keys=True)
+    return row(seeds_a), row(seeds_b)
+
+
+def two_passes(build):
+    """build(family) -> result, run twice: once to gather the comparisons, once to call them (stats.Family)."""
+    family = Family()
+    build(family)
+    return build(family.close())
+
+
+RULE = ("A difference between two rows is called only when the paired t-test over the seeds, Holm-corrected "
+        "over the {n} comparisons of this report, gives p < 0.05 and the 95% bootstrap interval of the mean "
+        "difference (resampling seeds and test images) lies on the same side of 0; otherwise \"no difference "
+        "shown\". A comparison with a failed seed (dead, or one class for 90% of the images or more: left out "
+        "of every mean) or with seeds spread over more than 5 points is \"unstable: no verdict\". McNemar's test "
+        "on the pooled predictions is shown beside: it is evidence about these trained networks, not the methods. "
+        "Spreads are sample standard deviations (ddof 1) over seeds.")
 
 
 def p_text(p):
@@ -92,15 +129,18 @@ def call_text(v, a, b):
     return in_words(v, f"**{a} lower**", f"**{b} lower**")
 
 
-def comparison_line(rows, a, b, y_test):
-    v = compare(rows[a]["seeds"], rows[b]["seeds"], y_test)
+def comparison_line(rows, a, b, y_test, family):
+    v = compare(rows[a]["seeds"], rows[b]["seeds"], y_test, family)
     if v is None:
         return None
     t, m = v["paired_t"], v["mcnemar"]
     passes = [rows[k]["seeds"][0]["passes_over_data"] for k in (a, b)]
     unequal = f" (unequal budgets: {passes[0]} vs {passes[1]} passes)" if passes[0] != passes[1] else ""
-    return (f"| {ROW_LABELS[a]} vs {ROW_LABELS[b]} | {v['seeds']} | {t['mean_diff']:+.2f} | {t['p']:.3f} | "
-            f"{m['b']} / {m['c']} | {p_text(m['p'])} | {call_text(v, ROW_LABELS[a], ROW_LABELS[b])}{unequal} |")
+    low, high = v["ci"]
+    return (f"| {ROW_LABELS[a]} vs {ROW_LABELS[b]} | {v['seeds']} | {t['mean_diff']:+.2f} | {low:+.2f} to "
+            f"{high:+.2f} | {t['p']:.3f} | {v['corrected_p']:.3f} | {m['b']} / {m['c']}, {p_text(m['p'])} | "
+            f"{call_text(v, ROW_LABELS[a], ROW_LABELS[b])}{' (' + v['unstable'] + ')' if v['unstable'] else ''}"
+            f"{unequal} |")
 
 
 def table(rows, dataset):
@@ -115,8 +155,8 @@ def table(rows, dataset):
         chosen = f"{cfg['lr']:g}, {cfg['theta_scale']:g}{edge(cfg['lr'], GRID)}" if cfg else \
             f"tuning ({len(tune)} runs done)"
         secs = f"{np.median([r['wall_seconds'] for r in seeds]):.0f}" if seeds else "-"
-        lines.append(f"| {label} | {PAPER[row][col]} | {fmt([r['test_error'] for r in seeds])} | {len(seeds)} | "
-                     f"{fmt([r['validation_error'] for r in seeds])} | {chosen} | "
+        lines.append(f"| {label} | {PAPER[row][col]} | {fmt_runs(seeds)} | {len(seeds)} | "
+                     f"{fmt_runs(seeds, 'validation_error')} | {chosen} | "
                      f"{seeds[0]['passes_over_data'] if seeds else '-'} | {secs} |")
     return lines
 
@@ -144,57 +184,56 @@ def layer_table(rows):
 
 
 def conclusion(out, dataset, y_test, budget="course"):
-    """A few lines: FF against each CFF row of the reproduction, with numbers and verdicts (for the demo)."""
+    """A few lines: FF against each CFF row of the reproduction, with numbers and verdicts (for the demo),
+    called as one family (Holm over these lines' comparisons)."""
+    return two_passes(lambda family: conclusion_lines(out, dataset, y_test, budget, family))
+
+
+def conclusion_lines(out, dataset, y_test, budget, family):
     rows = load(out).get((dataset, budget), {})
     lines = []
     for ff, cff in SAME_SCHEDULE:
-        v = compare(rows[ff]["seeds"], rows[cff]["seeds"], y_test) if ff in rows and cff in rows else None
+        v = compare(rows[ff]["seeds"], rows[cff]["seeds"], y_test, family) if ff in rows and cff in rows else None
         if v is None:
             continue
-        a, b = (fmt([r["test_error"] for r in rows[k]["seeds"]]) for k in (ff, cff))
-        call = in_words(v, "FF is better", "CFF is better")
-        lines.append(f"{ROW_LABELS[ff]} {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: {call} "
-                     f"(McNemar p {p_is(v['mcnemar']['p'])})")
+        a, b = (fmt_runs(rows[k]["seeds"]) for k in (ff, cff))
+        lines.append(f"{ROW_LABELS[ff]} {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: "
+                     f"{in_words(v, 'FF is better', 'CFF is better')} {evidence(v)}")
     regimes = regime_studies(dataset) if budget == "course" else {}   # the regimes are at the course budget
     for name, study in regimes.items():
         rows = load_group(Path(out) / study.name)
         for cff in REGIME_ROWS[1:]:
-            v = compare(rows["ff-network"]["seeds"], rows[cff]["seeds"], y_test) \
+            v = compare(rows["ff-network"]["seeds"], rows[cff]["seeds"], y_test, family) \
                 if "ff-network" in rows and cff in rows else None
             if v is not None:
-                a, b = (fmt([r["test_error"] for r in rows[k]["seeds"]]) for k in ("ff-network", cff))
-                call = in_words(v, "FF is better", "CFF is better")
+                a, b = (fmt_runs(rows[k]["seeds"]) for k in ("ff-network", cff))
                 lines.append(f"regime {name}: FF {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: "
-                             f"{call} (McNemar p {p_is(v['mcnemar']['p'])})")
+                             f"{in_words(v, 'FF is better', 'CFF is better')} {evidence(v)}")
     return lines
 
 
-def write_report(out, labels=None):
-    """Write OUT/README.md and OUT/*.png from the result files; returns the README path.
-
-    labels : {dataset: (10000,) test labels}; default: loaded with the dataset
-    """
+def report_lines(out, found, labels, family):
+    """The report's lines (one pass; write_report runs it twice, see two_passes)."""
     from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines   # they import this module
-    out = Path(out)
-    found = load(out)
     doc = [HEADER.format(grid=", ".join(f"lr {g['lr']:g} x theta-scale {g['theta_scale']:g}" for g in GRID),
                          seeds=", ".join(map(str, SEEDS)),
                          budgets="; ".join(f"`{k}`: 784-{'-'.join(map(str, v['hidden']))}, {v['epochs']} epochs"
-                                           for k, v in BUDGETS.items()))]
+                                           for k, v in BUDGETS.items()), rule=RULE.format(n=family.size))]
     if not found:
         doc.append("No results yet.")
     for (dataset, budget), rows in found.items():
-        y_test = labels[dataset] if labels else load_dataset(dataset).y_test
+        y_test = labels[dataset]
         doc += [f"## {dataset}, {budget} budget", "",
                 f"`python -m ffnumpy.reproduce --dataset {dataset} --budget {budget}`", ""]
         doc += table(rows, dataset) + [""]
         lines = [line for a, b in COMPARISONS if a in rows and b in rows
-                 for line in [comparison_line(rows, a, b, y_test)] if line]
+                 for line in [comparison_line(rows, a, b, y_test, family)] if line]
         if lines:
-            doc += ["Differences (A vs B: mean of A - B over the common seeds; McNemar on the pooled test "
-                    "predictions, b = images only A gets right, c = only B):", "",
-                    "| A vs B | seeds | A - B (points) | paired t p | McNemar b / c | McNemar p | verdict |",
-                    "|---|---|---|---|---|---|---|"] + lines + [""]
+            doc += ["Differences (A vs B: mean of A - B over the common seeds that did not fail, with its 95% "
+                    "bootstrap interval; McNemar on the pooled test predictions of these networks, b = images only "
+                    "A gets right, c = only B):", "",
+                    "| A vs B | seeds | A - B (points) | 95% CI | paired t p | corrected p (Holm) "
+                    "| McNemar b / c, p | verdict |", "|---|---|---|---|---|---|---|---|"] + lines + [""]
         doc += ["Per layer (mean over seeds; the paper's Figure 2):", ""] + layer_table(rows) + [""]
         doc += claims(rows) + [""]
         goodness = {ROW_LABELS[r]: rows[r]["seeds"] for r in ROW_LABELS
@@ -215,9 +254,21 @@ def write_report(out, labels=None):
             plot_seed_entropy(network, out / name, title=f"{dataset}, {budget} budget: entropy of the goodness")
             doc += [f"![entropy curves]({name})", ""]
         if budget == "course":
-            regimes = regime_lines(out, dataset, rows, y_test)
+            regimes = regime_lines(out, dataset, rows, y_test, family)
             if regimes:
                 doc += [f"### {dataset}: where the paper's claims hold", "", REGIME_TEXT, ""] + regimes
+    return doc
+
+
+def write_report(out, labels=None):
+    """Write OUT/README.md and OUT/*.png from the result files; returns the README path.
+
+    labels : {dataset: (10000,) test labels}; default: loaded with the dataset
+    """
+    out = Path(out)
+    found = load(out)
+    labels = labels or {dataset: load_dataset(dataset).y_test for dataset in {d for d, _ in found}}
+    doc = two_passes(lambda family: report_lines(out, found, labels, family))
     from .record import section
     doc += section(out)
     path = out / "README.md"
@@ -243,9 +294,7 @@ Budgets: {budgets} (per layer under the Layer schedule, which therefore makes
 3 passes over the data per epoch of the Network schedule: the "passes" column).
 The long budget reuses the setting chosen at the course budget.
 
-A difference between two rows is called only when the paired t-test over the
-seeds or McNemar's exact test on the pooled test predictions gives p < 0.05,
-and the two do not point opposite ways; otherwise: "no difference shown".
+{rule}
 
 Any one run can be trained again from its file and compared, e.g.
 `python -m ffnumpy.reproduce --rerun results/reproduction/mnist-course/ff-network/seed1.json`

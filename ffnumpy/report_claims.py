@@ -4,9 +4,10 @@ report (report.py), computed from the result files alone."""
 from pathlib import Path
 
 from .plots import plot_regimes
-from .report import ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, load_group, marginals
+from .report import ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load_group, marginals
 from .reproduce import REGIME_ROWS, regime_studies
-from .stats import in_words
+from .health import failed_run
+from .stats import evidence, in_words
 
 
 def claims(rows):
@@ -76,7 +77,7 @@ def entropy_lines(rows):
     return lines
 
 
-def regime_lines(out, dataset, baseline, y_test):
+def regime_lines(out, dataset, baseline, y_test, family):
     """The map of where the paper's claims hold: one table row per regime, and its figure."""
     table = {"baseline": {r: baseline.get(r, {}).get("seeds", []) for r in REGIME_ROWS}}
     studies = regime_studies(dataset)   # table row -> its Study
@@ -95,12 +96,12 @@ def regime_lines(out, dataset, baseline, y_test):
     for regime, seeds in table.items():
         cells = [regime]
         for row in REGIME_ROWS:
-            runs = seeds[row]
+            runs = [r for r in seeds[row] if not failed_run(r)]       # a failed run's layers say nothing
             later = [[marginals(r)[k] for r in runs] for k in range(1, len(runs[0]["prefix_test_error"]) if runs else 1)]
             own = regime != "baseline" and row in studies[regime].rows   # not the baseline's FF
             lr = f" (lr {runs[0]['config']['lr']:g}{edge(runs[0]['config']['lr'], studies[regime].grid)})" \
                 if runs and own else ""
-            cells += [fmt([r["test_error"] for r in runs]) + lr, "; ".join(fmt(m) for m in later)]
+            cells += [fmt_runs(seeds[row]) + lr, "; ".join(fmt(m) for m in later)]
             if row == "ff-network":
                 hurt = [min(m[1:]) < 0 for m in map(marginals, runs)]
                 cells.append("-" if not hurt else f"{'yes' if all(hurt) else 'no' if not any(hurt) else 'mixed'} "
@@ -108,8 +109,8 @@ def regime_lines(out, dataset, baseline, y_test):
                 if len(hurt) >= 2 and all(hurt):
                     summary["hurt"].append(regime)
             else:
-                v = compare(seeds["ff-network"], runs, y_test)
-                cells.append(call_text(v, "FF", "CFF") if v else "-")
+                v = compare(seeds["ff-network"], seeds[row], y_test, family)
+                cells.append(f"{call_text(v, 'FF', 'CFF')} {evidence(v)}" if v else "-")
                 if v:
                     summary["calls"][row][regime] = in_words(v, "FF lower", "CFF lower")
                     if all(min(marginals(r)[1:]) > 0 for r in runs):
@@ -118,11 +119,13 @@ def regime_lines(out, dataset, baseline, y_test):
     lines += ["", f"- FF's later layers hurt in every seed in: {', '.join(summary['hurt']) or 'no regime measured'}."]
     for row in REGIME_ROWS[1:]:
         calls = summary["calls"][row]
-        by = {c: [g for g, v in calls.items() if v == c] for c in ("CFF lower", "FF lower", "no difference shown")}
+        by = {c: [g for g, v in calls.items() if v == c]
+              for c in ("CFF lower", "FF lower", "no difference shown", "unstable: no verdict")}
         lines.append(f"- {ROW_LABELS[row]}: every later layer helps in every seed in: "
                      f"{', '.join(summary['helps'][row]) or 'none'}; against FF: lower error in "
                      f"{', '.join(by['CFF lower']) or 'none'}; higher in {', '.join(by['FF lower']) or 'none'}; "
-                     f"no difference shown in {', '.join(by['no difference shown']) or 'none'}"
+                     f"no difference shown in {', '.join(by['no difference shown']) or 'none'}; "
+                     f"unstable (no verdict) in {', '.join(by['unstable: no verdict']) or 'none'}"
                      + (f" (not yet measured: {', '.join(g for g in table if g not in calls)})"
                         if len(calls) < len(table) else "") + ".")
     name = f"regimes_{dataset}.png"

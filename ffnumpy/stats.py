@@ -4,6 +4,14 @@
     paired_t(a, b)                paired t-test over seeds: t, degrees of freedom, two-sided p
     mcnemar(right_a, right_b)     exact McNemar test on paired predictions: b, c, two-sided p
     holm(pvalues)                 Holm's adjusted p-values for a family of tests
+    bootstrap_diff(...)           interval of the mean error difference, resampling seeds and images
+    compare_seeds(...), Family    the evidence about two methods; the calls of one report, corrected
+
+The rule (every report states it): "A lower" needs the paired t-test over seeds,
+Holm-corrected over the comparisons of the report, below 0.05, and the bootstrap
+interval on the same side of 0. A comparison with a failed seed, or whose seeds
+spread over more than SPREAD points, is "unstable: no verdict". Pooled McNemar is
+shown beside, as evidence about those trained networks only.
 
 McNemar's test looks only at the images on which the two methods disagree:
 b = images A gets right and B wrong, c = the reverse. If the methods are
@@ -94,26 +102,116 @@ def mcnemar(right_a, right_b):
     return {"b": b, "c": c, "p": float(p)}
 
 
-def verdict(errors_a, errors_b, right_a, right_b, alpha=0.05):
-    """'A lower', 'B lower' or 'no difference shown', with both tests.
+SPREAD = 5.0          # points: seeds of one method spread wider than this make a comparison unstable
+DRAWS = 2000          # bootstrap resamples
 
-    errors_* : (S,) test error per seed (paired by seed)
-    right_*  : (S * N,) pooled correctness of the test predictions, paired
+
+def bootstrap_diff(right_a, right_b, seeds, draws=DRAWS, level=0.95, seed=0):
+    """Bootstrap interval of the mean error difference A - B (points), over seeds and test images.
+
+    right_a, right_b : (S * N,) correctness, paired, seed-major (S seeds of N images)
+    Each resample draws N images with replacement (the same images for every seed:
+    the test set is shared) and S seeds with replacement, and takes the mean over
+    those seeds of A's error minus B's on those images. Both sources of chance are
+    in it: which networks training happened to give, and which images were tested.
+    returns (low, high), the central `level` interval; its own generator (`seed`): reports are repeatable
     """
-    t = paired_t(errors_a, errors_b)
-    m = mcnemar(right_a, right_b)
-    calls = set()
-    if t["p"] < alpha:
-        calls.add("A lower" if t["mean_diff"] < 0 else "B lower")
-    if m["p"] < alpha:
-        calls.add("A lower" if m["b"] > m["c"] else "B lower")
-    call = calls.pop() if len(calls) == 1 else "no difference shown"   # none, or the tests disagree
-    return {"call": call, "paired_t": t, "mcnemar": m}
+    d = (np.asarray(right_b, np.float64) - np.asarray(right_a, np.float64)).reshape(seeds, -1)  # wrong_a - wrong_b
+    S, N = d.shape
+    rng = np.random.default_rng(seed)
+    means = np.empty(draws)
+    for k in range(draws):
+        weights = np.bincount(rng.integers(0, N, N), minlength=N)       # how often each image was drawn
+        per_seed = 100.0 * (d @ weights) / N
+        means[k] = per_seed[rng.integers(0, S, S)].mean()
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
+
+
+def compare_seeds(errors_a, errors_b, right_a, right_b, failed=(0, 0)):
+    """The evidence that method A differs from method B, over S paired seeds.
+
+    errors_* : (S,) test error per seed (%), paired by seed; right_* : (S * N,) pooled correctness
+    failed   : (seeds of A, seeds of B) that failed (health.failed_run) and are left out of the rest
+    returns {"seeds", "paired_t", "ci" (bootstrap_diff), "mcnemar", "unstable": why or None}
+    McNemar pools the seeds' predictions: it is evidence about these trained networks, not the methods.
+    """
+    spread = max(np.ptp(errors_a), np.ptp(errors_b)) if len(errors_a) else 0.0
+    unstable = None
+    if any(failed):
+        unstable = f"{failed[0] + failed[1]} failed seed{'s' if sum(failed) > 1 else ''}"
+    elif spread > SPREAD:
+        unstable = f"seeds spread over {spread:.1f} points"
+    return {"seeds": len(errors_a), "paired_t": paired_t(errors_a, errors_b),
+            "ci": bootstrap_diff(right_a, right_b, len(errors_a)), "mcnemar": mcnemar(right_a, right_b),
+            "unstable": unstable}
+
+
+def call(v, corrected_p, alpha=0.05):
+    """The rule: 'A lower' or 'B lower' when the Holm-corrected paired t p is below alpha and the
+    bootstrap interval lies on the same side of 0; 'unstable' when v is; else 'no difference shown'."""
+    if v["unstable"]:
+        return "unstable"
+    low, high = v["ci"]
+    diff = v["paired_t"]["mean_diff"]
+    if corrected_p < alpha and (high < 0 if diff < 0 else low > 0):
+        return "A lower" if diff < 0 else "B lower"
+    return "no difference shown"
+
+
+class Family:
+    """The comparisons of one report, called together under Holm's correction.
+
+    A report is built twice: the first pass registers every comparison (`judge`
+    returns provisional calls, uncorrected), `close()` corrects the paired t
+    p-values of the stable ones together, and the second pass, asking for the same
+    comparisons by the same keys, gets the final calls.
+    """
+
+    def __init__(self, alpha=0.05):
+        self.alpha, self.found, self.corrected = alpha, {}, None
+
+    def judge(self, key, v):
+        """v (compare_seeds) with "call" and "corrected_p" added; key names the comparison."""
+        if self.corrected is None:
+            self.found.setdefault(key, v)
+            p = v["paired_t"]["p"]
+        else:
+            if key not in self.found:
+                raise KeyError(f"comparison {key} was not seen in the first pass")
+            p = self.corrected.get(key, 1.0)
+        return {**v, "corrected_p": p, "call": call(v, p, self.alpha)}
+
+    def close(self):
+        stable = [k for k, v in self.found.items() if not v["unstable"]]
+        self.corrected = dict(zip(stable, holm([self.found[k]["paired_t"]["p"] for k in stable])))
+        return self
+
+    @property
+    def size(self):
+        """How many comparisons the correction is over."""
+        return len(self.corrected or ())
+
+
+def verdict(errors_a, errors_b, right_a, right_b, failed=(0, 0), alpha=0.05):
+    """compare_seeds with its call, as the only comparison of its family (no correction)."""
+    v = compare_seeds(errors_a, errors_b, right_a, right_b, failed)
+    return {**v, "corrected_p": v["paired_t"]["p"], "call": call(v, v["paired_t"]["p"], alpha)}
 
 
 def in_words(v, a_lower, b_lower):
-    """A verdict's call in a sentence's words: a_lower, b_lower or 'no difference shown'."""
-    return {"A lower": a_lower, "B lower": b_lower}.get(v["call"], "no difference shown")
+    """A verdict's call in a sentence's words: a_lower, b_lower, 'unstable: no verdict' or 'no difference shown'."""
+    return {"A lower": a_lower, "B lower": b_lower, "unstable": "unstable: no verdict"}.get(
+        v["call"], "no difference shown")
+
+
+def evidence(v):
+    """What a call rests on, for after its words: '(corrected p = 0.003, 95% CI -0.41 to -0.12)'
+    or, for an unstable comparison, '(a seed failed)'."""
+    if v["unstable"]:
+        return f"({v['unstable']})"
+    low, high = v["ci"]
+    return f"(corrected p = {v['corrected_p']:.2g}, 95% CI {low:+.2f} to {high:+.2f} points)"
 
 
 def holm(pvalues):

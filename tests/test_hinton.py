@@ -5,7 +5,8 @@ import pytest
 
 from ffnumpy import hinton, reproduce
 from ffnumpy.config import Config
-from ffnumpy.hinton_report import failed, write_report
+from ffnumpy.health import failed_run
+from ffnumpy.hinton_report import write_report
 
 
 def tiny(study):
@@ -47,16 +48,16 @@ def test_question_runs_resumes_copies_and_reports(small, tmp_path):
     assert sum(reproduce.sweep(out, s, data=small, say=quiet) for s in studies) == 0    # resumes: nothing left
     seed1 = json.loads((out / "mnist-question/ff-network/seed1.json").read_text())
     assert seed1["config"]["lr"] != 0.001 or "copied_from" in seed1      # the recipe's own lr: copied
-    report = write_report(out).read_text()
+    report = write_report(out, labels={"mnist": small.y_test}).read_text()
     assert "mnist: the recipe as it is" in report and "does collaboration help a strong FF" in report
-    assert "Holm" in report and "FF vs CFF gamma(<t)" in report
+    assert "Holm" in report and "FF vs CFF gamma(<t)" in report and "95% CI" in report
     assert (out / "mnist-reference.png").exists() and (out / "mnist-question-layers.png").exists()
 
 
 def test_a_collapsed_run_is_a_failure():
-    assert failed({"warnings": [], "test_predictions": "1" * 60 + "23" * 20})
-    assert not failed({"warnings": [], "test_predictions": "0123456789" * 10})
-    assert failed({"warnings": ["the network predicts one class (3) for all 10 images"]})
+    assert failed_run({"warnings": [], "test_predictions": "1" * 90 + "23" * 5})        # 90% one class
+    assert not failed_run({"warnings": [], "test_predictions": "1" * 89 + "2" * 11})
+    assert failed_run({"warnings": ["the network predicts one class (3) for all 10 images"]})
 
 
 def test_cli_refuses_a_bad_study(capsys):

@@ -338,3 +338,10 @@ def test_data_errors_print_the_whole_help(monkeypatch, good_checkpoint, tmp_path
         assert stop.value.code == 2
         err = capsys.readouterr().err
         assert "Sources tried" in err and "cache: missing" in err and "To fix this by hand" in err
+
+
+def test_a_collapsed_network_is_named_and_counts_as_dead():
+    pred = np.r_[np.full(95, 4), [0, 1, 2, 3, 5]]
+    w = health_warnings(pred=pred)
+    assert len(w) == 1 and "collapsed" in w[0] and "class 4 for 95.0%" in w[0] and is_dead(w)
+    assert health_warnings(pred=np.r_[np.full(89, 4), np.arange(11) % 10]) == []

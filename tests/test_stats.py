@@ -54,3 +54,57 @@ def test_holm_adjusts_by_rank_and_keeps_order():
     # monotone: a larger raw p never gets a smaller adjusted p; capped at 1
     np.testing.assert_allclose(holm([0.3, 0.001, 0.5]), [0.6, 0.003, 0.6])
     assert holm([0.9, 0.8]) == [1.0, 1.0]
+
+
+def test_bootstrap_interval_known_answers():
+    from ffnumpy.stats import bootstrap_diff
+    rng = np.random.default_rng(1)
+    right = rng.random(3 * 1000) > 0.1
+    assert bootstrap_diff(right, right, 3) == (0.0, 0.0)                 # the same predictions: exactly 0
+    worse = right.copy()
+    worse[::50] = False                                                  # B wrong on 2% more images, every seed
+    low, high = bootstrap_diff(right, worse, 3)
+    extra = 100 * np.mean(right & ~worse)
+    assert low < -extra / 2 and high < 0 and low > -2 * extra            # A lower, about by `extra`
+    # the seeds disagree: seed 1 A much better, seeds 2 and 3 B better -> the interval straddles 0
+    a = np.concatenate([right[:1000], right[1000:2000] & (rng.random(1000) > 0.05),
+                        right[2000:] & (rng.random(1000) > 0.05)])
+    b = np.concatenate([right[:1000] & (rng.random(1000) > 0.1), right[1000:2000], right[2000:]])
+    low, high = bootstrap_diff(a, b, 3)
+    assert low < 0 < high
+    assert bootstrap_diff(a, b, 3) == bootstrap_diff(a, b, 3)             # its own generator: repeatable
+
+
+def test_family_corrects_over_its_comparisons_and_flags_unstable():
+    from ffnumpy.stats import Family, compare_seeds, evidence
+    rng = np.random.default_rng(2)
+    right = rng.random(3000) > 0.03
+    worse = right & (rng.random(3000) > 0.05)
+    clear = compare_seeds([3.0, 3.1, 2.9], [8.0, 8.2, 7.9], right, worse)
+    weak = compare_seeds([3.0, 3.1, 2.9], [3.2, 3.3, 3.0], right, worse)
+    shaky = compare_seeds([3.0, 30.0, 2.9], [8.0, 8.2, 7.9], right, worse)
+    dead = compare_seeds([3.0, 3.1], [8.0, 8.2], right[:2000], worse[:2000], failed=(0, 1))
+    assert shaky["unstable"].startswith("seeds spread") and dead["unstable"] == "1 failed seed"
+    family = Family()
+    for key, v in (("clear", clear), ("weak", weak), ("shaky", shaky), ("dead", dead)):
+        family.judge(key, v)
+    family.close()
+    assert family.size == 2                                               # unstable ones are not tested
+    final = {k: family.judge(k, v) for k, v in (("clear", clear), ("weak", weak), ("shaky", shaky), ("dead", dead))}
+    assert final["clear"]["call"] == "A lower"
+    p_clear, p_weak = clear["paired_t"]["p"], weak["paired_t"]["p"]
+    assert p_clear < p_weak                                               # Holm: 2 p_clear, then max(that, p_weak)
+    assert final["clear"]["corrected_p"] == pytest.approx(2 * p_clear)
+    assert final["weak"]["corrected_p"] == pytest.approx(max(2 * p_clear, p_weak))
+    assert final["shaky"]["call"] == "unstable" and in_words(final["shaky"], "x", "y") == "unstable: no verdict"
+    assert "corrected p" in evidence(final["clear"]) and evidence(final["dead"]) == "(1 failed seed)"
+    with pytest.raises(KeyError):
+        family.judge("never seen", clear)
+
+
+def test_call_needs_the_interval_on_the_same_side():
+    from ffnumpy.stats import call
+    v = {"unstable": None, "paired_t": {"mean_diff": -1.0}, "ci": (-0.5, 0.2)}
+    assert call(v, 0.001) == "no difference shown"                       # t says yes, the bootstrap does not
+    assert call({**v, "ci": (-1.5, -0.2)}, 0.001) == "A lower"
+    assert call({**v, "ci": (-1.5, -0.2)}, 0.2) == "no difference shown"
