@@ -7,7 +7,7 @@ import numpy as np
 from .data import load_dataset
 from .experiments import DEPTH_ROWS, DEPTHS, LEARNED, learned_study
 from .plots import plot_depth
-from .report import RULE, ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, marginals, p_is, two_passes
+from .report import RULE, ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, marginals, mcnemar_note, two_passes
 from .reproduce import BUDGETS
 from .stats import evidence, in_words
 from .tasks_report import continual_section, transfer_section
@@ -43,8 +43,7 @@ def depth_section(out, dataset, y_test, family):
             if v:
                 call = in_words(v, "FF lower", "CFF lower")
                 calls.setdefault(cff, {}).setdefault(call, []).append(d)
-                lines.append(f"- {d} layers, {LABELS[cff]}: {call} {evidence(v)}, {v['seeds']} seeds; "
-                             f"McNemar on these networks p {p_is(v['mcnemar']['p'])}")
+                lines.append(f"- {d} layers, {LABELS[cff]}: {call} {evidence(v)}, {v['seeds']} seeds{mcnemar_note(v)}")
     lines += ["", "**Conclusion.**"] + depth_conclusion(runs, calls)
     name = f"depth_{dataset}.png"
     plot_depth({LABELS[row]: {d: rows.get(row, {}).get("seeds", []) for d, rows in runs.items()} for row in DEPTH_ROWS},
@@ -101,8 +100,7 @@ def learned_section(out, reproduction, dataset, y_test, family):
         v = compare(learned, seeds, y_test, family)
         if v:
             call = in_words(v, "learned lower", f"{LABELS[row]} lower")
-            lines.append(f"- against {LABELS[row]} ({fmt_runs(seeds)}%): {call} {evidence(v)}; McNemar on these "
-                         f"networks p {p_is(v['mcnemar']['p'])}")
+            lines.append(f"- against {LABELS[row]} ({fmt_runs(seeds)}%): {call} {evidence(v)}{mcnemar_note(v)}")
     alpha = np.mean([r["alpha"] for r in learned], axis=0)
     lines += ["", "Learned weights alpha_it (row i: the layer whose logit they enter; mean over seeds; "
               "they start at 1):", "", "| layer i | " + " | ".join(f"alpha_i{t + 1}" for t in range(len(alpha))) + " |",
@@ -122,13 +120,13 @@ def write_report(out, reproduction="results/reproduction", labels=None):
                "Made by `python -m ffnumpy.experiments --report` from the JSON files in this folder, with the "
                "reproduction's protocol (results/reproduction/README.md).", "",
                RULE.format(n=family.size) + " The transfer and continual sections keep no per-image predictions: "
-               "there, a paired t-test over seeds per comparison, uncorrected, says what it says.", ""]
+               "there the bootstrap resamples seeds only and there is no McNemar.", ""]
         for dataset in datasets:
             doc += depth_section(out, dataset, labels[dataset], family) + \
                 learned_section(out, reproduction, dataset, labels[dataset], family)
-        return doc
+        return doc + transfer_section(out, family) + continual_section(out, family, "mnist") + \
+            continual_section(out, family, "fashion-mnist")
     doc = two_passes(build)
-    doc += transfer_section(out) + continual_section(out, "mnist") + continual_section(out, "fashion-mnist")
     path = Path(out) / "README.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(doc) + "\n")

@@ -165,7 +165,9 @@ def question_section(out, dataset, figures, family, y_test):
     for row in ("cff-prev-network", "cff-all-network"):
         v = compare(rows.get("ff-network", {}).get("seeds", []), rows.get(row, {}).get("seeds", []), y_test, family) \
             if "ff-network" in rows and row in rows else None
-        if v is not None:
+        if v is not None and "paired_t" not in v:
+            verdicts.append(f"| FF vs {LABELS[row]} | {v['seeds']} | | | | | | unstable: no verdict {evidence(v)} |")
+        elif v is not None:
             t, (low, high), m = v["paired_t"], v["ci"], v["mcnemar"]
             verdicts.append(f"| FF vs {LABELS[row]} | {v['seeds']} | {t['mean_diff']:+.2f} | {low:+.2f} to "
                             f"{high:+.2f} | {t['p']:.3f} | {v['corrected_p']:.3f} | {p_text(m['p'])} | "

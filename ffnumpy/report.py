@@ -78,9 +78,9 @@ def compare(seeds_a, seeds_b, y_test, family):
     sb = {r["config"]["seed"]: r for r in seeds_b}
     common = sorted(set(sa) & set(sb))
     failed = tuple(sum(failed_run(runs[s]) for s in common) for runs in (sa, sb))
-    common = [s for s in common if not failed_run(sa[s]) and not failed_run(sb[s])]
     if len(common) < 2:
         return None
+    common = [s for s in common if not failed_run(sa[s]) and not failed_run(sb[s])]
     truth = np.tile(y_test, len(common))
 
     def right(runs):
@@ -114,6 +114,11 @@ RULE = ("A difference between two rows is called only when the paired t-test ove
         "Spreads are sample standard deviations (ddof 1) over seeds.")
 
 
+def mcnemar_note(v):
+    """'; McNemar on these networks p = 0.003', or '' where there is none (an unstable comparison)."""
+    return f"; McNemar on these networks p {p_is(v['mcnemar']['p'])}" if v.get("mcnemar") else ""
+
+
 def p_text(p):
     """A p-value for a sentence: 0.0085, 3.9e-08, or < 1e-300 where the float underflows."""
     return f"{p:.2g}" if p > 0 else "< 1e-300"
@@ -133,6 +138,8 @@ def comparison_line(rows, a, b, y_test, family):
     v = compare(rows[a]["seeds"], rows[b]["seeds"], y_test, family)
     if v is None:
         return None
+    if "paired_t" not in v:
+        return f"| {ROW_LABELS[a]} vs {ROW_LABELS[b]} | {v['seeds']} | | | | | | unstable: no verdict ({v['unstable']}) |"
     t, m = v["paired_t"], v["mcnemar"]
     passes = [rows[k]["seeds"][0]["passes_over_data"] for k in (a, b)]
     unequal = f" (unequal budgets: {passes[0]} vs {passes[1]} passes)" if passes[0] != passes[1] else ""

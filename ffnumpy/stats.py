@@ -5,6 +5,7 @@
     mcnemar(right_a, right_b)     exact McNemar test on paired predictions: b, c, two-sided p
     holm(pvalues)                 Holm's adjusted p-values for a family of tests
     bootstrap_diff(...)           interval of the mean error difference, resampling seeds and images
+    bootstrap_seeds(a, b)         the same, resampling seeds only (results without predictions)
     compare_seeds(...), Family    the evidence about two methods; the calls of one report, corrected
 
 The rule (every report states it): "A lower" needs the paired t-test over seeds,
@@ -128,23 +129,38 @@ def bootstrap_diff(right_a, right_b, seeds, draws=DRAWS, level=0.95, seed=0):
     return float(low), float(high)
 
 
-def compare_seeds(errors_a, errors_b, right_a, right_b, failed=(0, 0)):
+def bootstrap_seeds(a, b, draws=DRAWS, level=0.95, seed=0):
+    """Bootstrap interval of mean(a - b) resampling seeds only (for results without per-image predictions).
+    a, b : (S,) paired by seed  ->  (low, high)"""
+    d = np.asarray(a, np.float64) - np.asarray(b, np.float64)
+    means = d[np.random.default_rng(seed).integers(0, len(d), (draws, len(d)))].mean(axis=1)
+    low, high = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+    return float(low), float(high)
+
+
+def compare_seeds(errors_a, errors_b, right_a=None, right_b=None, failed=(0, 0)):
     """The evidence that method A differs from method B, over S paired seeds.
 
-    errors_* : (S,) test error per seed (%), paired by seed; right_* : (S * N,) pooled correctness
+    errors_* : (S,) test error (or any number where lower is better) per seed, paired by seed
+    right_*  : (S * N,) pooled correctness, seed-major; None when the predictions are not kept
+               (then the interval resamples seeds only and there is no McNemar)
     failed   : (seeds of A, seeds of B) that failed (health.failed_run) and are left out of the rest
-    returns {"seeds", "paired_t", "ci" (bootstrap_diff), "mcnemar", "unstable": why or None}
+    returns {"seeds", "paired_t", "ci", "mcnemar", "unstable": why or None}; with fewer than 2
+    seeds left, only "seeds" and "unstable" (a comparison that cannot be made)
     McNemar pools the seeds' predictions: it is evidence about these trained networks, not the methods.
     """
-    spread = max(np.ptp(errors_a), np.ptp(errors_b)) if len(errors_a) else 0.0
     unstable = None
     if any(failed):
         unstable = f"{failed[0] + failed[1]} failed seed{'s' if sum(failed) > 1 else ''}"
-    elif spread > SPREAD:
-        unstable = f"seeds spread over {spread:.1f} points"
+    elif len(errors_a) and max(np.ptp(errors_a), np.ptp(errors_b)) > SPREAD:
+        unstable = f"seeds spread over {max(np.ptp(errors_a), np.ptp(errors_b)):.1f} points"
+    if len(errors_a) < 2:
+        return {"seeds": len(errors_a), "unstable": unstable or "fewer than 2 seeds"}
+    with_images = right_a is not None
     return {"seeds": len(errors_a), "paired_t": paired_t(errors_a, errors_b),
-            "ci": bootstrap_diff(right_a, right_b, len(errors_a)), "mcnemar": mcnemar(right_a, right_b),
-            "unstable": unstable}
+            "ci": bootstrap_diff(right_a, right_b, len(errors_a)) if with_images else
+            bootstrap_seeds(errors_a, errors_b),
+            "mcnemar": mcnemar(right_a, right_b) if with_images else None, "unstable": unstable}
 
 
 def call(v, corrected_p, alpha=0.05):
@@ -175,7 +191,7 @@ class Family:
         """v (compare_seeds) with "call" and "corrected_p" added; key names the comparison."""
         if self.corrected is None:
             self.found.setdefault(key, v)
-            p = v["paired_t"]["p"]
+            p = v["paired_t"]["p"] if "paired_t" in v else 1.0
         else:
             if key not in self.found:
                 raise KeyError(f"comparison {key} was not seen in the first pass")
@@ -196,7 +212,8 @@ class Family:
 def verdict(errors_a, errors_b, right_a, right_b, failed=(0, 0), alpha=0.05):
     """compare_seeds with its call, as the only comparison of its family (no correction)."""
     v = compare_seeds(errors_a, errors_b, right_a, right_b, failed)
-    return {**v, "corrected_p": v["paired_t"]["p"], "call": call(v, v["paired_t"]["p"], alpha)}
+    p = v["paired_t"]["p"] if "paired_t" in v else 1.0
+    return {**v, "corrected_p": p, "call": call(v, p, alpha)}
 
 
 def in_words(v, a_lower, b_lower):

@@ -1,8 +1,9 @@
 """The transfer and continual-learning sections of results/experiments/README.md, and their figures.
 
-These runs keep no per-image predictions, so two rows are compared by a paired
-t-test over seeds (stats.paired_t) on the quantity in question; with 3 seeds
-only a large, consistent difference passes: otherwise "no difference shown".
+These runs keep no per-image predictions, so two rows are compared by the paired
+t-test over seeds on the quantity in question, with a bootstrap interval that
+resamples seeds only, called under the report's rule (stats.Family: Holm over all
+the report's comparisons); with 3 seeds only a large, consistent difference passes.
 """
 from pathlib import Path
 
@@ -10,25 +11,25 @@ import numpy as np
 
 from .experiments import TASK_ROWS as ROWS
 from .plots_tasks import plot_continual, plot_transfer
-from .report import ROW_LABELS, fmt, load_group
-from .stats import paired_t
+from .report import ROW_LABELS, comparison_key, fmt, load_group
+from .stats import compare_seeds, evidence, in_words
 from .transfer import PAIRS
 
 NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
 
-def paired_call(a, b, key, label_a, label_b, lower_is="lower"):
-    """'label_a lower (paired t p = 0.01, 3 seeds)' or 'no difference shown (...)', over the seeds both have
-    ('no verdict yet' below 2).
-    a, b : lists of seed records; key(record) -> the number compared"""
+def paired_call(a, b, key, label_a, label_b, family, what, lower_is="lower"):
+    """'label_a lower (difference -0.52, (corrected p = ..., 95% CI ...), 3 seeds)' or 'no difference shown (...)',
+    over the seeds both have ('no verdict yet' below 2).
+    a, b : lists of seed records; key(record) -> the number compared; what: names the quantity (the family's key)"""
     sa, sb = ({r["config"]["seed"]: key(r) for r in runs} for runs in (a, b))
     common = sorted(set(sa) & set(sb))
     if len(common) < 2:
         return f"no verdict yet ({len(common)} common seed{'s' if len(common) != 1 else ''})"
-    t = paired_t([sa[s] for s in common], [sb[s] for s in common])
-    call = "no difference shown" if t["p"] >= 0.05 else \
-        f"{label_a if t['mean_diff'] < 0 else label_b} {lower_is}"
-    return f"{call} (difference {t['mean_diff']:+.2f}, paired t p = {t['p']:.3f}, {len(common)} seeds)"
+    v = family.judge((what,) + comparison_key(a, b), compare_seeds([sa[s] for s in common], [sb[s] for s in common]))
+    call = in_words(v, f"{label_a} {lower_is}", f"{label_b} {lower_is}")
+    return f"{call} (difference {v['paired_t']['mean_diff']:+.2f}, {evidence(v)[1:-1]}, {len(common)} seeds)" \
+        if "paired_t" in v else f"{call} {evidence(v)}"
 
 
 def specificity(record):
@@ -36,7 +37,7 @@ def specificity(record):
     return record["probe_error"][-1] - min(record["probe_error"])
 
 
-def transfer_section(out):
+def transfer_section(out, family):
     lines = []
     for pair, (source, src, target, tgt) in PAIRS.items():
         rows = load_group(Path(out) / "transfer" / pair, ROWS)
@@ -64,12 +65,12 @@ def transfer_section(out):
             if cff in seeds and "ff-network" in seeds:
                 lines.append(f"- {ROW_LABELS[cff]}: " + paired_call(seeds[cff], seeds["ff-network"], specificity,
                                                                      ROW_LABELS[cff], ROW_LABELS["ff-network"],
-                                                                     "less specific"))
+                                                                     family, "specificity", "less specific"))
         for a, b in (("ff-network", "bp-label"), ("cff-prev-network", "ff-network")):
             if a in seeds and b in seeds:
                 lines.append(f"- best-layer probe, {ROW_LABELS[a]} against {ROW_LABELS[b]}: " +
                              paired_call(seeds[a], seeds[b], lambda r: min(r["probe_error"]), ROW_LABELS[a],
-                                         ROW_LABELS[b]))
+                                         ROW_LABELS[b], family, "best probe"))
         name = f"transfer_{pair}.png"
         plot_transfer({ROW_LABELS[row]: runs for row, runs in seeds.items()}, Path(out) / name,
                       title=f"transfer {pair}: linear probe per frozen layer")
@@ -77,7 +78,7 @@ def transfer_section(out):
     return lines
 
 
-def continual_section(out, dataset="mnist"):
+def continual_section(out, family, dataset="mnist"):
     rows = load_group(Path(out) / "continual" / dataset, ROWS)
     seeds = {row: rows[row]["seeds"] for row in ROWS if rows.get(row, {}).get("seeds")}
     if not seeds:
@@ -94,13 +95,13 @@ def continual_section(out, dataset="mnist"):
         cells = [fmt([r["average_accuracy"][k] for r in runs]) for k in ("class", "task")]
         cells += [fmt([np.mean(r["forgetting"][k]) for r in runs]) for k in ("class", "task")]
         lines.append(f"| {ROW_LABELS[row]} | " + " | ".join(cells) + " |")
-    lines += ["", "Differences (paired t over seeds):", ""]
+    lines += ["", "Differences (paired t over seeds, the report's rule):", ""]
     for a, b in (("cff-prev-network", "ff-network"), ("cff-all-network", "ff-network"), ("ff-network", "bp-label")):
         if a in seeds and b in seeds:
             for kind in ("task", "class"):
                 lines.append(f"- {kind}-incremental forgetting, {ROW_LABELS[a]} against {ROW_LABELS[b]}: " +
                              paired_call(seeds[a], seeds[b], lambda r: np.mean(r["forgetting"][kind]),
-                                         ROW_LABELS[a], ROW_LABELS[b], "forgets less"))
+                                         ROW_LABELS[a], ROW_LABELS[b], family, f"{kind} forgetting", "forgets less"))
     name = f"continual_{dataset}.png"
     plot_continual({ROW_LABELS[row]: runs for row, runs in seeds.items()}, Path(out) / name,
                    title=f"Split-{NAMES[dataset]}: accuracy on the tasks seen so far")

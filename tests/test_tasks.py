@@ -141,6 +141,7 @@ def test_experiments_transfer_and_continual_resume(small, tmp_path, monkeypatch)
 
 
 def test_paired_call_without_enough_seeds_says_so():
+    from ffnumpy.stats import Family
     from ffnumpy.tasks_report import paired_call
     one = [{"config": {"seed": 1}, "x": 1.0}]
-    assert paired_call(one, one, lambda r: r["x"], "A", "B").startswith("no verdict yet (1 common seed)")
+    assert paired_call(one, one, lambda r: r["x"], "A", "B", Family(), "x").startswith("no verdict yet (1 common seed)")
