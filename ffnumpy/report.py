@@ -56,18 +56,18 @@ def marginals(record):
     return [p - e for p, e in zip([CHANCE] + prefix[:-1], prefix)]
 
 
-def fmt(values, digits=2):
+def fmt(values, digits=2, unit=""):
     if not values:
         return "-"
     m, s = mean_std(values)
-    return f"{m:.{digits}f} ± {s:.{digits}f}" if len(values) > 1 else f"{m:.{digits}f} (1 seed)"
+    return f"{m:.{digits}f} ± {s:.{digits}f}{unit}" if len(values) > 1 else f"{m:.{digits}f}{unit} (1 seed)"
 
 
-def fmt_runs(seeds, key="test_error"):
+def fmt_runs(seeds, key="test_error", unit=""):
     """fmt over the seeds that did not fail, and how many failed: '2.31 ± 0.05 (1 of 3 seeds failed)'."""
     good = [r[key] for r in seeds if not failed_run(r)]
     lost = len(seeds) - len(good)
-    return fmt(good) + (f" ({lost} of {len(seeds)} seeds failed)" if lost else "")
+    return fmt(good, unit=unit) + (f" ({lost} of {len(seeds)} seeds failed)" if lost else "")
 
 
 def compare(seeds_a, seeds_b, y_test, family):
@@ -190,10 +190,24 @@ def layer_table(rows):
     return lines
 
 
+VERDICTS = "verdicts.json"    # the report's family, closed: its corrected p-values by comparison
+
+
 def conclusion(out, dataset, y_test, budget="course"):
     """A few lines: FF against each CFF row of the reproduction, with numbers and verdicts (for the demo),
-    called as one family (Holm over these lines' comparisons)."""
+    called as the report called them (OUT/verdicts.json, written with it); before any report, as a
+    family of their own."""
+    saved = Path(out) / VERDICTS
+    if saved.exists():
+        try:
+            return conclusion_lines(out, dataset, y_test, budget, Family.load(json.loads(saved.read_text())))
+        except KeyError:         # runs added since the report was written: call these lines on their own
+            pass
     return two_passes(lambda family: conclusion_lines(out, dataset, y_test, budget, family))
+
+
+def seeds_text(n):
+    return f"{n} seed{'s' if n != 1 else ''}"
 
 
 def conclusion_lines(out, dataset, y_test, budget, family):
@@ -203,8 +217,8 @@ def conclusion_lines(out, dataset, y_test, budget, family):
         v = compare(rows[ff]["seeds"], rows[cff]["seeds"], y_test, family) if ff in rows and cff in rows else None
         if v is None:
             continue
-        a, b = (fmt_runs(rows[k]["seeds"]) for k in (ff, cff))
-        lines.append(f"{ROW_LABELS[ff]} {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: "
+        a, b = (fmt_runs(rows[k]["seeds"], unit="%") for k in (ff, cff))
+        lines.append(f"{ROW_LABELS[ff]} {a} vs {ROW_LABELS[cff]} {b} over {seeds_text(v['seeds'])}: "
                      f"{in_words(v, 'FF is better', 'CFF is better')} {evidence(v)}")
     regimes = regime_studies(dataset) if budget == "course" else {}   # the regimes are at the course budget
     for name, study in regimes.items():
@@ -213,8 +227,8 @@ def conclusion_lines(out, dataset, y_test, budget, family):
             v = compare(rows["ff-network"]["seeds"], rows[cff]["seeds"], y_test, family) \
                 if "ff-network" in rows and cff in rows else None
             if v is not None:
-                a, b = (fmt_runs(rows[k]["seeds"]) for k in ("ff-network", cff))
-                lines.append(f"regime {name}: FF {a}% vs {ROW_LABELS[cff]} {b}% over {v['seeds']} seeds: "
+                a, b = (fmt_runs(rows[k]["seeds"], unit="%") for k in ("ff-network", cff))
+                lines.append(f"regime {name}: FF {a} vs {ROW_LABELS[cff]} {b} over {seeds_text(v['seeds'])}: "
                              f"{in_words(v, 'FF is better', 'CFF is better')} {evidence(v)}")
     return lines
 
@@ -275,11 +289,14 @@ def write_report(out, labels=None):
     out = Path(out)
     found = load(out)
     labels = labels or {dataset: load_dataset(dataset).y_test for dataset in {d for d, _ in found}}
-    doc = two_passes(lambda family: report_lines(out, found, labels, family))
+    family = Family()
+    report_lines(out, found, labels, family)
+    doc = report_lines(out, found, labels, family.close())
     from .record import section
     doc += section(out)
     path = out / "README.md"
     path.write_text("\n".join(doc) + "\n")
+    (out / VERDICTS).write_text(json.dumps(family.saved(), indent=0) + "\n")
     return path
 
 

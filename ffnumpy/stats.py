@@ -193,7 +193,7 @@ class Family:
             self.found.setdefault(key, v)
             p = v["paired_t"]["p"] if "paired_t" in v else 1.0
         else:
-            if key not in self.found:
+            if key not in self.found and not v["unstable"]:
                 raise KeyError(f"comparison {key} was not seen in the first pass")
             p = self.corrected.get(key, 1.0)
         return {**v, "corrected_p": p, "call": call(v, p, self.alpha)}
@@ -207,6 +207,18 @@ class Family:
     def size(self):
         """How many comparisons the correction is over."""
         return len(self.corrected or ())
+
+    def saved(self):
+        """The closed family as JSON-ready data: [[key..., corrected p]] of its stable comparisons."""
+        return [[*key, p] for key, p in self.corrected.items()]
+
+    @classmethod
+    def load(cls, saved, alpha=0.05):
+        """A closed family from saved(): another text (the demo) then calls a comparison as the report did."""
+        family = cls(alpha)
+        family.corrected = {tuple(entry[:-1]): entry[-1] for entry in saved}
+        family.found = dict.fromkeys(family.corrected)
+        return family
 
 
 def verdict(errors_a, errors_b, right_a, right_b, failed=(0, 0), alpha=0.05):

@@ -108,3 +108,19 @@ def test_call_needs_the_interval_on_the_same_side():
     assert call(v, 0.001) == "no difference shown"                       # t says yes, the bootstrap does not
     assert call({**v, "ci": (-1.5, -0.2)}, 0.001) == "A lower"
     assert call({**v, "ci": (-1.5, -0.2)}, 0.2) == "no difference shown"
+
+
+def test_a_saved_family_calls_as_the_report_did():
+    import json
+    from ffnumpy.stats import Family, compare_seeds
+    rng = np.random.default_rng(3)
+    right = rng.random(3000) > 0.03
+    v = compare_seeds([3.0, 3.1, 2.9], [8.0, 8.2, 7.9], right, right & (rng.random(3000) > 0.05))
+    family = Family()
+    family.judge(("a", "b"), v)
+    family.judge(("a", "c"), {**v, "paired_t": {**v["paired_t"], "p": 0.2}})
+    family.close()
+    again = Family.load(json.loads(json.dumps(family.saved())))
+    assert again.judge(("a", "b"), v)["corrected_p"] == family.judge(("a", "b"), v)["corrected_p"]
+    with pytest.raises(KeyError):
+        again.judge(("a", "z"), v)
