@@ -102,22 +102,26 @@ def describe_regime(results):
 
 
 def print_reproduction(data):
-    """One run is one seed: close with what the seeded reproduction found, if this checkout has it."""
+    """One run is one seed: close with what the seeded reproduction found, if this checkout has it,
+    in at most six lines (report.conclusion: the report's own verdicts)."""
     out = Path(__file__).resolve().parents[1] / "results" / "reproduction"
     if not out.is_dir():
         return
     from .report import conclusion
-    lines = conclusion(out, "mnist", data.y_test)
-    if lines:
-        print("\nOne run is one seed. The reproduction (results/reproduction/README.md: 784-500-500-500, "
-              "8 epochs, each row tuned on validation, then 3 seeds on test) found:")
-        for line in lines:
-            print(f"  {line}")
-    lines = conclusion(out, "mnist", data.y_test, budget="long")
-    if lines:
-        print("At the long budget (784-1000x3, 30 epochs per layer, the course budget's settings, 3 seeds):")
-        for line in lines:
-            print(f"  {line}")
+    calls = conclusion(out, "mnist", data.y_test) + conclusion(out, "mnist", data.y_test, budget="long")
+    if not calls:
+        return
+    by = {}
+    for label, v, _ in calls:
+        by.setdefault(v["call"], []).append(label)
+    print(f"\nOne run is one seed. Over seeds (the reproduction, MNIST, {len(calls)} comparisons of FF with CFF "
+          "at two budgets and under each reading of the paper; verdicts corrected for many tests):")
+    for call, words in (("B lower", "CFF lower than FF"), ("A lower", "FF lower than CFF"),
+                        ("no difference shown", "no difference shown"), ("unstable", "unstable, no verdict")):
+        labels = by.get(call, [])
+        print(f"  {words}: {len(labels)}" + (f" ({'; '.join(labels)})" if labels and call in ("A lower", "B lower")
+                                             else ""))
+    print("  More: results/reproduction/README.md (python -m ffnumpy.reproduce --report)")
 
 
 if __name__ == "__main__":

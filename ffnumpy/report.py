@@ -194,43 +194,36 @@ VERDICTS = "verdicts.json"    # the report's family, closed: its corrected p-val
 
 
 def conclusion(out, dataset, y_test, budget="course"):
-    """A few lines: FF against each CFF row of the reproduction, with numbers and verdicts (for the demo),
-    called as the report called them (OUT/verdicts.json, written with it); before any report, as a
-    family of their own."""
+    """[(label, the verdict, the rows' error texts)]: FF against each CFF row of the reproduction at one
+    budget, and under every reading of the paper (course budget), called as the report called them
+    (OUT/verdicts.json, written with it); before any report, as a family of their own."""
     saved = Path(out) / VERDICTS
     if saved.exists():
         try:
-            return conclusion_lines(out, dataset, y_test, budget, Family.load(json.loads(saved.read_text())))
-        except KeyError:         # runs added since the report was written: call these lines on their own
+            return conclusion_calls(out, dataset, y_test, budget, Family.load(json.loads(saved.read_text())))
+        except KeyError:         # runs added since the report was written: call these on their own
             pass
-    return two_passes(lambda family: conclusion_lines(out, dataset, y_test, budget, family))
+    return two_passes(lambda family: conclusion_calls(out, dataset, y_test, budget, family))
 
 
-def seeds_text(n):
-    return f"{n} seed{'s' if n != 1 else ''}"
-
-
-def conclusion_lines(out, dataset, y_test, budget, family):
-    rows = load(out).get((dataset, budget), {})
-    lines = []
-    for ff, cff in SAME_SCHEDULE:
-        v = compare(rows[ff]["seeds"], rows[cff]["seeds"], y_test, family) if ff in rows and cff in rows else None
-        if v is None:
-            continue
-        a, b = (fmt_runs(rows[k]["seeds"], unit="%") for k in (ff, cff))
-        lines.append(f"{ROW_LABELS[ff]} {a} vs {ROW_LABELS[cff]} {b} over {seeds_text(v['seeds'])}: "
-                     f"{in_words(v, 'FF is better', 'CFF is better')} {evidence(v)}")
-    regimes = regime_studies(dataset) if budget == "course" else {}   # the regimes are at the course budget
-    for name, study in regimes.items():
-        rows = load_group(Path(out) / study.name)
-        for cff in REGIME_ROWS[1:]:
-            v = compare(rows["ff-network"]["seeds"], rows[cff]["seeds"], y_test, family) \
-                if "ff-network" in rows and cff in rows else None
+def conclusion_calls(out, dataset, y_test, budget, family):
+    table = load(out).get((dataset, budget), {})
+    groups = [("", table, SAME_SCHEDULE)]
+    if budget == "course":                                   # the regimes are at the course budget
+        pairs = [("ff-network", cff) for cff in REGIME_ROWS[1:]]
+        for name, study in regime_studies(dataset).items():
+            rows = load_group(Path(out) / study.name)
+            if "ff-network" not in rows and "ff-network" in table:   # no flag of the regime applies to FF
+                rows["ff-network"] = table["ff-network"]
+            groups.append((f"regime {name}: ", rows, pairs))
+    calls = []
+    for prefix, rows, pairs in groups:
+        for ff, cff in pairs:
+            v = compare(rows[ff]["seeds"], rows[cff]["seeds"], y_test, family) if ff in rows and cff in rows else None
             if v is not None:
-                a, b = (fmt_runs(rows[k]["seeds"], unit="%") for k in ("ff-network", cff))
-                lines.append(f"regime {name}: FF {a} vs {ROW_LABELS[cff]} {b} over {seeds_text(v['seeds'])}: "
-                             f"{in_words(v, 'FF is better', 'CFF is better')} {evidence(v)}")
-    return lines
+                calls.append((f"{prefix}{ROW_LABELS[ff]} vs {ROW_LABELS[cff]}", v,
+                              [fmt_runs(rows[k]["seeds"], unit="%") for k in (ff, cff)]))
+    return calls
 
 
 def report_lines(out, found, labels, family):
