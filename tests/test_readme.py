@@ -1,0 +1,80 @@
+"""Every number README.md quotes from results/ is recomputed here from the result files.
+
+QUOTED pairs each quoted text with the function that makes it from the files; a
+README that drifts from the files, or files that change under the README, fail.
+"""
+import json
+from pathlib import Path
+
+import pytest
+
+from ffnumpy.report import VERDICTS, comparison_key, fmt, load, load_group
+from ffnumpy.stats import Family
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "results"
+README = (ROOT / "README.md").read_text()
+
+
+def errors(dataset, budget, row):
+    return fmt([r["test_error"] for r in load(RESULTS / "reproduction")[(dataset, budget)][row]["seeds"]])
+
+
+def record(dataset):
+    group = next((RESULTS / "reproduction" / "record").glob(f"{dataset}-*"))
+    return fmt([r["test_error"] for r in load_group(group, ("ff-record",))["ff-record"]["seeds"]])
+
+
+def corrected(dataset, budget, a, b):
+    """The corrected p of one comparison, as the reproduction's report called it."""
+    rows = load(RESULTS / "reproduction")[(dataset, budget)]
+    family = Family.load(json.loads((RESULTS / "reproduction" / VERDICTS).read_text()))
+    return f"{family.corrected[comparison_key(rows[a]['seeds'], rows[b]['seeds'])]:.2g}"
+
+
+def speed(name, key):
+    return json.loads((RESULTS / "speed" / name).read_text())[key]["epoch_seconds"]
+
+
+def torch_ratio():
+    """PyTorch's seconds over ffnumpy's: the four training columns and the evaluation."""
+    ours, theirs = (json.loads((RESULTS / "speed" / n).read_text()) for n in ("bench_train.json", "bench_torch.json"))
+    ratios = [theirs[k]["epoch_seconds"] / ours[k]["epoch_seconds"] for k in ("FF-adam", "CFF-adam", "FF-sgd", "CFF-sgd")]
+    ratios.append(theirs["test_eval_seconds"] / ours["test_eval_seconds"])
+    return f"{min(ratios):.2f} to {max(ratios):.2f} times as fast"
+
+
+QUOTED = [
+    ("| 2.34 ± 0.04 | 13.03 ± 0.17 |", lambda: f"| {errors('mnist', 'course', 'ff-layer')} | "
+                                              f"{errors('fashion-mnist', 'course', 'ff-layer')} |"),
+    ("| 2.03 ± 0.09 | 12.06 ± 0.07 |", lambda: f"| {errors('mnist', 'long', 'cff-prev-layer')} | "
+                                              f"{errors('fashion-mnist', 'long', 'cff-prev-layer')} |"),
+    ("| 1.37 ± 0.08 | 9.71 ± 0.10 |", lambda: f"| {errors('mnist', 'long', 'bp-label')} | "
+                                             f"{errors('fashion-mnist', 'long', 'bp-label')} |"),
+    ("| 11.04 ± 0.22 |", lambda: f"| {record('fashion-mnist')} |"),
+    ("(2.54 against 3.64%, corrected p = 0.048)",
+     lambda: f"({errors('mnist', 'course', 'ff-network').split(' ')[0]} against "
+             f"{errors('mnist', 'course', 'cff-all-network').split(' ')[0]}%, corrected p = "
+             f"{corrected('mnist', 'course', 'ff-network', 'cff-all-network')})"),
+    ("9.9 s with SGD", lambda: f"{speed('bench_train.json', 'FF-sgd'):.1f} s with SGD"),
+    ("13.1 s with Adam", lambda: f"{speed('bench_train.json', 'FF-adam'):.1f} s with Adam"),
+    ("1.17 to 1.65 times as fast", torch_ratio),
+    ("25.7 s per epoch", lambda: f"{speed('bench_recipe.json', 'FF-recipe'):.1f} s per epoch"),
+]
+
+
+@pytest.mark.parametrize("quoted,source", QUOTED, ids=[q for q, _ in QUOTED])
+def test_readme_number_matches_the_files(quoted, source):
+    assert quoted in README, f"README no longer quotes {quoted!r}: update QUOTED"
+    assert source() == quoted
+
+
+def test_readme_demo_block_is_what_the_demo_printed():
+    block = README.split("## The demo", 1)[1].split("```", 2)[1]
+    printed = (RESULTS / "demo" / "demo_output.txt").read_text()
+    for line in block.strip().splitlines():
+        assert line in printed, line
+
+
+def test_readme_is_a_front_door():
+    assert len(README.splitlines()) <= 250
