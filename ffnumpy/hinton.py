@@ -4,7 +4,7 @@
     python -m ffnumpy.hinton ablation                      # one part of the recipe off at a time (validation)
     python -m ffnumpy.hinton question --dataset mnist      # FF, CFF gamma(<t), CFF gamma, each tuned
     python -m ffnumpy.hinton reference --dry-run           # what is missing
-    python -m ffnumpy.hinton report                        # results/recipe/README.md
+    python -m ffnumpy.hinton_report                        # results/recipe/README.md
 
 reference  the recipe as it is (784-1000x3, 100 epochs, 50k training images),
            no tuning: seeds 1, 2, 3 on test. The published ports reach 1.34-1.47%.
@@ -74,16 +74,12 @@ STUDIES = {"reference": lambda d: [reference_study(d)], "ablation": lambda d: [a
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.hinton", description=__doc__.splitlines()[0])
-    p.add_argument("study", choices=list(STUDIES) + ["report"])
+    p.add_argument("study", choices=list(STUDIES))
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
     p.add_argument("--out", default=OUT, help="folder of the result files")
     p.add_argument("--dry-run", action="store_true", help="list the runs still missing and stop")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
-    if args.study == "report":
-        from .hinton_report import write_report
-        print(f"report: {write_report(args.out)}")
-        return 0
     return execute(p, args.out, STUDIES[args.study](args.dataset), args.dry_run)
 
 
