@@ -19,7 +19,7 @@ from . import checkpoint
 from .analysis import analyze
 from .data import DataError, load_dataset
 from .plots import plot_contributions, plot_entropy_curves
-from .files import atomic_write_text, check_writable
+from .files import atomic_write_text, check_writable, claim
 from .train import build_model
 
 
@@ -29,8 +29,10 @@ def main(argv=None):
     p.add_argument("--out", default="ffnumpy-analysis", help="folder for the JSON and figures")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
+    claimed = claim(os.path.join(args.out, "analysis.json"))
     try:
         check_writable(args.out, "--out", folder=True)
+        claimed.__enter__()                            # no other process writes this folder's analysis now
         meta = checkpoint.read_meta(args.checkpoint)
         cfg = checkpoint.config_of(args.checkpoint, meta)
         if cfg.method == "bp-label":
@@ -41,7 +43,14 @@ def main(argv=None):
     except DataError as err:                           # the whole help: sources tried, how to fix
         p.exit(2, f"{p.prog}: error: {err}\n")
     except (OSError, ValueError) as err:
+        claimed.release()
         p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
+    with claimed:
+        return write_analysis(args, meta, cfg, model, data)
+
+
+def write_analysis(args, meta, cfg, model, data):
+    """Measure the network, write analysis.json and the figures, print the summary."""
     result = {"checkpoint": os.path.abspath(args.checkpoint), "config": meta["config"],
               **analyze(model.net, data.x_test, data.y_test, cfg.seed, cfg.predict)}
     atomic_write_text(os.path.join(args.out, "analysis.json"), json.dumps(result, indent=1))

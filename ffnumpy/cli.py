@@ -15,11 +15,12 @@ import argparse
 import json
 import os
 import sys
+from contextlib import ExitStack
 from dataclasses import fields
 
 from . import checkpoint
 from .config import METHODS, RECIPES, SCHEDULES, Config
-from .files import atomic_write_text, check_writable
+from .files import atomic_write_text, check_writable, claim
 from .health import is_dead
 
 
@@ -92,7 +93,11 @@ def parser():
 
 
 def check_outputs(args):
-    """Refuse, before any work, an output that cannot be written or would destroy a file."""
+    """Refuse, before any work, an output that cannot be written, would destroy a file, or is
+    another output of the same command (--json and --checkpoint naming one file)."""
+    paths = {name: os.path.realpath(getattr(args, name)) for name in ("json", "checkpoint") if getattr(args, name)}
+    if len(set(paths.values())) < len(paths):
+        raise ValueError(f"--json and --checkpoint name the same file ({args.json}): give each its own path")
     for name in ("json", "checkpoint"):
         path = getattr(args, name)
         if path is None:
@@ -119,7 +124,12 @@ def main(argv=None):
         check_outputs(args)
         if args.resume is not None:
             checkpoint.config_of(args.resume)           # a damaged file is refused now, not after loading data
-        result, _ = train_with_interrupt(cfg, args)
+        with ExitStack() as claims:                     # no other process writes our outputs until we are done
+            for path in (args.json, args.checkpoint):
+                if path is not None:
+                    claims.enter_context(claim(path))
+            result, _ = train_with_interrupt(cfg, args)
+            finish(p, args, result)
     except KeyboardInterrupt as stop:
         p.exit(130, f"{p.prog}: interrupted: {stop}\n")
     except Exception as err:
@@ -129,20 +139,23 @@ def main(argv=None):
         if isinstance(err, (ValueError, RuntimeError, OSError, FloatingPointError)):
             p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
         raise
+    return 3 if is_dead(result["warnings"]) else 0
+
+
+def finish(p, args, result):
+    """The closing line (every error rounded alike), the warnings, and the JSON."""
     layers = ", ".join(f"{e:.2f}" for e in result["per_layer_test_error"] or [])
-    readout = "" if result["readout_test_error"] is None else \
-        f"  readout {result['readout_test_error']:.2f}%"
-    print(f"test error {result['test_error']:.2f}%{readout}  (validation {result['validation_error']}, "
+    validation = "none held out" if result["validation_error"] is None else f"{result['validation_error']:.2f}%"
+    readout = "" if result["readout_test_error"] is None else f"  readout {result['readout_test_error']:.2f}%"
+    print(f"test error {result['test_error']:.2f}%{readout}  (validation {validation}, "
           f"per layer: [{layers}], {result['train_seconds']:.0f} s training)")
     for warning in result["warnings"]:
         print(f"warning: {warning}", file=sys.stderr)
     if args.json:
         atomic_write_text(args.json, json.dumps(result, indent=1))
     if is_dead(result["warnings"]):
-        print(f"{p.prog}: error: the trained network is dead (see the warning above); "
+        print(f"{p.prog}: error: the trained network is dead or has collapsed (see the warning above); "
               f"it is not a result", file=sys.stderr)
-        return 3
-    return 0
 
 
 def train_with_interrupt(cfg, args):

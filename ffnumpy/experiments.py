@@ -28,7 +28,7 @@ from .config import Config
 from .continual import run_continual
 from .data import DataError
 from .files import check_writable
-from .reproduce import BUDGETS, COMMON, GRID, ROWS, Study, execute
+from .reproduce import BUDGETS, COMMON, GRID, ROWS, Study, add_runner_flags, execute
 from .transfer import PAIRS, run_transfer
 
 DEPTHS = (2, 3, 4, 6, 8)
@@ -101,7 +101,7 @@ def main(argv=None):
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
     p.add_argument("--out", default="results/experiments", help="folder of the result files")
     p.add_argument("--reproduction", default=str(REPRODUCTION), help="the reproduction's results (its choices)")
-    p.add_argument("--dry-run", action="store_true", help="list the runs still missing and stop")
+    add_runner_flags(p)
     p.add_argument("--report", action="store_true", help="write OUT/README.md and figures from the results")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
@@ -115,7 +115,7 @@ def main(argv=None):
             from .experiments_report import write_report
             print(f"report: {write_report(args.out, args.reproduction)}")
             return 0
-        return execute(p, args.out, studies(args.study, args.dataset, args.reproduction), args.dry_run)
+        return execute(p, args.out, studies(args.study, args.dataset, args.reproduction), args, argv)
     except DataError as err:
         p.exit(2, f"{p.prog}: error: {err}\n")
     except ValueError as err:

@@ -6,15 +6,23 @@
                                 failure the temporary file is removed
     check_writable(path, flag)  before any long work: can `path` be written?
     remove_stale_parts(folder)  temporary files a killed run left behind
+    claim(path)                 this process, and no other, is writing `path`
 
 Files end with the permissions of the user's umask (a temporary file is
 created 0600; the final file gets 0666 & ~umask, as open() would give it).
 """
 import os
+import socket
 import tempfile
 from pathlib import Path
 
-PART = ".part"  # suffix of every temporary file written here
+try:
+    import fcntl
+except ImportError:        # Windows: claims fall back to exclusive creation (below)
+    fcntl = None
+
+PART = ".part"    # suffix of every temporary file written here
+CLAIM = ".claim"  # suffix of the file that says which process is writing an output
 
 
 def _umask():
@@ -86,3 +94,74 @@ def remove_stale_parts(folder, prefix=""):
                 stale.unlink()
             except OSError:
                 pass
+
+
+class Claimed(ValueError):
+    """Another live process is writing this output; the message names it and the claim file."""
+
+
+class claim:
+    """Claim an output for this process, before any work, until the output is written:
+
+        with claim("results/run.json"):
+            ... train, then write results/run.json ...
+
+    The claim is a lock held on a file beside the output (PATH.claim, holding the
+    host and process id). A second process naming the same output is refused at
+    once (Claimed, one line). The lock belongs to the open file, so the operating
+    system drops it when its process ends in any way: a claim left by a killed
+    process is taken over by the next one, with nothing to clean up by hand.
+    Where file locks are missing (Windows), the claim file is created exclusively
+    and a leftover one must be removed by hand; the message says which.
+    """
+
+    def __init__(self, path):
+        self.path = Path(path)
+        self.file = Path(str(path) + CLAIM)
+        self.fd = None
+
+    def __enter__(self):
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        while self.fd is None:
+            if fcntl is None:
+                self.fd = self._create_exclusive()
+                break
+            fd = os.open(self.file, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                holder = os.read(fd, 200).decode(errors="replace").strip() or "another process"
+                os.close(fd)
+                raise Claimed(f"{self.path}: another process ({holder}) is writing it now "
+                              f"(its claim: {self.file})") from None
+            try:
+                same = os.fstat(fd).st_ino == os.stat(self.file).st_ino   # not unlinked by a releasing holder
+            except FileNotFoundError:
+                same = False
+            if same:
+                self.fd = fd
+            else:
+                os.close(fd)
+        os.ftruncate(self.fd, 0)
+        os.write(self.fd, f"host {socket.gethostname()} pid {os.getpid()}".encode())
+        return self
+
+    def _create_exclusive(self):
+        try:
+            return os.open(self.file, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            raise Claimed(f"{self.path}: claimed by another process; if none is running, remove "
+                          f"{self.file}") from None
+
+    def __exit__(self, *exc):
+        self.release()
+
+    def release(self):
+        """Drop the claim (remove the claim file, then the lock)."""
+        if self.fd is not None:
+            try:
+                self.file.unlink()
+            except FileNotFoundError:
+                pass
+            os.close(self.fd)
+            self.fd = None

@@ -27,7 +27,7 @@ import argparse
 import sys
 
 from .config import RECIPES, Config
-from .reproduce import Study, execute
+from .reproduce import Study, add_runner_flags, execute
 
 OUT = "results/recipe"
 TUNE_EPOCHS = 30
@@ -77,10 +77,10 @@ def main(argv=None):
     p.add_argument("study", choices=list(STUDIES))
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
     p.add_argument("--out", default=OUT, help="folder of the result files")
-    p.add_argument("--dry-run", action="store_true", help="list the runs still missing and stop")
+    add_runner_flags(p)
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
-    return execute(p, args.out, STUDIES[args.study](args.dataset), args.dry_run)
+    return execute(p, args.out, STUDIES[args.study](args.dataset), args, argv)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import Config
-from .reproduce import COMMON, Study, execute
+from .reproduce import COMMON, Study, add_runner_flags, execute
 from .report import ROW_LABELS, fmt, load, load_group
 
 RECORD = dict(method="ff", schedule="network", negatives="hard", hidden=(1000, 1000, 1000), epochs=40)
@@ -96,10 +96,10 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.record", description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=list(TARGET), default="mnist")
     p.add_argument("--out", default="results/reproduction", help="folder of the result files")
-    p.add_argument("--dry-run", action="store_true", help="list the runs still missing and stop")
+    add_runner_flags(p)
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
-    return execute(p, args.out, [record_study(args.dataset)], args.dry_run)
+    return execute(p, args.out, [record_study(args.dataset)], args, argv)
 
 
 if __name__ == "__main__":

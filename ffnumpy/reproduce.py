@@ -19,8 +19,11 @@ Run one sweep at a time: two trainings share the 2 cores and both timings
 become meaningless.
 """
 import argparse
+import hashlib
 import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass
@@ -33,7 +36,7 @@ from .config import APPLIES_TO, Config
 from .data import DataError, Dataset, load_dataset
 from .entropy import goodness_entropies
 from .evaluate import evaluate
-from .files import atomic_write_text, check_writable
+from .files import Claimed, atomic_write_text, check_writable, claim
 from .train import build_model, entropy_probe, train
 
 ROWS = {  # the paper's seven rows, in its order
@@ -135,9 +138,23 @@ def setting_name(setting):
     return f"lr{setting['lr']:g}-theta{setting['theta_scale']:g}"
 
 
-def read(path):
-    with open(path) as f:
-        return json.load(f)
+def read(path, needs=()):
+    """A result file's record; ValueError in one line if it is missing, unreadable or lacks a field of `needs`."""
+    try:
+        with open(path) as f:
+            record = json.load(f)
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path}: is a folder, not a result file") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(f"{path}: not a readable result file ({err})") from None
+    if not isinstance(record, dict):
+        raise ValueError(f"{path}: not a result file (no record of fields)")
+    missing = [k for k in needs if k not in record]
+    if missing:
+        raise ValueError(f"{path}: incomplete result file: no field {missing[0]!r}")
+    return record
 
 
 def chosen_setting(out, name, row, grid):
@@ -181,9 +198,15 @@ def pending(out, study, seeds=None):
 
 
 def saved_config(path):
-    """The Config a result file was made with."""
-    saved = read(path)["config"]
-    return Config(**{**saved, "hidden": tuple(saved["hidden"])})
+    """The Config a result file was made with (ValueError, one line, for an incomplete one)."""
+    saved = read(path, ("config",))["config"]
+    missing = [k for k in ("method", "hidden", "dataset") if k not in saved]
+    if missing:
+        raise ValueError(f"{path}: incomplete result file: its config has no field {missing[0]!r}")
+    try:
+        return Config(**{**saved, "hidden": tuple(saved["hidden"])})
+    except TypeError as err:
+        raise ValueError(f"{path}: its config is not one of this version's ({err})") from None
 
 
 def check_same(path, cfg):
@@ -238,36 +261,59 @@ def copy_of(out, study, path, cfg):
     return {**read(other), "copied_from": str(other)}
 
 
-def sweep(out, study, seeds=None, data=None, say=print):
-    """Run every missing run of `study` that can run now (or copy it, see copy_of);
-    returns the number of result files written."""
-    done_seconds, count = [], 0
+def in_shard(out, path, shard):
+    """Is this run in shard (K, N)? A stable hash of its path: the same split in every process."""
+    if shard is None:
+        return True
+    k, n = shard
+    return int(hashlib.sha1(str(Path(path).relative_to(out)).encode()).hexdigest(), 16) % n == k - 1
+
+
+def sweep(out, study, seeds=None, data=None, say=print, shard=None):
+    """Run (or copy, see copy_of) every missing run of `study` that can run now and that no other
+    process is running: each run is claimed (files.claim) before it starts, so any number of
+    processes can sweep one study together. shard (K, N): only the runs of that shard (in_shard).
+    returns the number of result files this call wrote."""
+    done_seconds, count, busy = [], 0, set()
     while True:
-        todo = pending(out, study, seeds)
-        ready = [t for t in todo if t[1] is not None]
+        todo = [t for t in pending(out, study, seeds) if in_shard(out, t[0], shard)]
+        ready = [t for t in todo if t[1] is not None and t[0] not in busy]
         if not ready:
             break
         path, cfg, kind = ready[0]
-        copy = copy_of(out, study, path, cfg)
-        if copy is not None:
-            say(f"[{study.name}] {path.relative_to(Path(out) / study.name)}: the same run as {copy['copied_from']}, "
-                f"copied", flush=True)
-            atomic_write_text(path, json.dumps(copy, indent=1))
-            count += 1
+        try:
+            held = claim(path).__enter__()
+        except Claimed:
+            busy.add(path)          # another process runs it: take the next one
             continue
-        if data is None:
-            data = load_dataset(study.dataset, validation=True)
-        eta = f", about {statistics.median(done_seconds) * len(todo) / 60:.0f} min left" if done_seconds else ""
-        remain = "run remains" if len(todo) == 1 else "runs remain"
-        say(f"[{study.name}] {len(todo)} {remain}{eta}: {path.relative_to(Path(out) / study.name)} "
-            f"({cfg.method} {cfg.schedule} lr {cfg.lr:g} theta-scale {cfg.theta_scale:g} seed {cfg.seed})",
-            flush=True)
-        t0 = time.perf_counter()
-        record = (study.runner or run)(cfg, kind, data)
-        record["wall_seconds"] = time.perf_counter() - t0
-        atomic_write_text(path, json.dumps(record, indent=1))
-        done_seconds.append(record["wall_seconds"])
-        count += 1
+        try:
+            if path.exists():       # finished by another process since pending() looked
+                continue
+            count += 1
+            copy = copy_of(out, study, path, cfg)
+            if copy is not None:
+                say(f"[{study.name}] {path.relative_to(Path(out) / study.name)}: the same run as "
+                    f"{copy['copied_from']}, copied", flush=True)
+                atomic_write_text(path, json.dumps(copy, indent=1))
+                continue
+            if data is None:
+                data = load_dataset(study.dataset, validation=True)
+            eta = f", about {statistics.median(done_seconds) * len(todo) / 60:.0f} min left" if done_seconds else ""
+            remain = "run remains" if len(todo) == 1 else "runs remain"
+            say(f"[{study.name}] {len(todo)} {remain}{eta}: {path.relative_to(Path(out) / study.name)} "
+                f"({cfg.method} {cfg.schedule} lr {cfg.lr:g} theta-scale {cfg.theta_scale:g} seed {cfg.seed})",
+                flush=True)
+            t0 = time.perf_counter()
+            record = (study.runner or run)(cfg, kind, data)
+            record["wall_seconds"] = time.perf_counter() - t0
+            atomic_write_text(path, json.dumps(record, indent=1))
+            done_seconds.append(record["wall_seconds"])
+            failed = [w for w in record.get("warnings", []) if "predicts one class" in w or "collapsed" in w]
+            if failed:
+                say(f"[{study.name}] {path.relative_to(Path(out) / study.name)}: a failed run: {failed[0]}",
+                    flush=True)
+        finally:
+            held.release()
     return count
 
 
@@ -277,13 +323,13 @@ def rerun(path, data=None):
     returns (recorded test error, new test error, number of test images predicted differently)
     Same machine, BLAS and thread count: the same numbers (README, "What ffnumpy guarantees").
     """
-    record = read(path)
-    saved = record["config"]
-    cfg = Config(**{**saved, "hidden": tuple(saved["hidden"])})
+    record = read(path, ("kind", "config"))
+    cfg = saved_config(path)
+    key = "test_error" if record["kind"] == "seed" else "validation_error"
+    read(path, (key,))
     if data is None:
         data = load_dataset(cfg.dataset, validation=True)
     again = run(cfg, record["kind"], data)
-    key = "test_error" if record["kind"] == "seed" else "validation_error"
     differ = sum(a != b for a, b in zip(record.get("test_predictions", ""), again.get("test_predictions", "")))
     return record[key], again[key], differ
 
@@ -298,7 +344,7 @@ def main(argv=None):
                    help="with --regime: tune over learning rates 3e-4 to 3e-1 (folder NAME-wide), not 1e-3 to 1e-2")
     p.add_argument("--rows", default=None, help=f"comma-separated subset of {','.join(ROWS)}")
     p.add_argument("--out", default="results/reproduction", help="folder of the result files")
-    p.add_argument("--dry-run", action="store_true", help="list the runs still missing and stop")
+    add_runner_flags(p)
     p.add_argument("--report", action="store_true", help="write OUT/README.md and figures from the results")
     p.add_argument("--rerun", metavar="JSON", help="train one recorded run again and compare its error")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
@@ -325,19 +371,44 @@ def main(argv=None):
             from .report import write_report
             print(f"report: {write_report(args.out)}")
             return 0
-        return execute(p, args.out, studies, args.dry_run)
+        return execute(p, args.out, studies, args, argv)
     except DataError as err:
         p.exit(2, f"{p.prog}: error: {err}\n")
     except ValueError as err:
         p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
 
 
-def execute(p, out, studies, dry_run=False):
-    """List (dry_run) or run the missing runs of `studies`; the shared end of the command lines."""
+def add_runner_flags(p):
+    """--dry-run, --jobs and --shard: how the runs of a study are spread over processes and machines."""
+    p.add_argument("--dry-run", action="store_true", help="list the runs still missing and stop")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="run N runs at once on this machine, each with cores/N BLAS threads (default 1)")
+    p.add_argument("--shard", default=None, metavar="K/N",
+                   help="take only shard K of N of the missing runs (N machines, or a Slurm array: "
+                        "--shard $SLURM_ARRAY_TASK_ID/N with --array=1-N)")
+
+
+def parse_shard(p, text):
+    """'2/4' -> (2, 4); a bad one is a one-line error."""
+    try:
+        k, n = (int(v) for v in text.split("/"))
+    except (ValueError, AttributeError):
+        p.error(f"--shard: expected K/N like 1/4, got {text!r}")
+    if not 1 <= k <= n:
+        p.error(f"--shard: K must lie in 1..N, got {text!r}")
+    return k, n
+
+
+def execute(p, out, studies, args, argv=None):
+    """List (--dry-run) or run the missing runs of `studies`, in this process or in --jobs of them;
+    the shared end of the studies' command lines. argv: the command's arguments (for --jobs)."""
+    shard = parse_shard(p, args.shard) if args.shard else None
+    if args.jobs < 1:
+        p.error(f"--jobs: must be at least 1, got {args.jobs}")
     try:
         check_writable(out, "--out", folder=True)
-        if dry_run:
-            todo = [(study, t) for study in studies for t in pending(out, study)]
+        if args.dry_run:
+            todo = [(study, t) for study in studies for t in pending(out, study) if in_shard(out, t[0], shard)]
             copies = 0
             for study, (path, cfg, kind) in todo:
                 copy = cfg is not None and copy_of(out, study, path, cfg) is not None
@@ -346,16 +417,37 @@ def execute(p, out, studies, dry_run=False):
                       ("  (the same run exists: copied)" if copy else ""))
             print(f"{len(todo)} runs missing" + (f", {copies} of them copied, not trained" if copies else ""))
             return 0
-        n = sum(sweep(out, study) for study in studies)
+        if args.jobs > 1:
+            return run_jobs(p, args.jobs, sys.argv[1:] if argv is None else argv)
+        n = sum(sweep(out, study, shard=shard) for study in studies)
     except DataError as err:
         p.exit(2, f"{p.prog}: error: {err}\n")
     except ValueError as err:
         p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
     except KeyboardInterrupt:
         p.exit(130, f"{p.prog}: interrupted; every finished run is saved, run the same command to resume\n")
-    left = sum(len(pending(out, study)) for study in studies)
-    print(f"done: {n} runs in this call; {left} still missing" + (" (they wait for their row's tuning)" if left else ""))
+    left = sum(len([t for t in pending(out, study) if in_shard(out, t[0], shard)]) for study in studies)
+    print(f"done: {n} runs in this call; {left} still missing" +
+          (" (they wait for their row's tuning, or another process runs them)" if left else ""))
     return 0
+
+
+def run_jobs(p, jobs, argv):
+    """The same command in `jobs` processes at once, each with cores/jobs BLAS threads; they share the
+    work through the runs' claims. returns the worst exit code."""
+    module = p.prog.split()[-1]
+    rest, skip = [], False
+    for a in argv:                       # the children run one job each
+        if skip:
+            skip = False
+        elif a == "--jobs":
+            skip = True
+        elif not a.startswith("--jobs="):
+            rest.append(a)
+    threads = str(max(1, (os.cpu_count() or 1) // jobs))
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+    children = [subprocess.Popen([sys.executable, "-m", module, *rest], env=env) for _ in range(jobs)]
+    return max(child.wait() for child in children)
 
 
 if __name__ == "__main__":
