@@ -127,3 +127,30 @@ def test_bad_shard_and_jobs_are_refused_in_one_line(argv, message, capsys):
         main(argv + ["--dry-run"])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("second", ["{d}/a.json", "{d}/./a.json", "{d}/sub/../a.json"])
+def test_json_and_checkpoint_naming_one_file_are_refused_before_any_work(tmp_path, second, capsys, monkeypatch):
+    from ffnumpy import data
+    from ffnumpy.cli import main
+    monkeypatch.setattr(data, "load_dataset", lambda *a, **k: pytest.fail("loaded data"))
+    (tmp_path / "sub").mkdir()
+    with pytest.raises(SystemExit) as stop:
+        main(["--hidden", "10", "--json", f"{tmp_path}/a.json", "--checkpoint", second.format(d=tmp_path)])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "name the same file" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("content,message", [(None, "no such file"), ("not json", "not a readable result file"),
+                                             ('{"config": {"method": "ff"}}', "no field 'kind'"),
+                                             ('{"kind": "seed", "config": {"method": "ff"}}',
+                                              "its config has no field 'hidden'"),
+                                             ('[1, 2]', "not a result file")])
+def test_rerun_of_a_bad_result_file_is_one_line(tmp_path, content, message, capsys):
+    path = tmp_path / "run.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(SystemExit) as stop:
+        reproduce.main(["--rerun", str(path), "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
