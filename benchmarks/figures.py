@@ -10,7 +10,7 @@ summary.json, and prints the summary.
 import json
 import os
 
-from ffnumpy.analysis import contributions, verdict
+from ffnumpy.evaluate import contributions, verdict
 from ffnumpy.plots import plot_contributions, plot_entropy_curves
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "results")

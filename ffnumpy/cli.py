@@ -21,7 +21,7 @@ from dataclasses import fields
 from . import checkpoint
 from .config import METHODS, RECIPES, SCHEDULES, Config
 from .files import atomic_write_text, check_writable, claim
-from .health import is_dead
+from .evaluate import is_dead
 
 
 def hidden_sizes(text):
@@ -110,7 +110,12 @@ def check_outputs(args):
             raise ValueError(f"--{name} {path}: the file exists; pass {hint}--overwrite to replace it")
 
 
-def main(argv=None):
+def run(argv, train):
+    """The command line of `python -m ffnumpy.train` (train.main calls it with its own train()).
+
+    argv : the arguments (None: sys.argv[1:]); train : the function that trains (train.train)
+    returns the exit code
+    """
     p = parser()
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")  # one line, no usage
     args = p.parse_args(argv)
@@ -128,7 +133,7 @@ def main(argv=None):
             for path in (args.json, args.checkpoint):
                 if path is not None:
                     claims.enter_context(claim(path))
-            result, _ = train_with_interrupt(cfg, args)
+            result, _ = train_with_interrupt(train, cfg, args)
             finish(p, args, result)
     except KeyboardInterrupt as stop:
         p.exit(130, f"{p.prog}: interrupted: {stop}\n")
@@ -158,9 +163,8 @@ def finish(p, args, result):
               f"it is not a result", file=sys.stderr)
 
 
-def train_with_interrupt(cfg, args):
+def train_with_interrupt(train, cfg, args):
     """train(), with Ctrl-C turned into a KeyboardInterrupt that says what was saved."""
-    from .train import train
     try:
         return train(cfg, resume=args.resume, checkpoint_path=args.checkpoint, progress=not args.quiet)
     except KeyboardInterrupt:
@@ -175,7 +179,3 @@ def train_with_interrupt(cfg, args):
         elif args.checkpoint:
             saved = "no epoch had completed, nothing was saved"
         raise KeyboardInterrupt(saved) from None
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -19,17 +19,14 @@ import argparse
 import http.client
 import os
 import sys
-import urllib.request
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 import numpy as np
-from tqdm import tqdm
 
 from .files import atomic_write, remove_stale_parts
-from .hub import HUB_REQUIREMENT, mnist_from_hub
-from .idx import gunzip, parse_idx, read_idx_file, sha256
+from .sources.base import DOWNLOAD_TIMEOUT, VALIDATION_SIZE, DataError, Dataset, cache_dir, download_into  # noqa: F401
+from .sources.hub import HUB_REQUIREMENT, mnist_from_hub
+from .sources.idx import gunzip, parse_idx, read_idx_file, sha256
 
 FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
          "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
@@ -55,28 +52,6 @@ REGISTRY = {  # name -> SHA-256 of each UNCOMPRESSED file, mirrors (base URLs), 
         "system_dirs": ("/usr/share/datasets/fashion-mnist",),  # Debian package
     },
 }
-DOWNLOAD_TIMEOUT = 5.0  # seconds; a machine without web access moves on quickly
-VALIDATION_SIZE = 10_000
-
-
-
-class DataError(RuntimeError):
-    """No source gave verified files; the message lists every source tried and why it failed."""
-
-
-@dataclass
-class Dataset:
-    """Images x_* : (n, 784) float32 in [0, 1]; labels y_* : (n,) int64 in 0..9.
-
-    x_val, y_val are None unless the dataset was loaded with validation=True.
-    """
-    name: str
-    x_train: np.ndarray
-    y_train: np.ndarray
-    x_test: np.ndarray
-    y_test: np.ndarray
-    x_val: Optional[np.ndarray] = None
-    y_val: Optional[np.ndarray] = None
 
 
 def load_mnist(data_dir=None, validation=False, download=True):
@@ -97,7 +72,7 @@ def load_dataset(name, data_dir=None, validation=False, download=True):
     "cifar10" is read from its own archive format (cifar.py: (50000, 3072) and (10000, 3072)).
     """
     if name == "cifar10":
-        from .cifar import load_cifar10        # imported here: cifar.py builds on this module
+        from .sources.cifar import load_cifar10
         return load_cifar10(data_dir, validation, download)
     _, found = locate_files(name, data_dir, download)
     arrays = {filename: parse_idx(raw, filename) for filename, (_, raw) in found.items()}
@@ -159,12 +134,6 @@ def local_folders(name, data_dir=None):
     folders.append(("cache", cache_dir(name)))
     folders += [("system folder", Path(d)) for d in REGISTRY[name]["system_dirs"]]
     return folders
-
-
-def cache_dir(name):
-    """~/.cache/ffnumpy/<name>, or $XDG_CACHE_HOME/ffnumpy/<name> if that is set."""
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "ffnumpy" / name
 
 
 def read_verified(folder, filename, expected_sha256):
@@ -230,17 +199,6 @@ def fetch(filename, expected_sha256, folder, mirrors, timeout=DOWNLOAD_TIMEOUT):
         except (OSError, ValueError, http.client.HTTPException) as err:
             failures.append(f"{url}: {err}")
     raise ValueError("; ".join(failures) or "no mirrors given")
-
-
-def download_into(url, file, timeout):
-    """Stream the body at `url` into the open binary `file`, with a progress bar on a terminal."""
-    with urllib.request.urlopen(url, timeout=timeout) as response:
-        size = response.headers.get("Content-Length")
-        with tqdm(total=int(size) if size else None, unit="B", unit_scale=True, leave=False,
-                  desc=url.rsplit("/", 1)[-1], disable=not sys.stderr.isatty()) as bar:
-            while chunk := response.read(1 << 16):
-                file.write(chunk)
-                bar.update(len(chunk))
 
 
 def failure_message(name, failures, cache):

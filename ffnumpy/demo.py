@@ -14,6 +14,7 @@ seeds. Prints tables of test errors and seconds, and saves figures of the test
 error per epoch and of the error per layer.
 """
 import argparse
+import json
 import os
 import sys
 import time
@@ -84,7 +85,7 @@ def main(argv=None):
                                       title="MNIST, unit-length inputs: FF against CFF gamma (one seed)")
         print(f"figure: {os.path.abspath(path)}")
     print(f"done in {time.perf_counter() - start:.0f} s (loading, training, evaluating)")
-    print_reproduction(data)
+    print_reproduction()
     return 0
 
 
@@ -101,27 +102,25 @@ def describe_regime(results):
     return said
 
 
-def print_reproduction(data):
+def print_reproduction(data=None):
     """One run is one seed: close with what the seeded reproduction found, if this checkout has it,
-    in at most six lines (report.conclusion: the report's own verdicts)."""
-    out = Path(__file__).resolve().parents[1] / "results" / "reproduction"
-    if not out.is_dir():
+    in at most six lines: the report's own verdicts (results/reproduction/closing.json, written with
+    its README by python -m ffnumpy.studies.report)."""
+    path = Path(__file__).resolve().parents[1] / "results" / "reproduction" / "closing.json"
+    if not path.exists():
         return
-    from .report import conclusion
-    calls = conclusion(out, "mnist", data.y_test) + conclusion(out, "mnist", data.y_test, budget="long")
-    if not calls:
+    summary = json.loads(path.read_text()).get("mnist")
+    if not summary:
         return
-    by = {}
-    for label, v, _ in calls:
-        by.setdefault(v["call"], []).append(label)
-    print(f"\nOne run is one seed. Over seeds (the reproduction, MNIST, {len(calls)} comparisons of FF with CFF "
-          "at two budgets and under each reading of the paper; verdicts corrected for many tests):")
+    by = summary["calls"]
+    print(f"\nOne run is one seed. Over seeds (the reproduction, MNIST, {summary['comparisons']} comparisons of FF "
+          "with CFF at two budgets and under each reading of the paper; verdicts corrected for many tests):")
     for call, words in (("B lower", "CFF lower than FF"), ("A lower", "FF lower than CFF"),
                         ("no difference shown", "no difference shown"), ("unstable", "unstable, no verdict")):
         labels = by.get(call, [])
         print(f"  {words}: {len(labels)}" + (f" ({'; '.join(labels)})" if labels and call in ("A lower", "B lower")
                                              else ""))
-    print("  More: results/reproduction/README.md (python -m ffnumpy.reproduce --report)")
+    print("  More: results/reproduction/README.md (python -m ffnumpy.studies.report)")
 
 
 if __name__ == "__main__":

@@ -1,18 +1,84 @@
-"""Test errors of a trained network: whole, per single layer, per prefix of layers.
+"""Test errors of a trained network: whole, per single layer, per prefix of layers,
+and what each layer contributes (the paper's Figure 2).
 
 A goodness-based network (FF, CFF, Backprop Pairwise) classifies an image by
 running it with each of the 10 labels and taking the label with the most
 goodness summed over a set of layers. Changing that set gives the per-layer
 (one layer alone) and per-prefix (layers 1..k) errors the paper's Figure 2
 compares.
+
+    error of layer k alone        prediction from g_k only
+    error of the prefix 1..k      prediction from g_1 + ... + g_k
+    marginal contribution of k    error(prefix 1..k-1) - error(prefix 1..k)
+
+A positive marginal contribution means adding layer k lowers the error. For
+layer 1 the comparison is with guessing (90% error on ten balanced classes).
+
+Is the trained network alive? Two ways a run can fail without a NaN:
+
+    a silent layer   every unit is off (h = 0) for every pair it is shown, so
+                     g = 0 whatever the input: the layer has stopped learning
+                     (dL/dW = 0) and tells the labels apart no more
+    one class        the network predicts the same label for every image, or
+                     (collapsed) for COLLAPSED or more of them
+
+Both are read off what the evaluation computes anyway: G (N, 10, L), the
+goodness of every (image, label) pair per layer, and the predictions (N,).
 """
 import numpy as np
 
 from .backprop import label_logits
-from .health import health_warnings
+from .entropy import goodness_entropies
 from .losses import check_labels
+from .negatives import random_wrong_labels
 from .network import predict_from_goodness
 from .readout import readout_predict
+
+
+COLLAPSED = 0.9    # a network that gives one label to 90% of the images or more is no result
+
+
+def health_warnings(G=None, pred=None):
+    """One line per problem found.
+
+    G    : (N, 10, L) goodness per image, label and layer (None for Backprop Label)
+    pred : (N,) predicted labels
+    returns a list of strings (empty: nothing wrong)
+    """
+    warnings = []
+    if G is not None:
+        for i in range(G.shape[2]):
+            if not np.any(G[:, :, i] > 0):
+                warnings.append(f"layer {i + 1} is silent: all its units are off for all "
+                                f"{G.shape[0] * G.shape[1]} pairs measured")
+    if pred is not None and len(pred) > 1:
+        label, share = top_share(pred)
+        if share == 1:
+            warnings.append(f"the network predicts one class ({label}) for all {len(pred)} images")
+        elif share >= COLLAPSED:
+            warnings.append(f"the network has collapsed: it predicts class {label} for {share:.1%} of "
+                            f"the {len(pred)} images")
+    return warnings
+
+
+def top_share(pred):
+    """(the most predicted label, the share of the images it is given to).   pred : (N,) labels"""
+    counts = np.bincount(np.asarray(pred))
+    return int(counts.argmax()), float(counts.max() / len(pred))
+
+
+def is_dead(warnings):
+    """A network that predicts one class for every image, or has collapsed, is no result."""
+    return any("predicts one class" in w or "has collapsed" in w for w in warnings)
+
+
+def failed_run(record):
+    """Is a result record (a run's JSON) a failed run? Dead or collapsed, by its warnings or,
+    for records older than the collapse rule, by its stored test predictions."""
+    if is_dead(record.get("warnings", [])):
+        return True
+    pred = record.get("test_predictions")
+    return bool(pred) and top_share(np.frombuffer(pred.encode(), np.uint8) - 48)[1] >= COLLAPSED
 
 
 def error_percent(pred, y):
@@ -32,7 +98,7 @@ def goodness_errors(G, y, predict="all"):
 
     G : (N, 10, L) goodness per label and layer, y : (N,) true labels
     returns {"error": %, "per_layer": [% of layer i alone], "prefix": [% of layers 1..k],
-             "pred": (N,) predicted labels, "warnings": [health problems, see health.py]}
+             "pred": (N,) predicted labels, "warnings": [health problems, see evaluate.py]}
     """
     y = check_labels(y, len(G))
     L = G.shape[2]
@@ -61,3 +127,42 @@ def evaluate(net, x, y, head=None, predict="all", upto=None, readout=None):
         errors["readout_pred"] = readout_predict(net, readout, x)
         errors["readout_error"] = error_percent(errors["readout_pred"], y)
     return errors
+
+
+CHANCE = 90.0
+
+
+def contributions(per_layer, prefix):
+    """dict of per_layer, prefix and marginal errors (all in %) from two lists of length L."""
+    previous = [CHANCE] + list(prefix[:-1])
+    return {"per_layer": list(per_layer), "prefix": list(prefix),
+            "marginal": [p - e for p, e in zip(previous, prefix)]}
+
+
+def analyze(net, x, y, seed=0, predict="all", entropy_size=2000):
+    """Per-layer errors and goodness entropies of a network on a test set.
+
+    x : (N, D) images, y : (N,) labels
+    The entropies use the first `entropy_size` images, with wrong labels drawn
+    from np.random.default_rng([seed, 3]).
+    """
+    errors = evaluate(net, x, y, predict=predict)
+    xs, ys = x[:entropy_size], y[:entropy_size]
+    y_neg = random_wrong_labels(ys, np.random.default_rng([seed, 3]))
+    return {"test_error": errors["error"], **contributions(errors["per_layer"], errors["prefix"]),
+            "entropy": goodness_entropies(net, xs, ys, y_neg)}
+
+
+def verdict(ff, cff):
+    """One sentence per method on the paper's finding, from two contributions() dicts."""
+    def describe(name, c):
+        later = c["marginal"][1:]
+        if all(m > 0 for m in later):
+            return f"{name}: every later layer lowers the error (marginal contributions {_fmt(later)})"
+        hurting = [k + 2 for k, m in enumerate(later) if m <= 0]
+        return f"{name}: layer(s) {hurting} do not lower the error (marginal contributions {_fmt(later)})"
+    return [describe("FF", ff), describe("CFF", cff)]
+
+
+def _fmt(values):
+    return "[" + ", ".join(f"{v:+.2f}" for v in values) + "] points"

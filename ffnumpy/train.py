@@ -159,7 +159,7 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
     stop_after      : stop after this many epochs in this call (resume later)
     returns (result, model): result is a dict (JSON-ready) with test_error
     (%), validation_error, per-layer and per-prefix test errors, train_seconds,
-    warnings (health.py: silent layers, one-class predictions), the history
+    warnings (evaluate.py: silent layers, one-class predictions), the history
     and the configuration
 
     The settings and the checkpoint to resume are checked before any data is
@@ -286,8 +286,12 @@ def finish(model, cfg, data, history):
             "train_size": len(data.x_train), "config": asdict(cfg), "history": history}, model
 
 
+def main(argv=None):
+    """python -m ffnumpy.train: the command line (cli.py), training with train() above."""
+    from .cli import run
+    return run(argv, train)
+
+
 if __name__ == "__main__":
     import sys
-
-    from .cli import main
     sys.exit(main())

@@ -3,8 +3,8 @@ import json
 import matplotlib.image as mpimg
 import pytest
 
-from ffnumpy.analysis import CHANCE, contributions, verdict
-from ffnumpy.analyze import main as analyze_main
+from ffnumpy.evaluate import CHANCE, contributions, verdict
+from ffnumpy.studies.analyze import main as analyze_main
 from ffnumpy.plots import plot_contributions, plot_entropy_curves
 from ffnumpy.train import Config, train
 

@@ -8,8 +8,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from ffnumpy import data, hub
-from ffnumpy.idx import make_idx, parse_idx, read_idx_file
+from ffnumpy import data
+from ffnumpy.sources import hub
+from ffnumpy.sources.idx import make_idx, parse_idx, read_idx_file
 
 MNIST_HASHES = data.REGISTRY["mnist"]["sha256"]
 
@@ -299,7 +300,7 @@ def cifar_archive(path, n=4, label_of=lambda k: k % 10, members=None):
     import io
     import tarfile
 
-    from ffnumpy import cifar
+    from ffnumpy.sources import cifar
     rng = np.random.default_rng(0)
     members = members or (cifar.TRAIN_BATCHES + (cifar.TEST_BATCH,))
     with tarfile.open(path, "w:gz") as archive:
@@ -313,7 +314,7 @@ def cifar_archive(path, n=4, label_of=lambda k: k % 10, members=None):
 
 
 def test_cifar_archive_is_read_in_memory_and_verified(tmp_path):
-    from ffnumpy import cifar
+    from ffnumpy.sources import cifar
     path = cifar_archive(tmp_path / cifar.ARCHIVE)
     size, md5 = os.path.getsize(path), cifar.md5(path)
     d = cifar.load_cifar10(tmp_path, download=False, expected_md5=md5, expected_size=size)
@@ -325,7 +326,7 @@ def test_cifar_archive_is_read_in_memory_and_verified(tmp_path):
 
 
 def test_cifar_refuses_bad_archives(tmp_path):
-    from ffnumpy import cifar
+    from ffnumpy.sources import cifar
     evil = cifar_archive(tmp_path / "evil.tar.gz", members=("../../escape.bin",) + cifar.TRAIN_BATCHES)
     with pytest.raises(ValueError, match="no member"):
         cifar.read_archive(evil)
@@ -340,7 +341,7 @@ def test_cifar_refuses_bad_archives(tmp_path):
 
 
 def test_cifar_download_goes_through_the_mirror_and_the_checks(tmp_path, monkeypatch):
-    from ffnumpy import cifar
+    from ffnumpy.sources import cifar
     mirror = tmp_path / "mirror"
     mirror.mkdir()
     path = cifar_archive(mirror / cifar.ARCHIVE)
@@ -356,7 +357,7 @@ def test_cifar_download_goes_through_the_mirror_and_the_checks(tmp_path, monkeyp
 
 def test_cifar10_is_a_dataset_of_train_and_reproduce(tmp_path):
     from ffnumpy.config import Config
-    from ffnumpy.reproduce import main as reproduce_main
+    from ffnumpy.studies.reproduce import main as reproduce_main
     cfg = Config(dataset="cifar10", hidden=(100,)).check()
     assert cfg.input_size == 3072
     assert reproduce_main(["--dataset", "cifar10", "--dry-run", "--out", str(tmp_path)]) == 0

@@ -11,11 +11,11 @@ def test_describe_regime_reads_the_numbers():
     assert "every later FF layer lowers" in said[0] and "is not lower" in said[1]
 
 
-def test_the_demo_closes_with_the_answer_in_six_lines(mnist, capsys):
+def test_the_demo_closes_with_the_answer_in_six_lines(capsys):
     import re
 
     from ffnumpy.demo import print_reproduction
-    print_reproduction(mnist)
+    print_reproduction()
     lines = capsys.readouterr().out.strip().splitlines()
     assert 2 <= len(lines) <= 6
     total = int(re.search(r"MNIST, (\d+) comparisons", lines[0]).group(1))

@@ -2,7 +2,7 @@
 tuned like every row, both resume, and the report compares them with the reproduction's rows."""
 import pytest
 
-from ffnumpy import experiments, reproduce
+from ffnumpy.studies import experiments, reproduce
 
 
 @pytest.fixture
@@ -40,7 +40,7 @@ def test_depth_waits_for_the_reproduction_then_runs_every_depth(tiny, small, tmp
         assert cfg.hidden == (16,) * depth
     learned = experiments.learned_study("mnist")
     assert reproduce.sweep(out, learned, seeds=(1, 2), data=small, say=quiet) == 2 + 2
-    from ffnumpy.experiments_report import write_report
+    from ffnumpy.studies.experiments_report import write_report
     text = write_report(out, repro, labels={"mnist": small.y_test}).read_text()
     assert "| FF, Network |" in text and "2 layers" in text and "3 layers" in text
     assert "**Conclusion.**" in text and "FF, Network: the last layer adds" in text
@@ -50,7 +50,7 @@ def test_depth_waits_for_the_reproduction_then_runs_every_depth(tiny, small, tmp
 
 
 def test_depth_conclusion_names_the_depths_where_later_layers_hurt():
-    from ffnumpy.experiments_report import depth_conclusion
+    from ffnumpy.studies.experiments_report import depth_conclusion
 
     def seeds(*prefixes):      # each: the test error of layers 1..k of one seed
         return {"ff-network": {"seeds": [{"prefix_test_error": list(p)} for p in prefixes]}}

@@ -1,12 +1,12 @@
-"""The recipe's studies (python -m ffnumpy.hinton) on tiny inputs: plans, resume, report."""
+"""The recipe's studies (python -m ffnumpy.studies.hinton) on tiny inputs: plans, resume, report."""
 import json
 
 import pytest
 
-from ffnumpy import hinton, reproduce
+from ffnumpy.studies import hinton, reproduce
 from ffnumpy.config import Config
-from ffnumpy.health import failed_run
-from ffnumpy.hinton_report import write_report
+from ffnumpy.evaluate import failed_run
+from ffnumpy.studies.hinton_report import write_report
 
 
 def tiny(study):

@@ -3,7 +3,7 @@ import numpy as np
 
 from ffnumpy.gradcheck import assert_gradient
 from ffnumpy.network import Network
-from ffnumpy.probe import features, neutral_input, probe_error, probe_loss_and_grads, train_probe
+from ffnumpy.studies.probe import features, neutral_input, probe_error, probe_loss_and_grads, train_probe
 
 
 def test_probe_gradient_float64():

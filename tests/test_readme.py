@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from ffnumpy.report import VERDICTS, comparison_key, fmt, load, load_group
-from ffnumpy.stats import Family
+from ffnumpy.studies.report import VERDICTS
+from ffnumpy.studies.runs import comparison_key, fmt, load, load_group
+from ffnumpy.studies.stats import Family
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "results"

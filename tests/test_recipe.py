@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from ffnumpy import checkpoint
-from ffnumpy.cli import main as cli_main
+from ffnumpy.train import main as cli_main
 from ffnumpy.config import RECIPES, Config
 from ffnumpy.ff import ff_update
 from ffnumpy.network import Network

@@ -1,5 +1,5 @@
 """The record runner on a tiny budget: tuned on validation, seeded on test, judged against its target."""
-from ffnumpy import record, reproduce
+from ffnumpy.studies import record, reproduce
 
 
 def test_record_runs_resumes_and_reports(small, tmp_path, monkeypatch):

@@ -10,12 +10,12 @@ import pytest
 
 import ffnumpy.data
 from ffnumpy import checkpoint, files
-from ffnumpy.analyze import main as analyze_main
+from ffnumpy.studies.analyze import main as analyze_main
 from ffnumpy.backprop import OutputLayer, label_loss_and_grads
-from ffnumpy.cli import main as cli_main
+from ffnumpy.train import main as cli_main
 from ffnumpy.config import Config, divergence_hint, memory_estimate
 from ffnumpy.evaluate import evaluate
-from ffnumpy.health import health_warnings, is_dead
+from ffnumpy.evaluate import health_warnings, is_dead
 from ffnumpy.losses import sigmoid
 from ffnumpy.negatives import hard_wrong_labels, random_wrong_labels
 from ffnumpy.network import Network
@@ -30,7 +30,7 @@ def no_data(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("the dataset was loaded before the arguments were checked")
     monkeypatch.setattr(ffnumpy.data, "load_dataset", refuse)
-    monkeypatch.setattr("ffnumpy.analyze.load_dataset", refuse)
+    monkeypatch.setattr("ffnumpy.studies.analyze.load_dataset", refuse)
 
 
 def one_line_error(main, argv, capsys, code=2):
@@ -331,7 +331,7 @@ def test_data_errors_print_the_whole_help(monkeypatch, good_checkpoint, tmp_path
     def missing(*args, **kwargs):
         raise ffnumpy.data.DataError(help_text)
     monkeypatch.setattr(ffnumpy.data, "load_dataset", missing)
-    monkeypatch.setattr("ffnumpy.analyze.load_dataset", missing)
+    monkeypatch.setattr("ffnumpy.studies.analyze.load_dataset", missing)
     for main, argv in ((cli_main, TINY), (analyze_main, [str(good_checkpoint), "--out", str(tmp_path)])):
         with pytest.raises(SystemExit) as stop:
             main(argv)

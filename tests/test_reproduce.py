@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ffnumpy import reproduce
+from ffnumpy.studies import reproduce
 
 
 @pytest.fixture
@@ -75,7 +75,7 @@ def test_cli_refuses_unknown_rows(capsys):
 
 
 def test_report_from_tiny_results(tiny, small, tmp_path, monkeypatch):
-    from ffnumpy.report import write_report
+    from ffnumpy.studies.report import write_report
     reproduce.sweep(tmp_path, reproduce.table_study("mnist", "course", tiny), seeds=(1, 2, 3), data=small,
                     say=lambda *a, **k: None)
     monkeypatch.setattr(reproduce, "REGIME_GRID", [dict(lr=3e-3, theta_scale=1.0)])

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ffnumpy.stats import betainc, in_words, mcnemar, mean_std, paired_t, t_two_sided_p, verdict
+from ffnumpy.studies.stats import betainc, in_words, mcnemar, mean_std, paired_t, t_two_sided_p, verdict
 
 
 def test_t_distribution_against_table_values():
@@ -48,7 +48,7 @@ def test_in_words_names_the_lower_side_or_says_no_difference():
 
 
 def test_holm_adjusts_by_rank_and_keeps_order():
-    from ffnumpy.stats import holm
+    from ffnumpy.studies.stats import holm
     # by hand: sorted 0.01, 0.02, 0.04 -> 3 * 0.01, 2 * 0.02, 1 * 0.04 = 0.03, 0.04, 0.04
     np.testing.assert_allclose(holm([0.04, 0.01, 0.02]), [0.04, 0.03, 0.04])
     # monotone: a larger raw p never gets a smaller adjusted p; capped at 1
@@ -57,7 +57,7 @@ def test_holm_adjusts_by_rank_and_keeps_order():
 
 
 def test_bootstrap_interval_known_answers():
-    from ffnumpy.stats import bootstrap_diff
+    from ffnumpy.studies.stats import bootstrap_diff
     rng = np.random.default_rng(1)
     right = rng.random(3 * 1000) > 0.1
     assert bootstrap_diff(right, right, 3) == (0.0, 0.0)                 # the same predictions: exactly 0
@@ -76,7 +76,7 @@ def test_bootstrap_interval_known_answers():
 
 
 def test_family_corrects_over_its_comparisons_and_flags_unstable():
-    from ffnumpy.stats import Family, compare_seeds, evidence
+    from ffnumpy.studies.stats import Family, compare_seeds, evidence
     rng = np.random.default_rng(2)
     right = rng.random(3000) > 0.03
     worse = right & (rng.random(3000) > 0.05)
@@ -103,7 +103,7 @@ def test_family_corrects_over_its_comparisons_and_flags_unstable():
 
 
 def test_call_needs_the_interval_on_the_same_side():
-    from ffnumpy.stats import call
+    from ffnumpy.studies.stats import call
     v = {"unstable": None, "paired_t": {"mean_diff": -1.0}, "ci": (-0.5, 0.2)}
     assert call(v, 0.001) == "no difference shown"                       # t says yes, the bootstrap does not
     assert call({**v, "ci": (-1.5, -0.2)}, 0.001) == "A lower"
@@ -112,7 +112,7 @@ def test_call_needs_the_interval_on_the_same_side():
 
 def test_a_saved_family_calls_as_the_report_did():
     import json
-    from ffnumpy.stats import Family, compare_seeds
+    from ffnumpy.studies.stats import Family, compare_seeds
     rng = np.random.default_rng(3)
     right = rng.random(3000) > 0.03
     v = compare_seeds([3.0, 3.1, 2.9], [8.0, 8.2, 7.9], right, right & (rng.random(3000) > 0.05))

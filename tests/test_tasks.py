@@ -2,10 +2,10 @@
 import numpy as np
 import pytest
 
-from ffnumpy import continual, experiments, reproduce, transfer
+from ffnumpy.studies import continual, experiments, reproduce, transfer
 from ffnumpy.config import Config
 from ffnumpy.negatives import wrong_labels_among
-from ffnumpy.tasks import error_among, fit, predict_among, select
+from ffnumpy.studies.tasks import error_among, fit, predict_among, select
 from ffnumpy.train import build_model, make_pairs
 
 
@@ -131,7 +131,7 @@ def test_experiments_transfer_and_continual_resume(small, tmp_path, monkeypatch)
     assert record["config"]["method"] == "bp-label" and record["config"]["seed"] == 2
     assert record["config"]["lr"] == 3e-3 and record["config"]["hidden"] == [16, 16]   # the reproduction's choice
     assert len(record["accuracy"]["class"]) == 2
-    from ffnumpy.experiments_report import write_report
+    from ffnumpy.studies.experiments_report import write_report
     text = write_report(out, repro).read_text()
     assert "### Transfer: mnist labels 0-4 -> mnist labels 5-9" in text and "probe, layer 2" in text
     assert "### Continual learning: Split-MNIST" in text and "| Backprop label |" in text
@@ -141,7 +141,7 @@ def test_experiments_transfer_and_continual_resume(small, tmp_path, monkeypatch)
 
 
 def test_paired_call_without_enough_seeds_says_so():
-    from ffnumpy.stats import Family
-    from ffnumpy.tasks_report import paired_call
+    from ffnumpy.studies.stats import Family
+    from ffnumpy.studies.tasks_report import paired_call
     one = [{"config": {"seed": 1}, "x": 1.0}]
     assert paired_call(one, one, lambda r: r["x"], "A", "B", Family(), "x").startswith("no verdict yet (1 common seed)")

@@ -9,7 +9,7 @@ section 5 of the notebook, with the normalisation, theta, initial scale and
 negatives as parameters.
 
 Every comparison of two models is decided by McNemar's exact test on their
-per-image correctness over the same test images (ffnumpy.stats.mcnemar): a
+per-image correctness over the same test images (ffnumpy.studies.stats.mcnemar): a
 verdict says which model has the lower error only when p < 0.05, and "no
 difference shown" otherwise. A difference of a tenth of a point is a handful
 of test images, well within chance.
@@ -26,7 +26,7 @@ from ffnumpy.losses import sigmoid, softplus
 from ffnumpy.negatives import random_wrong_labels
 from ffnumpy.network import overlay_label, predict_from_goodness
 from ffnumpy.optim import Adam
-from ffnumpy.stats import mcnemar
+from ffnumpy.studies.stats import mcnemar
 from ffnumpy.train import Config, train
 
 SEED = 0

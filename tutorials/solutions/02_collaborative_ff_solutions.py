@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 
 import ffnumpy
-from ffnumpy.analysis import contributions
+from ffnumpy.evaluate import contributions
 from ffnumpy.data import Dataset
 from ffnumpy.evaluate import evaluate
 from ffnumpy.ff import ff_update
@@ -25,8 +25,8 @@ from ffnumpy.losses import collaboration_terms, ff_loss, goodness_backward, good
 from ffnumpy.negatives import random_wrong_labels
 from ffnumpy.network import Network, overlay_label, predict_from_goodness
 from ffnumpy.optim import Adam
-from ffnumpy.stats import mcnemar
-from ffnumpy.report import p_is
+from ffnumpy.studies.stats import mcnemar
+from ffnumpy.studies.runs import p_is
 from ffnumpy.train import Config, lr_factor, train
 
 SEED = 0

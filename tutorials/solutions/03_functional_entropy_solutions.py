@@ -20,7 +20,7 @@ from ffnumpy.losses import entropy_objective, goodness_backward, goodness_forwar
 from ffnumpy.negatives import hard_wrong_labels, random_wrong_labels
 from ffnumpy.network import Network, overlay_label
 from ffnumpy.optim import Adam
-from ffnumpy.stats import mcnemar
+from ffnumpy.studies.stats import mcnemar
 from ffnumpy.train import Config, entropy_probe, train
 
 SEED = 0

@@ -12,12 +12,12 @@ import numpy as np
 
 import ffnumpy
 from ffnumpy.config import Config
-from ffnumpy.continual import TASKS, forgetting
+from ffnumpy.studies.continual import TASKS, forgetting
 from ffnumpy.data import Dataset
 from ffnumpy.layers import normalize_forward
 from ffnumpy.network import overlay_label
-from ffnumpy.probe import features, probe_error, train_probe
-from ffnumpy.tasks import error_among, fit, select
+from ffnumpy.studies.probe import features, probe_error, train_probe
+from ffnumpy.studies.tasks import error_among, fit, select
 from ffnumpy.train import build_model, lr_factor, train_step
 
 SEED = 0

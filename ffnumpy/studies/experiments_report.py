@@ -1,13 +1,15 @@
-"""The report of python -m ffnumpy.experiments: results/experiments/README.md and its figures,
+"""The report of python -m ffnumpy.studies.experiments: results/experiments/README.md and its figures,
 computed from the result files alone, with the reproduction's rule for a difference (stats.py, report.RULE)."""
+import argparse
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from .data import load_dataset
+from ..data import load_dataset
 from .experiments import DEPTH_ROWS, DEPTHS, LEARNED, learned_study
-from .plots import plot_depth
-from .report import RULE, ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, marginals, mcnemar_note, two_passes
+from ..plots import plot_depth
+from .runs import RULE, ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, marginals, mcnemar_note, two_passes
 from .reproduce import BUDGETS
 from .stats import evidence, in_words
 from .tasks_report import continual_section, transfer_section
@@ -21,7 +23,7 @@ def depth_section(out, dataset, y_test, family):
     runs = {d: rows for d, rows in runs.items() if rows}
     if not runs:
         return []
-    lines = [f"### {dataset}: depth", "", "`python -m ffnumpy.experiments depth --dataset " + dataset + "`", "",
+    lines = [f"### {dataset}: depth", "", "`python -m ffnumpy.studies.experiments depth --dataset " + dataset + "`", "",
              "| row | " + " | ".join(f"{d} layers" for d in runs) + " |", "|---|" + "---|" * len(runs)]
     for row in DEPTH_ROWS:
         cells = [fmt_runs(rows.get(row, {}).get("seeds", [])) for rows in runs.values()]
@@ -91,7 +93,7 @@ def learned_section(out, reproduction, dataset, y_test, family):
         return []
     fixed = load_group(Path(reproduction) / f"{dataset}-course")
     lines = [f"### {dataset}: collaboration that learns its weights", "",
-             f"`python -m ffnumpy.experiments learned --dataset {dataset}`", "",
+             f"`python -m ffnumpy.studies.experiments learned --dataset {dataset}`", "",
              f"CFF learned gamma, Network: {fmt([r['test_error'] for r in learned])}% over {len(learned)} seeds "
              f"(setting lr {learned[0]['config']['lr']:g}{edge(learned[0]['config']['lr'], learned_study(dataset).grid)}, "
              f"theta-scale {learned[0]['config']['theta_scale']:g}, chosen on validation).", ""]
@@ -117,7 +119,7 @@ def write_report(out, reproduction="results/reproduction", labels=None):
 
     def build(family):
         doc = ["# Beyond the paper: experiments", "",
-               "Made by `python -m ffnumpy.experiments --report` from the JSON files in this folder, with the "
+               "Made by `python -m ffnumpy.studies.experiments_report` from the JSON files in this folder, with the "
                "reproduction's protocol (results/reproduction/README.md).", "",
                RULE.format(n=family.size) + " The transfer and continual sections keep no per-image predictions: "
                "there the bootstrap resamples seeds only and there is no McNemar.", ""]
@@ -131,3 +133,16 @@ def write_report(out, reproduction="results/reproduction", labels=None):
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(doc) + "\n")
     return path
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.experiments_report", description=__doc__.splitlines()[0])
+    p.add_argument("--out", default="results/experiments", help="folder of the result files")
+    p.add_argument("--reproduction", default="results/reproduction", help="the reproduction's results (its choices)")
+    args = p.parse_args(argv)
+    print(f"report: {write_report(args.out, args.reproduction)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -11,7 +11,7 @@ import numpy as np
 
 from .experiments import TASK_ROWS as ROWS
 from .plots_tasks import plot_continual, plot_transfer
-from .report import ROW_LABELS, comparison_key, fmt, load_group
+from .runs import ROW_LABELS, comparison_key, fmt, load_group
 from .stats import compare_seeds, evidence, in_words
 from .transfer import PAIRS
 
@@ -46,7 +46,7 @@ def transfer_section(out, family):
             continue
         L = len(next(iter(seeds.values()))[0]["probe_error"])
         lines += [f"### Transfer: {source} labels {min(src)}-{max(src)} -> {target} labels {min(tgt)}-{max(tgt)}", "",
-                  "`python -m ffnumpy.experiments transfer` (test error %, mean ± std over seeds; probes read "
+                  "`python -m ffnumpy.studies.experiments transfer` (test error %, mean ± std over seeds; probes read "
                   "each frozen layer, with the neutral label input for the goodness rows)", "",
                   "| row | source error | " + " | ".join(f"probe, layer {i + 1}" for i in range(L)) +
                   " | probe at init, last layer | fine-tuned | same budget from scratch |",
@@ -85,7 +85,7 @@ def continual_section(out, family, dataset="mnist"):
         return []
     per_task = next(iter(seeds.values()))[0]["epochs_per_task"]
     lines = [f"### Continual learning: Split-{NAMES[dataset]}", "",
-             f"`python -m ffnumpy.experiments continual --dataset {dataset}`: five 2-class tasks in sequence, "
+             f"`python -m ffnumpy.studies.experiments continual --dataset {dataset}`: five 2-class tasks in sequence, "
              f"{per_task} epochs each, negatives (Backprop Label: the softmax) among the labels seen so far; "
              "class-incremental: the labels seen so far compete. Accuracy (%) after the last task, "
              "averaged over the five tasks, and forgetting (points lost from a task's best, mean over tasks 1-4).", "",

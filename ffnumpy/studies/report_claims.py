@@ -3,10 +3,10 @@ and the map of the regimes (readings of the paper) in which they hold. Sections 
 report (report.py), computed from the result files alone."""
 from pathlib import Path
 
-from .plots import plot_regimes
-from .report import ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load_group, marginals
+from ..plots import plot_regimes
+from .runs import ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load_group, marginals
 from .reproduce import REGIME_ROWS, regime_studies
-from .health import failed_run
+from ..evaluate import failed_run
 from .stats import evidence, in_words
 
 
@@ -134,7 +134,7 @@ def regime_lines(out, dataset, baseline, y_test, family):
     return lines + ["", f"![regimes]({name})", ""]
 
 
-REGIME_TEXT = """Each regime changes one reading of the paper (`python -m ffnumpy.reproduce
+REGIME_TEXT = """Each regime changes one reading of the paper (`python -m ffnumpy.studies.reproduce
 --dataset DATASET --regime NAME`): `length`, unit-length instead of unit-RMS
 layer inputs (theta stays the width, so every layer starts far below it);
 `paper-negative`, the paper's literal negative update (minimise log sigmoid(s));

@@ -1,8 +1,8 @@
 """The best error on record: one documented configuration per dataset, reproduction's protocol.
 
-    python -m ffnumpy.record --dataset mnist              # run what is missing (resumable)
-    python -m ffnumpy.record --dataset mnist --dry-run
-    python -m ffnumpy.reproduce --report                  # the report has a section for it
+    python -m ffnumpy.studies.record --dataset mnist              # run what is missing (resumable)
+    python -m ffnumpy.studies.record --dataset mnist --dry-run
+    python -m ffnumpy.studies.report                  # the report has a section for it
 
 Targets (mean over 3 seeds, each run within 30 minutes on a 2-core machine):
 MNIST <= 1.30% (Hinton's FF paper 1.36%), Fashion-MNIST <= 10.5% (the
@@ -24,9 +24,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import Config
+from ..config import Config
 from .reproduce import COMMON, Study, add_runner_flags, execute
-from .report import ROW_LABELS, fmt, load, load_group
+from .runs import ROW_LABELS, fmt, load, load_group
 
 RECORD = dict(method="ff", schedule="network", negatives="hard", hidden=(1000, 1000, 1000), epochs=40)
 RECORD_GRID = [dict(lr=1e-3, theta_scale=0.3)]
@@ -85,7 +85,7 @@ def best_reached(out, attempted):
                   for row, runs in rows.items() if not row.startswith("bp-") and len(runs["seeds"]) >= 3}
         best = min(errors, key=lambda k: np.mean(errors[k]), default=None)
         tried = "" if dataset in attempted else \
-            f"no record attempt yet (`python -m ffnumpy.record --dataset {dataset}`); "
+            f"no record attempt yet (`python -m ffnumpy.studies.record --dataset {dataset}`); "
         lines.append(f"- {dataset} (target {target:.2f}%): {tried}the best FF or CFF row of the table: " +
                      (f"{ROW_LABELS[best[0]]} at the {best[1]} budget, {fmt(errors[best])}%" if best else
                       "none with 3 seeds yet") + ".")
@@ -93,7 +93,7 @@ def best_reached(out, attempted):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m ffnumpy.record", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.record", description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=list(TARGET), default="mnist")
     p.add_argument("--out", default="results/reproduction", help="folder of the result files")
     add_runner_flags(p)

@@ -11,7 +11,7 @@ import zlib
 
 import numpy as np
 
-from .files import atomic_write
+from ..files import atomic_write
 
 UBYTE = 0x08
 

@@ -144,7 +144,7 @@ def compare_seeds(errors_a, errors_b, right_a=None, right_b=None, failed=(0, 0))
     errors_* : (S,) test error (or any number where lower is better) per seed, paired by seed
     right_*  : (S * N,) pooled correctness, seed-major; None when the predictions are not kept
                (then the interval resamples seeds only and there is no McNemar)
-    failed   : (seeds of A, seeds of B) that failed (health.failed_run) and are left out of the rest
+    failed   : (seeds of A, seeds of B) that failed (evaluate.failed_run) and are left out of the rest
     returns {"seeds", "paired_t", "ci", "mcnemar", "unstable": why or None}; with fewer than 2
     seeds left, only "seeds" and "unstable" (a comparison that cannot be made)
     McNemar pools the seeds' predictions: it is evidence about these trained networks, not the methods.

@@ -1,10 +1,10 @@
 """Hinton's FF recipe (config.RECIPES["hinton"]): reproduced, then the paper's question asked against it.
 
-    python -m ffnumpy.hinton reference                     # FF with the recipe, 100 epochs, seeds 1, 2, 3
-    python -m ffnumpy.hinton ablation                      # one part of the recipe off at a time (validation)
-    python -m ffnumpy.hinton question --dataset mnist      # FF, CFF gamma(<t), CFF gamma, each tuned
-    python -m ffnumpy.hinton reference --dry-run           # what is missing
-    python -m ffnumpy.hinton_report                        # results/recipe/README.md
+    python -m ffnumpy.studies.hinton reference                     # FF with the recipe, 100 epochs, seeds 1, 2, 3
+    python -m ffnumpy.studies.hinton ablation                      # one part of the recipe off at a time (validation)
+    python -m ffnumpy.studies.hinton question --dataset mnist      # FF, CFF gamma(<t), CFF gamma, each tuned
+    python -m ffnumpy.studies.hinton reference --dry-run           # what is missing
+    python -m ffnumpy.studies.hinton_report                        # results/recipe/README.md
 
 reference  the recipe as it is (784-1000x3, 100 epochs, 50k training images),
            no tuning: seeds 1, 2, 3 on test. The published ports reach 1.34-1.47%.
@@ -26,7 +26,7 @@ sweep at a time: two trainings share the 2 cores.
 import argparse
 import sys
 
-from .config import RECIPES, Config
+from ..config import RECIPES, Config
 from .reproduce import Study, add_runner_flags, execute
 
 OUT = "results/recipe"
@@ -73,7 +73,7 @@ STUDIES = {"reference": lambda d: [reference_study(d)], "ablation": lambda d: [a
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m ffnumpy.hinton", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.hinton", description=__doc__.splitlines()[0])
     p.add_argument("study", choices=list(STUDIES))
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
     p.add_argument("--out", default=OUT, help="folder of the result files")

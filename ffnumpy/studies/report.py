@@ -1,5 +1,5 @@
 """The reproduction report: results/reproduction/README.md and its figures,
-computed from the result files alone (python -m ffnumpy.reproduce --report).
+computed from the result files alone (python -m ffnumpy.studies.report).
 
 Every verdict in it is computed here from the runs, by the rule of stats.py
 (paired t over seeds, Holm-corrected over the report's comparisons, and a
@@ -8,130 +8,23 @@ or seeds spread over 5 points: "unstable: no verdict"). The report is built
 twice: the first pass gathers the comparisons, the second prints the calls.
 """
 import json
+import sys
 from pathlib import Path
 
 import numpy as np
 
-from .analysis import CHANCE
-from .data import load_dataset
-from .plots import plot_seed_contributions, plot_seed_entropy
+from ..data import load_dataset
+from ..plots import plot_seed_contributions, plot_seed_entropy
+from .record import section
+from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines
 from .reproduce import BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
-from .health import failed_run
-from .stats import Family, compare_seeds, evidence, in_words, mean_std
+from .runs import (RULE, ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load, load_group,
+                   marginals, p_text, two_passes)
+from .stats import Family
 
-ROW_LABELS = {"bp-pairwise": "Backprop pairwise", "bp-label": "Backprop label", "ff-layer": "FF, Layer",
-              "ff-network": "FF, Network", "cff-prev-layer": "CFF gamma(<t), Layer",
-              "cff-prev-network": "CFF gamma(<t), Network", "cff-all-network": "CFF gamma, Network"}
 COMPARISONS = [("ff-network", "cff-all-network"), ("ff-network", "cff-prev-network"),
                ("ff-layer", "cff-prev-layer"), ("ff-layer", "ff-network"), ("bp-label", "ff-network"),
                ("bp-pairwise", "ff-network"), ("cff-prev-network", "cff-all-network")]
-SAME_SCHEDULE = [("ff-network", "cff-all-network"), ("ff-network", "cff-prev-network"), ("ff-layer", "cff-prev-layer")]
-
-
-def load_group(group, names=tuple(ROW_LABELS)):
-    """{row: {"tune": [records], "seeds": [records by seed]}} of one study folder (rows among `names`)."""
-    rows = {}
-    for row in names:
-        tune = [json.loads(p.read_text()) for p in sorted((group / row / "tune").glob("*.json"))]
-        seeds = [json.loads(p.read_text()) for p in sorted((group / row).glob("seed*.json"))]
-        if tune or seeds:
-            rows[row] = {"tune": tune, "seeds": sorted(seeds, key=lambda r: r["config"]["seed"])}
-    return rows
-
-
-def load(out):
-    """{(dataset, budget): load_group(OUT/<dataset>-<budget>)} for every table study found."""
-    found = {}
-    for dataset in DATASETS:
-        for budget in BUDGETS:
-            rows = load_group(Path(out) / f"{dataset}-{budget}")
-            if rows:
-                found[(dataset, budget)] = rows
-    return found
-
-
-def marginals(record):
-    """Marginal contribution (points) of each layer: error of 1..k-1 minus error of 1..k."""
-    prefix = record["prefix_test_error"]
-    return [p - e for p, e in zip([CHANCE] + prefix[:-1], prefix)]
-
-
-def fmt(values, digits=2, unit=""):
-    if not values:
-        return "-"
-    m, s = mean_std(values)
-    return f"{m:.{digits}f} ± {s:.{digits}f}{unit}" if len(values) > 1 else f"{m:.{digits}f}{unit} (1 seed)"
-
-
-def fmt_runs(seeds, key="test_error", unit=""):
-    """fmt over the seeds that did not fail, and how many failed: '2.31 ± 0.05 (1 of 3 seeds failed)'."""
-    good = [r[key] for r in seeds if not failed_run(r)]
-    lost = len(seeds) - len(good)
-    return fmt(good, unit=unit) + (f" ({lost} of {len(seeds)} seeds failed)" if lost else "")
-
-
-def compare(seeds_a, seeds_b, y_test, family):
-    """The call on two rows (stats.compare_seeds, judged by `family`) over the seeds both have
-    that did not fail, or None (fewer than 2). A seed that failed in either row (health.failed_run)
-    is left out and makes the comparison unstable."""
-    sa = {r["config"]["seed"]: r for r in seeds_a}
-    sb = {r["config"]["seed"]: r for r in seeds_b}
-    common = sorted(set(sa) & set(sb))
-    failed = tuple(sum(failed_run(runs[s]) for s in common) for runs in (sa, sb))
-    if len(common) < 2:
-        return None
-    common = [s for s in common if not failed_run(sa[s]) and not failed_run(sb[s])]
-    truth = np.tile(y_test, len(common))
-
-    def right(runs):
-        return np.concatenate([np.frombuffer(runs[s]["test_predictions"].encode(), np.uint8) - 48
-                               for s in common]) == truth
-    v = compare_seeds([sa[s]["test_error"] for s in common], [sb[s]["test_error"] for s in common],
-                      right(sa), right(sb), failed)
-    return family.judge(comparison_key(seeds_a, seeds_b), v)
-
-
-def comparison_key(seeds_a, seeds_b):
-    """Which two rows are compared: their configurations, the seed left out (a copied run is the same row)."""
-    def row(seeds):
-        return json.dumps({k: v for k, v in seeds[0]["config"].items() if k != "seed"}, sort_keys=True)
-    return row(seeds_a), row(seeds_b)
-
-
-def two_passes(build):
-    """build(family) -> result, run twice: once to gather the comparisons, once to call them (stats.Family)."""
-    family = Family()
-    build(family)
-    return build(family.close())
-
-
-RULE = ("A difference between two rows is called only when the paired t-test over the seeds, Holm-corrected "
-        "over the {n} comparisons of this report, gives p < 0.05 and the 95% bootstrap interval of the mean "
-        "difference (resampling seeds and test images) lies on the same side of 0; otherwise \"no difference "
-        "shown\". A comparison with a failed seed (dead, or one class for 90% of the images or more: left out "
-        "of every mean) or with seeds spread over more than 5 points is \"unstable: no verdict\". McNemar's test "
-        "on the pooled predictions is shown beside: it is evidence about these trained networks, not the methods. "
-        "Spreads are sample standard deviations (ddof 1) over seeds.")
-
-
-def mcnemar_note(v):
-    """'; McNemar on these networks p = 0.003', or '' where there is none (an unstable comparison)."""
-    return f"; McNemar on these networks p {p_is(v['mcnemar']['p'])}" if v.get("mcnemar") else ""
-
-
-def p_text(p):
-    """A p-value for a sentence: 0.0085, 3.9e-08, or < 1e-300 where the float underflows."""
-    return f"{p:.2g}" if p > 0 else "< 1e-300"
-
-
-def p_is(p):
-    """'= 0.0085' or '< 1e-300': what follows "p " in a sentence."""
-    text = p_text(p)
-    return text if text.startswith("<") else f"= {text}"
-
-
-def call_text(v, a, b):
-    return in_words(v, f"**{a} lower**", f"**{b} lower**")
 
 
 def comparison_line(rows, a, b, y_test, family):
@@ -168,12 +61,6 @@ def table(rows, dataset):
     return lines
 
 
-def edge(lr, grid):
-    """' (edge of the grid)' when the chosen learning rate is the grid's largest or smallest."""
-    lrs = [g["lr"] for g in grid]
-    return " (edge of the grid)" if lr in (min(lrs), max(lrs)) else ""
-
-
 def layer_table(rows):
     lines = ["| row | each layer alone (%) | layers 1..k (%) | marginal contribution of layers 2, 3, ... (points) "
              "| seeds in which a later layer hurts |", "|---|---|---|---|---|"]
@@ -191,19 +78,6 @@ def layer_table(rows):
 
 
 VERDICTS = "verdicts.json"    # the report's family, closed: its corrected p-values by comparison
-
-
-def conclusion(out, dataset, y_test, budget="course"):
-    """[(label, the verdict, the rows' error texts)]: FF against each CFF row of the reproduction at one
-    budget, and under every reading of the paper (course budget), called as the report called them
-    (OUT/verdicts.json, written with it); before any report, as a family of their own."""
-    saved = Path(out) / VERDICTS
-    if saved.exists():
-        try:
-            return conclusion_calls(out, dataset, y_test, budget, Family.load(json.loads(saved.read_text())))
-        except KeyError:         # runs added since the report was written: call these on their own
-            pass
-    return two_passes(lambda family: conclusion_calls(out, dataset, y_test, budget, family))
 
 
 def conclusion_calls(out, dataset, y_test, budget, family):
@@ -228,7 +102,6 @@ def conclusion_calls(out, dataset, y_test, budget, family):
 
 def report_lines(out, found, labels, family):
     """The report's lines (one pass; write_report runs it twice, see two_passes)."""
-    from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines   # they import this module
     doc = [HEADER.format(grid=", ".join(f"lr {g['lr']:g} x theta-scale {g['theta_scale']:g}" for g in GRID),
                          seeds=", ".join(map(str, SEEDS)),
                          budgets="; ".join(f"`{k}`: 784-{'-'.join(map(str, v['hidden']))}, {v['epochs']} epochs"
@@ -238,7 +111,7 @@ def report_lines(out, found, labels, family):
     for (dataset, budget), rows in found.items():
         y_test = labels[dataset]
         doc += [f"## {dataset}, {budget} budget", "",
-                f"`python -m ffnumpy.reproduce --dataset {dataset} --budget {budget}`", ""]
+                f"`python -m ffnumpy.studies.reproduce --dataset {dataset} --budget {budget}`", ""]
         doc += table(rows, dataset) + [""]
         lines = [line for a, b in COMPARISONS if a in rows and b in rows
                  for line in [comparison_line(rows, a, b, y_test, family)] if line]
@@ -285,17 +158,33 @@ def write_report(out, labels=None):
     family = Family()
     report_lines(out, found, labels, family)
     doc = report_lines(out, found, labels, family.close())
-    from .record import section
     doc += section(out)
     path = out / "README.md"
     path.write_text("\n".join(doc) + "\n")
     (out / VERDICTS).write_text(json.dumps(family.saved(), indent=0) + "\n")
+    (out / CLOSING).write_text(json.dumps(closing(out, labels, family), indent=1) + "\n")
     return path
+
+
+CLOSING = "closing.json"     # what the demo's closing lines say, per dataset (the demo reads only this)
+
+
+def closing(out, labels, family):
+    """{dataset: {"comparisons": n, "calls": {call: [labels of the comparisons]}}}: FF against CFF at both
+    budgets and under every reading of the paper, as the report called them."""
+    summary = {}
+    for dataset, y_test in labels.items():
+        calls = [c for budget in BUDGETS for c in conclusion_calls(out, dataset, y_test, budget, family)]
+        by = {}
+        for label, v, _ in calls:
+            by.setdefault(v["call"], []).append(label)
+        summary[dataset] = {"comparisons": len(calls), "calls": by}
+    return summary
 
 
 HEADER = """# Reproduction of the paper's table
 
-Made by `python -m ffnumpy.reproduce --report` from the JSON files in this
+Made by `python -m ffnumpy.studies.report` from the JSON files in this
 folder; every number and verdict below is computed from them.
 
 **Protocol** (the same for every row). Train on the first 50k training images.
@@ -314,6 +203,19 @@ The long budget reuses the setting chosen at the course budget.
 {rule}
 
 Any one run can be trained again from its file and compared, e.g.
-`python -m ffnumpy.reproduce --rerun results/reproduction/mnist-course/ff-network/seed1.json`
+`python -m ffnumpy.studies.reproduce --rerun results/reproduction/mnist-course/ff-network/seed1.json`
 (the same numbers on the same machine, BLAS and thread count).
 """
+
+
+def main(argv=None):
+    import argparse
+    p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.report", description=__doc__.splitlines()[0])
+    p.add_argument("--out", default="results/reproduction", help="folder of the result files")
+    args = p.parse_args(argv)
+    print(f"report: {write_report(args.out)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,10 +1,10 @@
 """Beyond the paper, with the reproduction's protocol: depth, transfer, continual learning, learned gamma.
 
-    python -m ffnumpy.experiments depth --dataset mnist       # 2, 3, 4, 6, 8 layers
-    python -m ffnumpy.experiments transfer                    # digits 0-4 -> 5-9, MNIST -> Fashion-MNIST
-    python -m ffnumpy.experiments continual --dataset mnist   # Split-MNIST, five 2-class tasks
-    python -m ffnumpy.experiments learned --dataset mnist     # --gamma learned, tuned like every row
-    python -m ffnumpy.experiments --report                    # results/experiments/README.md
+    python -m ffnumpy.studies.experiments depth --dataset mnist       # 2, 3, 4, 6, 8 layers
+    python -m ffnumpy.studies.experiments transfer                    # digits 0-4 -> 5-9, MNIST -> Fashion-MNIST
+    python -m ffnumpy.studies.experiments continual --dataset mnist   # Split-MNIST, five 2-class tasks
+    python -m ffnumpy.studies.experiments learned --dataset mnist     # --gamma learned, tuned like every row
+    python -m ffnumpy.studies.experiments_report                    # results/experiments/README.md
 
 depth   : FF, CFF gamma(<t), CFF gamma and Backprop pairwise (Network schedule) with 2, 3, 4, 6
           and 8 hidden layers of 500 units, 8 epochs. Each row keeps the setting the reproduction
@@ -17,17 +17,17 @@ continual: the same rows on five 2-class tasks in sequence, 8 epochs each (conti
 learned : CFF with gamma_i = sum_t alpha_it g_t, alpha trained by layer i's own loss, tuned over
           the reproduction's grid on validation, then seeds 1, 2, 3 on test: compared with the
           reproduction's FF and fixed-gamma rows at the same budget.
-Runs are resumable (one JSON each, under OUT/<study>/...), like python -m ffnumpy.reproduce.
+Runs are resumable (one JSON each, under OUT/<study>/...), like python -m ffnumpy.studies.reproduce.
 """
 import argparse
 import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from .config import Config
+from ..config import Config
 from .continual import run_continual
-from .data import DataError
-from .files import check_writable
+from ..data import DataError
+from ..files import check_writable
 from .reproduce import BUDGETS, COMMON, GRID, ROWS, Study, add_runner_flags, execute
 from .transfer import PAIRS, run_transfer
 
@@ -96,25 +96,21 @@ def studies(name, dataset, reproduction=REPRODUCTION):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m ffnumpy.experiments", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.experiments", description=__doc__.splitlines()[0])
     p.add_argument("study", nargs="?", choices=["depth", "transfer", "continual", "learned"], help="which study to run")
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
     p.add_argument("--out", default="results/experiments", help="folder of the result files")
     p.add_argument("--reproduction", default=str(REPRODUCTION), help="the reproduction's results (its choices)")
     add_runner_flags(p)
-    p.add_argument("--report", action="store_true", help="write OUT/README.md and figures from the results")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
-    if not args.report and args.study is None:
-        p.error("name a study (depth, transfer, continual or learned), or pass --report")
+    if args.study is None:
+        p.error("name a study: depth, transfer, continual or learned (the report: python -m "
+                "ffnumpy.studies.experiments_report)")
     if args.study == "transfer" and args.dataset != "mnist":
         p.error("transfer's pairs both start from MNIST (0-4 -> 5-9, MNIST -> Fashion-MNIST): drop --dataset")
     try:
         check_writable(args.out, "--out", folder=True)
-        if args.report:
-            from .experiments_report import write_report
-            print(f"report: {write_report(args.out, args.reproduction)}")
-            return 0
         return execute(p, args.out, studies(args.study, args.dataset, args.reproduction), args, argv)
     except DataError as err:
         p.exit(2, f"{p.prog}: error: {err}\n")

@@ -16,9 +16,9 @@ With A[k][j] the accuracy (%) on task j after training task k (K = 5 tasks):
 """
 import numpy as np
 
-from .data import load_dataset
+from ..data import load_dataset
 from .tasks import error_among, fit, select
-from .train import build_model
+from ..train import build_model
 
 TASKS = ((0, 1), (2, 3), (4, 5), (6, 7), (8, 9))
 

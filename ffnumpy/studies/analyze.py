@@ -1,7 +1,7 @@
 """Analyse a trained network from its checkpoint.
 
     python -m ffnumpy.train --method cff --gamma all --track-entropy --checkpoint run.npz
-    python -m ffnumpy.analyze run.npz --out analysis/
+    python -m ffnumpy.studies.analyze run.npz --out analysis/
 
 Writes analysis/analysis.json (test error of each layer alone, of each prefix
 of layers, marginal contributions, goodness entropies on positive and negative
@@ -15,16 +15,16 @@ import sys
 
 import numpy as np
 
-from . import checkpoint
-from .analysis import analyze
-from .data import DataError, load_dataset
-from .plots import plot_contributions, plot_entropy_curves
-from .files import atomic_write_text, check_writable, claim
-from .train import build_model
+from .. import checkpoint
+from ..evaluate import analyze
+from ..data import DataError, load_dataset
+from ..plots import plot_contributions, plot_entropy_curves
+from ..files import atomic_write_text, check_writable, claim
+from ..train import build_model
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m ffnumpy.analyze", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.analyze", description=__doc__.splitlines()[0])
     p.add_argument("checkpoint", help="a .npz file written by python -m ffnumpy.train --checkpoint")
     p.add_argument("--out", default="ffnumpy-analysis", help="folder for the JSON and figures")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")

@@ -1,8 +1,8 @@
 """Reproduce the paper's table: seven rows, tuned on validation, reported on test over seeds.
 
-    python -m ffnumpy.reproduce --dataset mnist --budget course          # run what is missing
-    python -m ffnumpy.reproduce --dataset mnist --budget course --dry-run
-    python -m ffnumpy.reproduce --report                                 # results/reproduction/README.md
+    python -m ffnumpy.studies.reproduce --dataset mnist --budget course          # run what is missing
+    python -m ffnumpy.studies.reproduce --dataset mnist --budget course --dry-run
+    python -m ffnumpy.studies.report                                 # results/reproduction/README.md
 
 The protocol, the same for every row:
   1. tune: every setting of GRID (learning rate x theta scale) with seed 0,
@@ -32,12 +32,12 @@ from typing import Callable
 
 import numpy as np
 
-from .config import APPLIES_TO, Config
-from .data import DataError, Dataset, load_dataset
-from .entropy import goodness_entropies
-from .evaluate import evaluate
-from .files import Claimed, atomic_write_text, check_writable, claim
-from .train import build_model, entropy_probe, train
+from ..config import APPLIES_TO, Config
+from ..data import DataError, Dataset, load_dataset
+from ..entropy import goodness_entropies
+from ..evaluate import evaluate
+from ..files import Claimed, atomic_write_text, check_writable, claim
+from ..train import build_model, entropy_probe, train
 
 ROWS = {  # the paper's seven rows, in its order
     "bp-pairwise": dict(method="bp-pairwise"),
@@ -335,7 +335,7 @@ def rerun(path, data=None):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m ffnumpy.reproduce", description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.reproduce", description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist", "cifar10"], default="mnist")
     p.add_argument("--budget", choices=list(BUDGETS), default="course")
     p.add_argument("--regime", choices=list(REGIMES) + ["all"], default=None,
@@ -345,7 +345,6 @@ def main(argv=None):
     p.add_argument("--rows", default=None, help=f"comma-separated subset of {','.join(ROWS)}")
     p.add_argument("--out", default="results/reproduction", help="folder of the result files")
     add_runner_flags(p)
-    p.add_argument("--report", action="store_true", help="write OUT/README.md and figures from the results")
     p.add_argument("--rerun", metavar="JSON", help="train one recorded run again and compare its error")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
@@ -367,10 +366,6 @@ def main(argv=None):
             same = "the same" if was == now and differ == 0 else "DIFFERENT"
             print(f"{args.rerun}: recorded {was:.2f}%, now {now:.2f}%, {differ} test predictions differ: {same}")
             return 0 if same == "the same" else 1
-        if args.report:
-            from .report import write_report
-            print(f"report: {write_report(args.out)}")
-            return 0
         return execute(p, args.out, studies, args, argv)
     except DataError as err:
         p.exit(2, f"{p.prog}: error: {err}\n")

@@ -1,7 +1,7 @@
 """Figures of the transfer and continual-learning studies (see plots.py for the others)."""
 import numpy as np
 
-from .plots import _finish, plt
+from ..plots import _finish, plt
 
 
 def plot_transfer(rows, path, title=None):

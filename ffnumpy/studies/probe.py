@@ -13,10 +13,10 @@ for every image, so it carries no information about the class.
 """
 import numpy as np
 
-from .layers import dense_backward, dense_forward, normalize_forward
-from .losses import check_labels, softmax_cross_entropy
-from .network import NUM_CLASSES
-from .optim import Adam
+from ..layers import dense_backward, dense_forward, normalize_forward
+from ..losses import check_labels, softmax_cross_entropy
+from ..network import NUM_CLASSES
+from ..optim import Adam
 
 NEUTRAL = 0.1
 

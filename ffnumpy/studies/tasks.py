@@ -16,11 +16,11 @@ rate schedule restarted for each task.
 """
 import numpy as np
 
-from .backprop import label_logits
-from .evaluate import error_percent
-from .losses import check_labels
-from .network import NUM_CLASSES
-from .train import lr_factor, train_step
+from ..backprop import label_logits
+from ..evaluate import error_percent
+from ..losses import check_labels
+from ..network import NUM_CLASSES
+from ..train import lr_factor, train_step
 
 ALL = tuple(range(NUM_CLASSES))
 

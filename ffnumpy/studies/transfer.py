@@ -17,10 +17,10 @@ PAIRS: MNIST digits 0-4 -> digits 5-9, and MNIST (all ten) -> Fashion-MNIST.
 """
 import numpy as np
 
-from .data import load_dataset
+from ..data import load_dataset
 from .probe import features, probe_error, train_probe
 from .tasks import ALL, error_among, fit, select
-from .train import build_model
+from ..train import build_model
 
 PAIRS = {  # name -> (source dataset, source labels, target dataset, target labels)
     "digits-0-4-to-5-9": ("mnist", (0, 1, 2, 3, 4), "mnist", (5, 6, 7, 8, 9)),

@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import VALIDATION_SIZE, DataError, Dataset, cache_dir, download_into
-from .files import atomic_write
+from ..files import atomic_write
+from .base import VALIDATION_SIZE, DataError, Dataset, cache_dir, download_into
 
 ARCHIVE = "cifar-10-binary.tar.gz"
 MD5 = "c32a1d4ab5d03f1284b67883e8d87530"

@@ -1,0 +1,132 @@
+"""The result files of a study, read and compared: what every report of the studies shares.
+
+    load_group(folder)   {row: {"tune": [records], "seeds": [records]}}
+    fmt, fmt_runs        'mean ± std' over seeds (failed seeds counted, not averaged in)
+    compare(a, b, ...)   two rows by the verdict rule (stats.py), judged by a report's Family
+    two_passes(build)    a report built twice: gather the comparisons, then call them
+"""
+import json
+from pathlib import Path
+
+import numpy as np
+
+from ..evaluate import CHANCE, failed_run
+from .reproduce import BUDGETS, DATASETS
+from .stats import Family, compare_seeds, in_words, mean_std
+
+ROW_LABELS = {"bp-pairwise": "Backprop pairwise", "bp-label": "Backprop label", "ff-layer": "FF, Layer",
+              "ff-network": "FF, Network", "cff-prev-layer": "CFF gamma(<t), Layer",
+              "cff-prev-network": "CFF gamma(<t), Network", "cff-all-network": "CFF gamma, Network"}
+SAME_SCHEDULE = [("ff-network", "cff-all-network"), ("ff-network", "cff-prev-network"), ("ff-layer", "cff-prev-layer")]
+
+
+def load_group(group, names=tuple(ROW_LABELS)):
+    """{row: {"tune": [records], "seeds": [records by seed]}} of one study folder (rows among `names`)."""
+    rows = {}
+    for row in names:
+        tune = [json.loads(p.read_text()) for p in sorted((group / row / "tune").glob("*.json"))]
+        seeds = [json.loads(p.read_text()) for p in sorted((group / row).glob("seed*.json"))]
+        if tune or seeds:
+            rows[row] = {"tune": tune, "seeds": sorted(seeds, key=lambda r: r["config"]["seed"])}
+    return rows
+
+
+def load(out):
+    """{(dataset, budget): load_group(OUT/<dataset>-<budget>)} for every table study found."""
+    found = {}
+    for dataset in DATASETS:
+        for budget in BUDGETS:
+            rows = load_group(Path(out) / f"{dataset}-{budget}")
+            if rows:
+                found[(dataset, budget)] = rows
+    return found
+
+
+def marginals(record):
+    """Marginal contribution (points) of each layer: error of 1..k-1 minus error of 1..k."""
+    prefix = record["prefix_test_error"]
+    return [p - e for p, e in zip([CHANCE] + prefix[:-1], prefix)]
+
+
+def fmt(values, digits=2, unit=""):
+    if not values:
+        return "-"
+    m, s = mean_std(values)
+    return f"{m:.{digits}f} ± {s:.{digits}f}{unit}" if len(values) > 1 else f"{m:.{digits}f}{unit} (1 seed)"
+
+
+def fmt_runs(seeds, key="test_error", unit=""):
+    """fmt over the seeds that did not fail, and how many failed: '2.31 ± 0.05 (1 of 3 seeds failed)'."""
+    good = [r[key] for r in seeds if not failed_run(r)]
+    lost = len(seeds) - len(good)
+    return fmt(good, unit=unit) + (f" ({lost} of {len(seeds)} seeds failed)" if lost else "")
+
+
+def compare(seeds_a, seeds_b, y_test, family):
+    """The call on two rows (stats.compare_seeds, judged by `family`) over the seeds both have
+    that did not fail, or None (fewer than 2). A seed that failed in either row (health.failed_run)
+    is left out and makes the comparison unstable."""
+    sa = {r["config"]["seed"]: r for r in seeds_a}
+    sb = {r["config"]["seed"]: r for r in seeds_b}
+    common = sorted(set(sa) & set(sb))
+    failed = tuple(sum(failed_run(runs[s]) for s in common) for runs in (sa, sb))
+    if len(common) < 2:
+        return None
+    common = [s for s in common if not failed_run(sa[s]) and not failed_run(sb[s])]
+    truth = np.tile(y_test, len(common))
+
+    def right(runs):
+        return np.concatenate([np.frombuffer(runs[s]["test_predictions"].encode(), np.uint8) - 48
+                               for s in common]) == truth
+    v = compare_seeds([sa[s]["test_error"] for s in common], [sb[s]["test_error"] for s in common],
+                      right(sa), right(sb), failed)
+    return family.judge(comparison_key(seeds_a, seeds_b), v)
+
+
+def comparison_key(seeds_a, seeds_b):
+    """Which two rows are compared: their configurations, the seed left out (a copied run is the same row)."""
+    def row(seeds):
+        return json.dumps({k: v for k, v in seeds[0]["config"].items() if k != "seed"}, sort_keys=True)
+    return row(seeds_a), row(seeds_b)
+
+
+def two_passes(build):
+    """build(family) -> result, run twice: once to gather the comparisons, once to call them (stats.Family)."""
+    family = Family()
+    build(family)
+    return build(family.close())
+
+
+RULE = ("A difference between two rows is called only when the paired t-test over the seeds, Holm-corrected "
+        "over the {n} comparisons of this report, gives p < 0.05 and the 95% bootstrap interval of the mean "
+        "difference (resampling seeds and test images) lies on the same side of 0; otherwise \"no difference "
+        "shown\". A comparison with a failed seed (dead, or one class for 90% of the images or more: left out "
+        "of every mean) or with seeds spread over more than 5 points is \"unstable: no verdict\". McNemar's test "
+        "on the pooled predictions is shown beside: it is evidence about these trained networks, not the methods. "
+        "Spreads are sample standard deviations (ddof 1) over seeds.")
+
+
+def mcnemar_note(v):
+    """'; McNemar on these networks p = 0.003', or '' where there is none (an unstable comparison)."""
+    return f"; McNemar on these networks p {p_is(v['mcnemar']['p'])}" if v.get("mcnemar") else ""
+
+
+def p_text(p):
+    """A p-value for a sentence: 0.0085, 3.9e-08, or < 1e-300 where the float underflows."""
+    return f"{p:.2g}" if p > 0 else "< 1e-300"
+
+
+def p_is(p):
+    """'= 0.0085' or '< 1e-300': what follows "p " in a sentence."""
+    text = p_text(p)
+    return text if text.startswith("<") else f"= {text}"
+
+
+def call_text(v, a, b):
+    return in_words(v, f"**{a} lower**", f"**{b} lower**")
+
+
+def edge(lr, grid):
+    """' (edge of the grid)' when the chosen learning rate is the grid's largest or smallest."""
+    lrs = [g["lr"] for g in grid]
+    return " (edge of the grid)" if lr in (min(lrs), max(lrs)) else ""
