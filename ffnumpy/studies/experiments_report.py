@@ -1,6 +1,5 @@
 """The report of python -m ffnumpy.studies.experiments: results/experiments/README.md and its figures,
 computed from the result files alone, with the reproduction's rule for a difference (stats.py, report.RULE)."""
-import argparse
 import sys
 from pathlib import Path
 
@@ -9,7 +8,8 @@ import numpy as np
 from ..data import load_dataset
 from .experiments import DEPTH_ROWS, DEPTHS, LEARNED, learned_study
 from ..plots import plot_depth
-from .runs import RULE, ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, marginals, mcnemar_note, two_passes
+from .runs import (RULE, ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, marginals, mcnemar_note, report_command,
+                   two_passes)
 from .reproduce import BUDGETS
 from .stats import evidence, in_words
 from .tasks_report import continual_section, transfer_section
@@ -136,12 +136,8 @@ def write_report(out, reproduction="results/reproduction", labels=None):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.experiments_report", description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="results/experiments", help="folder of the result files")
-    p.add_argument("--reproduction", default="results/reproduction", help="the reproduction's results (its choices)")
-    args = p.parse_args(argv)
-    print(f"report: {write_report(args.out, args.reproduction)}")
-    return 0
+    return report_command(argv, "python -m ffnumpy.studies.experiments_report", __doc__, write_report,
+                          out="results/experiments", reproduction="results/reproduction")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,6 @@ bootstrap interval over seeds and test images. A failed run (evaluate.failed_run
 dead, or one label for 90% of the test images or more) is counted as a failure
 and left out of every mean and test.
 """
-import argparse
 import sys
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from ..files import atomic_write_text
 from ..evaluate import failed_run
 from .hinton import ABLATIONS, OUT, QUESTION_GRID, QUESTION_ROWS, QUESTION_SEEDS, TUNE_EPOCHS
 from ..plots import plot_curves_and_layers, plot_seed_contributions
-from .runs import RULE, compare, fmt, load_group, marginals, p_text, two_passes
+from .runs import RULE, compare, fmt, load_group, marginals, p_text, report_command, two_passes
 from .stats import evidence, in_words
 
 TARGET = 1.45      # issue 18: the mean of 3 seeds at the recipe, against the published ports' 1.34-1.47%
@@ -216,11 +215,7 @@ def write_report(out, labels=None):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.hinton_report", description=__doc__.splitlines()[0])
-    p.add_argument("--out", default=OUT, help="folder of the result files")
-    args = p.parse_args(argv)
-    print(f"report: {write_report(args.out)}")
-    return 0
+    return report_command(argv, "python -m ffnumpy.studies.hinton_report", __doc__, write_report, out=OUT)
 
 
 if __name__ == "__main__":

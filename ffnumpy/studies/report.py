@@ -19,7 +19,7 @@ from .record import section
 from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines
 from .reproduce import BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
 from .runs import (RULE, ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load, load_group,
-                   marginals, p_text, two_passes)
+                   marginals, p_text, report_command, two_passes)
 from .stats import Family
 
 COMPARISONS = [("ff-network", "cff-all-network"), ("ff-network", "cff-prev-network"),
@@ -154,7 +154,7 @@ def write_report(out, labels=None):
     """
     out = Path(out)
     found = load(out)
-    labels = labels or {dataset: load_dataset(dataset).y_test for dataset in {d for d, _ in found}}
+    labels = labels or {dataset: load_dataset(dataset).y_test for dataset in dict.fromkeys(d for d, _ in found)}
     family = Family()
     report_lines(out, found, labels, family)
     doc = report_lines(out, found, labels, family.close())
@@ -209,12 +209,8 @@ Any one run can be trained again from its file and compared, e.g.
 
 
 def main(argv=None):
-    import argparse
-    p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.report", description=__doc__.splitlines()[0])
-    p.add_argument("--out", default="results/reproduction", help="folder of the result files")
-    args = p.parse_args(argv)
-    print(f"report: {write_report(args.out)}")
-    return 0
+    return report_command(argv, "python -m ffnumpy.studies.report", __doc__, write_report,
+                          out="results/reproduction")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
     compare(a, b, ...)   two rows by the verdict rule (stats.py), judged by a report's Family
     two_passes(build)    a report built twice: gather the comparisons, then call them
 """
+import argparse
 import json
 from pathlib import Path
 
@@ -130,3 +131,12 @@ def edge(lr, grid):
     """' (edge of the grid)' when the chosen learning rate is the grid's largest or smallest."""
     lrs = [g["lr"] for g in grid]
     return " (edge of the grid)" if lr in (min(lrs), max(lrs)) else ""
+
+
+def report_command(argv, prog, doc, write, **folders):
+    """The command line of a report: a flag per folder (--out, ...), then write(**folders); returns 0."""
+    p = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
+    for name, default in folders.items():
+        p.add_argument(f"--{name}", default=default, help=f"the result files' folder (default {default})")
+    print(f"report: {write(**vars(p.parse_args(argv)))}")
+    return 0
