@@ -153,3 +153,12 @@ def test_rerun_of_a_bad_result_file_is_one_line(tmp_path, content, message, caps
         reproduce.main(["--rerun", str(path), "--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and message in err and len(err.strip().splitlines()) == 1
+
+
+def test_analyze_refuses_a_folder_another_process_is_writing(tmp_path, capsys):
+    from ffnumpy.studies.analyze import main
+    with claim(tmp_path / "analysis.json"):
+        with pytest.raises(SystemExit) as stop:
+            main(["no-such-checkpoint.npz", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "another process" in err and len(err.strip().splitlines()) == 1
