@@ -2,12 +2,13 @@
 
     python -m ffnumpy.studies.hinton_report [--out results/recipe]
 
-Verdicts by the rule of stats.py (report.RULE): a paired t-test over the seeds
+Verdicts by the rule of stats.py (runs.RULE): a paired t-test over the seeds
 both rows have, Holm-corrected over every comparison in this report, and a
 bootstrap interval over seeds and test images. A failed run (evaluate.failed_run:
 dead, or one label for 90% of the test images or more) is counted as a failure
 and left out of every mean and test.
 """
+import json
 import sys
 from pathlib import Path
 
@@ -98,6 +99,15 @@ def reference_section(out, dataset, figures):
                      ("**met**." if met else f"**missed** by {np.mean(errors) - TARGET:.2f} points."))
     else:
         lines.append(f"{len(seeds)} of 3 seeds done; the target ({TARGET:.2f}%) is judged at 3.")
+    bench = Path(out).parent / "speed" / "bench_recipe.json"
+    if bench.exists() and seeds:
+        alone = json.loads(bench.read_text())["FF-recipe"]["epoch_seconds"]
+        lines += ["", f"Time: alone on this machine an epoch of the recipe trains in {alone:.1f} s "
+                  f"(`python benchmarks/bench_train.py --recipe hinton`, results/speed/bench_recipe.txt), "
+                  f"{seeds[0]['config']['epochs'] * alone / 60:.0f} minutes of training per run"
+                  + (": over the 30 minutes the issue allows on this 2-core machine" if
+                     seeds[0]["config"]["epochs"] * alone > 1800 else "")
+                  + ". Where the table's seconds per epoch exceed that, other work shared the cores during the run."]
     lines += ["", "Published numbers (MNIST test error, %):", "", "| source | error |", "|---|---|"] + \
         [f"| {name} | {e} |" for name, e in PUBLISHED] + [""]
     if seeds:
