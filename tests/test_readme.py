@@ -33,6 +33,19 @@ def corrected(dataset, budget, a, b):
     return f"{family.corrected[comparison_key(rows[a]['seeds'], rows[b]['seeds'])]:.2g}"
 
 
+def recipe():
+    from ffnumpy.studies.hinton_report import reference_summary
+    r = load_group(RESULTS / "recipe" / "mnist-reference", ("ff-network",))["ff-network"]["seeds"]
+    assert reference_summary(RESULTS / "recipe", "mnist")["seeds"] == len(r)
+    return f"seed {len(r)} of 3) | {fmt([x['test_error'] for x in r]).split(' ')[0]} (readout " \
+        f"{fmt([x['readout_test_error'] for x in r]).split(' ')[0]})"
+
+
+def demo_seconds():
+    text = (RESULTS / "demo" / "demo_output.txt").read_text()
+    return f"{text.split('done in ')[1].split(' s')[0]} s\nin all"
+
+
 def speed(name, key):
     return json.loads((RESULTS / "speed" / name).read_text())[key]["epoch_seconds"]
 
@@ -61,6 +74,8 @@ QUOTED = [
     ("13.1 s with Adam", lambda: f"{speed('bench_train.json', 'FF-adam'):.1f} s with Adam"),
     ("1.17 to 1.65 times as fast", torch_ratio),
     ("25.7 s per epoch", lambda: f"{speed('bench_recipe.json', 'FF-recipe'):.1f} s per epoch"),
+    ("seed 1 of 3) | 1.37 (readout 1.56)", recipe),
+    ("368 s\nin all", demo_seconds),
 ]
 
 
