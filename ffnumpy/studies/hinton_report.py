@@ -60,15 +60,16 @@ def budget(runs):
 def reference_summary(out, dataset):
     """What the recipe reached, for a sentence (tutorial 01): None before any run.
 
-    returns {"budget", "seeds", "failed", "error", "readout", "minutes"}: errors as 'mean ± std' text
+    returns {"budget", "seeds", "failed", "error", "readout"}: errors as text, '1.37%' or '1.37 ± 0.03%'
     """
     seeds, n_failed = split(load_group(Path(out) / f"{dataset}-reference", ("ff-network",))
                             .get("ff-network", {}).get("seeds", []))
     if not seeds and not n_failed:
         return None
+    def text(key):
+        return fmt([r[key] for r in seeds], unit="%").replace(" (1 seed)", "")
     return {"budget": budget(seeds), "seeds": len(seeds), "failed": n_failed,
-            "error": fmt([r["test_error"] for r in seeds]), "readout": fmt([r["readout_test_error"] for r in seeds]),
-            "minutes": minutes(seeds)}
+            "error": text("test_error"), "readout": text("readout_test_error")}
 
 
 def reference_section(out, dataset, figures):
