@@ -35,7 +35,7 @@ import numpy as np
 from ..config import APPLIES_TO, Config
 from ..data import DataError, Dataset, load_dataset
 from ..entropy import goodness_entropies
-from ..evaluate import evaluate
+from ..evaluate import evaluate, is_dead
 from ..files import Claimed, atomic_write_text, check_writable, claim
 from ..train import build_model, entropy_probe, train
 
@@ -308,7 +308,7 @@ def sweep(out, study, seeds=None, data=None, say=print, shard=None):
             record["wall_seconds"] = time.perf_counter() - t0
             atomic_write_text(path, json.dumps(record, indent=1))
             done_seconds.append(record["wall_seconds"])
-            failed = [w for w in record.get("warnings", []) if "predicts one class" in w or "collapsed" in w]
+            failed = [w for w in record.get("warnings", []) if is_dead([w])]
             if failed:
                 say(f"[{study.name}] {path.relative_to(Path(out) / study.name)}: a failed run: {failed[0]}",
                     flush=True)
