@@ -55,7 +55,8 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
         extra = None
         if peer_strength:                                                # dL/dz += c (m_j - mean m) / B, positives
             peer_update(peer[i], hs[i][sign > 0])
-            extra = peer_term(peer[i], peer_strength, sign) / np.count_nonzero(sign > 0)
+            positives = int(np.count_nonzero(sign > 0))                  # a Python int: a numpy int64
+            extra = peer_term(peer[i], peer_strength, sign) / positives  # would make dz float64 (NEP 50)
         _, dW, db = ff_layer_backward(dh, caches[i], dz_extra=extra)     # x^T dz, sum dz
         grads = [dW, db]
         if gamma_mode == "learned":                                      # dL_i/dalpha_it = dL/ds_i (g_t - theta_t)
