@@ -115,3 +115,30 @@ def test_a_result_made_with_another_configuration_is_refused(small, tmp_path, mo
     with pytest.raises(ValueError, match=r"lr0.001-theta1.json was made with another configuration: epochs 1 "
                                          r"\(now 2\)"):
         reproduce.pending(tmp_path, reproduce.table_study("mnist", "course", ("ff-network",)))
+
+
+def test_a_run_cut_off_goes_on_from_its_checkpoint_bit_for_bit(tiny, small, tmp_path, monkeypatch):
+    """A sweep killed in the middle of a run (the end of a session) loses at most an epoch."""
+    monkeypatch.setitem(reproduce.BUDGETS, "course", dict(hidden=(16, 16), epochs=3))
+    study = reproduce.table_study("mnist", "course", ("ff-network",))
+    quiet = dict(seeds=(1,), data=small, say=lambda *a, **k: None)
+    reproduce.sweep(tmp_path / "whole", study, **quiet)
+    real = reproduce.train
+
+    def killed(cfg, **kw):       # the first run trains one epoch, saves it, and is killed
+        real(cfg, **{**kw, "stop_after": 1})
+        raise KeyboardInterrupt
+    monkeypatch.setattr(reproduce, "train", killed)
+    with pytest.raises(KeyboardInterrupt):
+        reproduce.sweep(tmp_path / "cut", study, **quiet)
+    folder = tmp_path / "cut" / "mnist-course" / "ff-network" / "tune"
+    [ckpt] = folder.glob("*.ckpt.npz")
+    monkeypatch.setattr(reproduce, "train", real)
+    reproduce.sweep(tmp_path / "cut", study, **quiet)
+    assert not ckpt.exists() and not list((tmp_path / "cut").rglob("*.ckpt.npz"))
+    for name in ["tune/" + p.name for p in folder.glob("*.json")] + ["seed1.json"]:
+        whole, cut = (json.loads((tmp_path / d / "mnist-course" / "ff-network" / name).read_text())
+                      for d in ("whole", "cut"))
+        key = "test_predictions" if name == "seed1.json" else "validation_error"
+        assert whole[key] == cut[key]
+        assert [h["loss"] for h in whole["history"]] == [h["loss"] for h in cut["history"]]

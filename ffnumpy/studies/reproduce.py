@@ -219,18 +219,21 @@ def check_same(path, cfg):
                          f"move it away to run the current one")
 
 
-def run(cfg, kind, data):
+def run(cfg, kind, data, checkpoint_path=None):
     """Train one run and return its JSON record.
 
     tune: the network is measured on the validation split only; seed: on the
     test set (and the validation split). The entropy of the goodness is also
     measured at initialisation (the same network train() starts from).
+    checkpoint_path: saved after every epoch, and resumed from if it exists (a
+    run cut off by the end of a session goes on where it stopped, bit for bit).
     """
     if kind == "tune":   # the validation split stands in for the test set: test is never touched
         split = Dataset(data.name, data.x_train, data.y_train, data.x_val, data.y_val)
     else:                # no per-epoch validation pass: it costs a third of an epoch
         split = Dataset(data.name, data.x_train, data.y_train, data.x_test, data.y_test)
-    result, model = train(cfg, data=split, progress=False)
+    resume = checkpoint_path if checkpoint_path is not None and Path(checkpoint_path).exists() else None
+    result, model = train(cfg, data=split, progress=False, resume=resume, checkpoint_path=checkpoint_path)
     record = {"kind": kind, **result}
     if kind == "tune":
         record["validation_error"] = record.pop("test_error")
@@ -304,9 +307,11 @@ def sweep(out, study, seeds=None, data=None, say=print, shard=None):
                 f"({cfg.method} {cfg.schedule} lr {cfg.lr:g} theta-scale {cfg.theta_scale:g} seed {cfg.seed})",
                 flush=True)
             t0 = time.perf_counter()
-            record = (study.runner or run)(cfg, kind, data)
-            record["wall_seconds"] = time.perf_counter() - t0
+            ckpt = path.with_name(path.stem + ".ckpt.npz")   # the run so far (gitignored)
+            record = study.runner(cfg, kind, data) if study.runner else run(cfg, kind, data, ckpt)
+            record["wall_seconds"] = time.perf_counter() - t0   # this process's part of the run
             atomic_write_text(path, json.dumps(record, indent=1))
+            ckpt.unlink(missing_ok=True)
             done_seconds.append(record["wall_seconds"])
             failed = [w for w in record.get("warnings", []) if is_dead([w])]
             if failed:
