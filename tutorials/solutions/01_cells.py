@@ -2,20 +2,20 @@
 
 CELLS = {
     "goodness": '''def goodness(h):
-    """g = ||h||^2 for every row.   h : (N, M)  ->  g : (N,)"""
+    """The goodness of every row: the sum of its squared activities.   h : (N, M)  ->  g : (N,)"""
     return np.sum(h * h, axis=1)
 
 
 def goodness_backward(dg, h):
-    """dL/dh = dL/dg * 2h.   dg : (N,), h : (N, M)  ->  dh : (N, M)"""
-    return dg[:, None] * 2 * h''',
+    """dL/dh from dL/dg (the chain rule through g = ||h||^2, row by row).   dg : (N,), h : (N, M)  ->  dh : (N, M)"""
+    return dg[:, None] * 2 * h     # dg_n/dh_nj = 2 h_nj: row n of 2h times its own dg[n]''',
 
     "ff_loss": '''def ff_loss(g, theta, sign):
     """Mean FF loss of a batch of pairs, and its gradient with respect to g.
 
     g : (N,) goodness, theta : a number, sign : (N,) +1 for positive pairs, -1 for negative pairs
-    returns loss (a number: the mean over the N pairs) and dg = dL/dg : (N,)
-        s = g - theta;   loss = mean(softplus(-sign * s));   dL/dg = -sign * sigmoid(-sign * s) / N
+    returns loss (a number: the mean over the N pairs of each pair's logistic loss, section 4)
+            and dg = dL/dg : (N,)
     """
     s = g - theta
     loss = np.mean(softplus(-sign * s))
@@ -26,8 +26,7 @@ def goodness_backward(dg, h):
     """From dL/dh to the layer's parameters (steps 4 and 5).
 
     dh : (N, M); cache = (xn, z) from layer_forward: xn : (N, D) the normalised input, z : (N, M)
-    returns dW : (D, M), db : (M,)
-        dz = dh * [z > 0];   dW = xn^T dz;   db = the sum of dz over the N rows
+    returns dW = dL/dW : (D, M), db = dL/db : (M,)   (h = relu(z), z = xn W + b)
     """
     xn, z = cache
     dz = dh * (z > 0)              # a new array: dh is left untouched

@@ -27,7 +27,7 @@ def cff_loss(g, gamma, Theta, sign):
     """g : (N,) goodness of layer i; gamma : (N,) the other layers' goodness (a constant); Theta : scalar
     sign : (N,) +1 for a positive pair, -1 for a negative pair
     returns L = mean_n softplus(-sign_n s_n), s = g + gamma - Theta   (a float)
-            dL/dg : (N,) = -sign_n sigmoid(-sign_n s_n) / N   ("prediction minus target", over N; ds/dg = 1)
+            dL/dg : (N,), gamma and Theta held constant
     use softplus and sigmoid from ffnumpy.losses (imported above): they never overflow
     """
     s = g + gamma - Theta

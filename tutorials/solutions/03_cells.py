@@ -60,7 +60,6 @@ def my_entropy_objective(g, gamma, sign, eps):
     sign     : (2B,) +1 on the first half, -1 on the second (the layout above; not used in the formula)
     eps      : the floor, a float
     a = (g + gamma + eps)[:B],  b = (g + gamma + eps)[B:]
-    dL/dg = -(1 - q) / a on the positive rows and q / a on the negative rows, each divided by B
     returns (loss : float, dg : (2B,))
     """
     B = len(g) // 2

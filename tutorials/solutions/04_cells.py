@@ -42,7 +42,8 @@ def my_forgetting(A):
     "alpha_grad": '''# Your turn: dL_i / dalpha_it for every t.
 def my_alpha_grad(dg, G, theta, i):
     # dg : (N,) dL_i/ds_i per pair; G : (N, L) goodness of every layer; theta : (L,); i : the layer
-    # returns (L,) with entry t = sum_n dg[n] * (G[n, t] - theta[t]), and entry i = 0
+    # returns (L,): entry t = dL_i/dalpha_it, with s_i = g_i - theta_i + sum_{t != i} alpha_it (g_t - theta_t)
+    # and dL_i/ds_i = dg (per pair); entry i = 0 (alpha_ii is not a weight)
     grad = dg @ (G - theta)            # ds_i/dalpha_it = g_t - theta_t, summed over the pairs
     grad[i] = 0                        # alpha_ii is not a parameter
     return grad''',
