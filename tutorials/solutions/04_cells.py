@@ -68,7 +68,11 @@ ANSWERS = {
                  "last row against the diagonal). Task-incremental evaluation lets only the task's two labels "
                  "compete, so if the network still ranks 2 above 3 on images of a 2 (even with both far below 8 "
                  "and 9), the answer is right: it measures what is kept within a task and hides the competition "
-                 "across tasks.",
+                 "across tasks. Backprop label shares the cause: its softmax is trained only on the labels of the "
+                 "current task, so the cross-entropy raises the logits of 8 and 9 and lowers the others on every "
+                 "image it sees, and nothing pushes back for 0-7. Both rules learn only from the current task's "
+                 "data; the goodness vote is not the culprit, the sequence of data is (replay, exercise 1, is the "
+                 "usual cure).",
     "alpha": "A negative alpha_it means layer i subtracts layer t's (centred) goodness from its logit: when layer "
              "t is confident that a pair is positive, layer i is pushed to be less so. It would learn that when "
              "layer t's goodness is high for the wrong reasons, e.g. on negative pairs, so discounting it makes "
