@@ -113,7 +113,7 @@ CASES = {
 
 
 def test_every_exercise_is_covered():
-    assert set(CASES) == set(EXERCISES)
+    assert set(CASES) | {"network_step"} == set(EXERCISES)      # network_step: its own test below
 
 
 @pytest.mark.filterwarnings("ignore:overflow encountered")     # a wrong answer's exp(800)
@@ -131,3 +131,17 @@ def test_right_answer_passes_and_wrong_ones_get_their_hint(name, capsys):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_the_library_version_passes_its_own_check(name):
     EXERCISES[name].check(EXERCISES[name].library())
+
+
+def test_network_step_names_the_mistakes_and_the_curve_check_fails_a_flat_curve(capsys):
+    from ffnumpy.graders.forward_forward import check_learning, reference_step
+    check = EXERCISES["network_step"].check
+    assert grade("step", lambda: check(reference_step))
+    staged = lambda params, pairs, sign, lr: reference_step(params, pairs, sign, lr, frozen_forward=False)
+    ascent = lambda params, pairs, sign, lr: reference_step(params, pairs, sign, -lr)
+    for wrong, hint in ((staged, "one forward pass"), (ascent, "climbs the loss")):
+        assert not grade("step", lambda: check(wrong))
+        assert hint in capsys.readouterr().out
+    check_learning(np.c_[np.linspace(5, 1, 50), np.linspace(7, 3, 50)])
+    assert not grade("curve", lambda: check_learning(np.c_[np.linspace(5, 1, 50), np.full(50, 7.0)]))
+    assert "expected the last 10 steps below" in capsys.readouterr().out

@@ -1,4 +1,4 @@
-"""Checks of tutorial 01's exercises: goodness, ff_loss, layer_backward.
+"""Checks of tutorial 01's exercises: goodness, ff_loss, layer_backward, network_step.
 
 Each check tries, in order: a worked example whose answer is written here (the
 numbers a student can redo by hand), finite differences for a gradient, and the
@@ -6,7 +6,7 @@ library's function last, on random inputs. A failure names the likely mistake.
 """
 import numpy as np
 
-from ..exercise import Exercise, expect, gradient_check
+from ..exercise import Exercise, Mismatch, expect, gradient_check, show
 from .. import layers, losses
 
 H = np.array([[1.0, 2.0], [3.0, 0.0], [0.0, 0.0]])       # 3 rows, 2 units
@@ -99,6 +99,92 @@ def library_layer_backward():
     return layer_backward
 
 
+def reference_step(params, pairs, sign, lr, frozen_forward=True):
+    """The Network schedule with plain SGD, from the library's pieces: one forward pass with the
+    weights as they were, then W_i -= lr dL_i/dW_i for every layer, theta_i = M_i (its width).
+    frozen_forward=False: layer i+1 sees layer i *after* its update (the mistake the check names).
+    params : [(W_i, b_i)], updated in place; pairs : (N, D); sign : (N,)  ->  [L_i] before the update"""
+    inputs, x = [], pairs
+    for W, b in params:                                   # one forward pass, the weights as they were
+        inputs.append(x)
+        x = layers.ff_layer_forward(x, W, b)[0]
+    out, x = [], pairs
+    for i, (W, b) in enumerate(params):
+        x_in = inputs[i] if frozen_forward else x
+        h, cache = layers.ff_layer_forward(x_in, W, b)
+        loss, dh = losses.ff_layer_loss(h, 0.0, float(W.shape[1]), sign)   # dL_i/dh_i
+        _, dW, db = layers.ff_layer_backward(dh, cache)                    # no gradient to the layer below
+        W -= lr * dW
+        b -= lr * db
+        out.append(loss)
+        x = layers.ff_layer_forward(x_in, W, b)[0]        # used only when frozen_forward is False
+    return out
+
+
+def _tiny_network(seed):
+    rng = np.random.default_rng(seed)
+    sizes = [12, 5, 4]
+    params = [(rng.standard_normal((d, m)) * np.sqrt(2 / d), 0.1 * rng.standard_normal(m))
+              for d, m in zip(sizes[:-1], sizes[1:])]
+    return params, rng.random((6, sizes[0])), np.repeat([1.0, -1.0], 3)
+
+
+def _layer_loss(params, pairs, sign, i):
+    """L_i as a function of W_i, the layers below frozen: for finite differences."""
+    def f(W):
+        x = pairs
+        for W_t, b_t in params[:i]:
+            x = layers.ff_layer_forward(x, W_t, b_t)[0]
+        h = layers.ff_layer_forward(x, W, params[i][1])[0]
+        return losses.ff_layer_loss(h, 0.0, float(W.shape[1]), sign)[0]
+    return f
+
+
+def check_network_step(mine):
+    """mine(params, pairs, sign, lr) -> [L_1, ..., L_L]; params [(W_i, b_i)] updated in place."""
+    params, pairs, sign = _tiny_network(14)
+    before = [(W.copy(), b.copy()) for W, b in params]
+    want = [(W.copy(), b.copy()) for W, b in params]
+    want_losses = reference_step(want, pairs, sign, 0.5)
+    staged = [(W.copy(), b.copy()) for W, b in before]
+    staged_losses = reference_step(staged, pairs, sign, 0.5, frozen_forward=False)
+    one_pass = "layer i+1 saw layer i after its update: one forward pass with the weights as they were serves " \
+               "every layer"
+    got_losses = mine(params, pairs, sign, 0.5)
+    expect(got_losses, want_losses, "the layers' losses before the update (a 12-5-4 network, 6 pairs)",
+           hints=[(lambda g, w: np.allclose(g, staged_losses), one_pass)])
+    ascent = [(W0 + (W0 - W1), b0 + (b0 - b1)) for (W0, b0), (W1, b1) in zip(before, want)]
+    for i, ((W, b), (W_want, b_want)) in enumerate(zip(params, want)):
+        expect(W, W_want, f"W_{i + 1} after one step with lr 0.5",
+               hints=[(lambda g, w: np.allclose(g, before[i][0]), "W did not change: update it in place "
+                       "(W -= lr * dW), do not rebind the name"),
+                      (lambda g, w: np.allclose(g, ascent[i][0]), "the step climbs the loss: W -= lr * dW"),
+                      (lambda g, w: np.allclose(g, staged[i][0]), one_pass)])
+        expect(b, b_want, f"b_{i + 1} after one step with lr 0.5")
+    params, pairs, sign = _tiny_network(15)
+    for i in range(len(params)):                       # the step taken is lr times the gradient
+        W0 = params[i][0].copy()
+        trial = [(W.copy(), b.copy()) for W, b in params]
+        mine(trial, pairs, sign, 1.0)
+        gradient_check(W0 - trial[i][0], _layer_loss(params, pairs, sign, i), W0, what=f"the step of W_{i + 1}")
+
+
+def library_network_step():
+    return reference_step
+
+
+def check_learning(curve, steps=10):
+    """curve : the losses of every step of one epoch, (steps,) or (steps, L): the mean of the last
+    `steps` must be clearly below the mean of the first `steps`, for every layer."""
+    curve = np.asarray(curve, dtype=float).reshape(len(curve), -1)
+    first, last = curve[:steps].mean(0), curve[-steps:].mean(0)
+    if not np.all(np.isfinite(last)) or np.any(last > 0.9 * first):
+        raise Mismatch(f"the loss over one epoch: expected the last {steps} steps below 0.9 x the first {steps} "
+                       f"for every layer, got {show(first)} at the start and {show(last)} at the end\n"
+                       "  likely: a sign, or a learning rate too large (the loss jumps) or too small (it creeps)")
+
+
 EXERCISES = {"goodness": Exercise(check_goodness, library_goodness),
              "ff_loss": Exercise(check_ff_loss, library_ff_loss),
-             "layer_backward": Exercise(check_layer_backward, library_layer_backward)}
+             "layer_backward": Exercise(check_layer_backward, library_layer_backward),
+             "network_step": Exercise(check_network_step, library_network_step)}

@@ -31,6 +31,28 @@ def goodness_backward(dg, h):
     xn, z = cache
     dz = dh * (z > 0)              # a new array: dh is left untouched
     return xn.T @ dz, dz.sum(axis=0)''',
+
+    "network_step": '''def network_step(params, pairs, sign, lr):
+    """One FF step of a whole network, every layer on its own loss, plain gradient descent.
+
+    params : [(W_1, b_1), ..., (W_L, b_L)], W_i : (D_i, M_i), b_i : (M_i,); change them in place
+    pairs  : (N, 784) positive and negative pairs, sign : (N,) +1 / -1, lr : a number
+    theta_i = M_i (the width of layer i)
+    returns [L_1, ..., L_L]: each layer's loss before the update
+    """
+    forward, x = [], pairs
+    for W, b in params:                        # one forward pass, the weights as they were
+        h, cache = layer_forward(x, W, b)
+        forward.append((h, cache))
+        x = h                                  # the next layer's input (layer_forward normalises it)
+    losses = []
+    for (W, b), (h, cache) in zip(params, forward):
+        loss, dg = ff_loss(goodness(h), float(W.shape[1]), sign)     # theta_i = the width
+        dW, db = layer_backward(goodness_backward(dg, h), cache)     # no gradient to the layer below
+        W -= lr * dW                           # in place: the caller's arrays change
+        b -= lr * db
+        losses.append(loss)
+    return losses''',
 }
 
 ANSWERS = {
