@@ -9,15 +9,18 @@ import sys
 import pytest
 
 TUTORIALS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tutorials")
-NOTEBOOKS = sorted(glob.glob(os.path.join(TUTORIALS, "[0-9][0-9]_*.ipynb")))
+ALL = sorted(glob.glob(os.path.join(TUTORIALS, "[0-9][0-9]_*.ipynb")))
+NOTEBOOKS = [p for p in ALL if "appendix" not in p]           # the four lessons
+APPENDIX = [p for p in ALL if "appendix" in p]                # the research appendix: no student cells
 SOLUTIONS = sorted(glob.glob(os.path.join(TUTORIALS, "solutions", "*.py")))
 sys.path.insert(0, TUTORIALS)
 make_solved = pytest.importorskip("make_solved")
 
 
-def test_there_are_four_tutorials_each_with_solutions():
+def test_there_are_four_tutorials_and_an_appendix_each_with_solutions():
     assert [os.path.basename(p)[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
-    for path in NOTEBOOKS:
+    assert [os.path.basename(p) for p in APPENDIX] == ["05_research_appendix.ipynb"]
+    for path in ALL:
         assert os.path.exists(os.path.join(TUTORIALS, "solutions", os.path.basename(path)[:2] + "_cells.py"))
 
 
@@ -56,6 +59,27 @@ def test_student_version_runs_with_every_exercise_unsolved(path, monkeypatch, mn
     out = execute(nb)
     for exercise in (c.metadata["exercise"] for c in nb.cells if "exercise" in c.metadata):
         assert f"[{exercise}] not done yet" in out, exercise
+
+
+def code_lines(cell):
+    return [line for line in cell.source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
+def test_lesson_code_cells_are_short(path):
+    """Lessons keep no code cell over 60 lines (the research code lives in the appendix)."""
+    nbformat = pytest.importorskip("nbformat")
+    nb = nbformat.read(path, as_version=4)
+    long = [(i, len(code_lines(c))) for i, c in enumerate(nb.cells) if c.cell_type == "code" and len(code_lines(c)) > 60]
+    assert not long, long
+
+
+@pytest.mark.parametrize("path", APPENDIX, ids=os.path.basename)
+def test_appendix_runs_and_reads_the_reports(path, monkeypatch, mnist):
+    nbformat = pytest.importorskip("nbformat")
+    monkeypatch.setenv("FFNUMPY_FAST", "1")
+    out = execute(nbformat.read(path, as_version=4))
+    assert "Conclusion (mnist, course)" in out and "The claim 'the full gamma is harder to train" in out
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)

@@ -77,11 +77,5 @@ ANSWERS = {
              "t is confident that a pair is positive, layer i is pushed to be less so. It would learn that when "
              "layer t's goodness is high for the wrong reasons, e.g. on negative pairs, so discounting it makes "
              "layer i's logit more accurate. If every alpha_it went to 0, s_i = g_i - theta_i: that is FF, each "
-             "layer on its own.",
-    "no_difference": "No. 'No difference shown' means the tests could not tell them apart with this many seeds "
-                     "and test images; a real difference smaller than the seed spread (a few tenths of a point "
-                     "with 3 seeds) could still be there. To claim they are equivalent you would state a margin "
-                     "that matters (say 0.2 points) and show that the confidence interval of the difference lies "
-                     "inside it (an equivalence test). The test set is fixed at 10k images, so the way to get "
-                     "there is more seeds, i.e. more independently trained networks of each method.",
+             "layer on its own."
 }
