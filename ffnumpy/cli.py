@@ -56,8 +56,10 @@ def parser():
     p.add_argument("--momentum", type=float, help=f"sgd only, in [0, 1); default {d.momentum}")
     p.add_argument("--weight-decay", type=float, help=f"default {d.weight_decay}")
     p.add_argument("--lr-schedule", choices=["constant", "linear", "linear-half"], help=f"default {d.lr_schedule}")
-    p.add_argument("--objective", choices=["logistic", "entropy"],
-                   help="ff/cff: log sigmoid(g + gamma - theta) (default), or the entropy objective")
+    p.add_argument("--objective", choices=["logistic", "entropy", "entropy-labels", "entropy-batch"],
+                   help="ff/cff: log sigmoid(g + gamma - theta) (default), or the entropy objective read per image "
+                        "over a pair (entropy), over all ten labels (entropy-labels) or over the batch "
+                        "(entropy-batch); ff.py")
     p.add_argument("--track-entropy", action="store_true", help="record the goodness entropies every epoch")
     p.add_argument("--negatives", choices=["random", "hard", "readout"],
                    help="random (default); hard: drawn from the goodness of all 10 labels (ten passes); "

@@ -17,7 +17,7 @@ VALIDATION_SIZE = 10_000
 
 CHOICES = {"method": METHODS, "gamma": ("all", "previous", "learned"), "schedule": SCHEDULES,
            "optimizer": ("adam", "sgd"), "lr_schedule": ("constant", "linear", "linear-half"),
-           "negatives": ("random", "hard", "readout"), "objective": ("logistic", "entropy"),
+           "negatives": ("random", "hard", "readout"), "objective": ("logistic", "entropy", "entropy-labels", "entropy-batch"),
            "predict": ("all", "skip-first"), "dataset": tuple(TRAIN_SIZE),
            "normalize": ("rms", "length"), "theta_mode": ("per-layer", "shared"),
            "negative_loss": ("logistic", "paper"), "init": ("he", "fan-in"), "recipe": ("none", "hinton")}
@@ -51,7 +51,7 @@ class Config:
     momentum: float = 0.9              # sgd only
     weight_decay: float = 0.0
     lr_schedule: str = "linear-half"   # constant | linear (to 0) | linear-half (to 0 over the 2nd half)
-    objective: str = "logistic"        # ff and cff: logistic | entropy (no sigmoid, no theta)
+    objective: str = "logistic"        # ff and cff: logistic | entropy | entropy-labels | entropy-batch (ff.py)
     negatives: str = "random"          # random | hard
     predict: str = "all"               # all | skip-first
     validation: bool = True            # hold out the last 10k training images
@@ -110,12 +110,16 @@ class Config:
         if self.negatives == "readout" and (self.method not in ("ff", "cff") or self.schedule == "layer"):
             raise ValueError("--negatives readout needs --method ff or cff and --schedule network or alternating "
                              "(the readout reads layers 2 and up, which the layer schedule has not trained yet)")
-        if self.negative_loss == "paper" and self.objective == "entropy":
-            raise ValueError("--negative-loss paper is a form of the logistic objective, not of --objective entropy")
+        if self.negative_loss == "paper" and self.objective != "logistic":
+            raise ValueError(f"--negative-loss paper is a form of the logistic objective, not of --objective "
+                             f"{self.objective}")
+        if self.objective == "entropy-labels" and self.negatives != "random":
+            raise ValueError("--objective entropy-labels scores all ten labels of every image: it takes no "
+                             f"--negatives {self.negatives}")
         if self.method == "cff" and self.gamma in ("all", "learned") and self.schedule == "layer":
             raise ValueError(f"--gamma {self.gamma} needs --schedule network or alternating: "
                              "under the layer schedule the later layers do not exist yet")
-        if self.method == "cff" and self.gamma == "learned" and self.objective == "entropy":
+        if self.method == "cff" and self.gamma == "learned" and self.objective != "logistic":
             raise ValueError("--gamma learned is for the logistic objective (its gradient uses the threshold)")
         _check_memory(self)
         return self

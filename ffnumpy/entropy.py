@@ -73,3 +73,63 @@ def goodness_entropies(net, x, y, y_neg):
     """
     return {"positive": decompose(net.goodness(overlay_label(x, y))),
             "negative": decompose(net.goodness(overlay_label(x, y_neg)))}
+
+
+# The entropy objective, read two more ways (issue 23). losses.entropy_objective is reading 1: per
+# image, the two pairs (true label, one wrong label). Both below are scale-free: multiplying every
+# goodness by c > 0 leaves the loss unchanged, so, like reading 1, nothing in them fixes a layer's scale.
+
+def entropy_objective_labels(g, gamma, sign, eps):
+    """Reading 2: per image, over all ten labels. phi(x, y) = g + gamma + eps > 0, and
+    q(y | x) = phi(x, y) / sum_y' phi(x, y'): the goodness, spread over the labels. Ent over the
+    labels, per unit of goodness, is KL(q || uniform); put the mass where the label is by
+    minimising the cross-entropy of the true label:
+
+        L     = mean_n [ log sum_y phi(x_n, y) - log phi(x_n, y_n) ]
+        dL/dphi(x_n, y) = (1 / sum_y' phi(x_n, y') - [y = y_n] / phi(x_n, y_n)) / B
+
+    g, gamma : (10B,) rows label-major: row k B + n shows image n with label k; gamma may be 0.0
+    sign     : (10B,) +1 on the row of each image's true label, -1 on its nine others
+    returns loss (mean over the B images), dL/dg : (10B,)   (dphi/dg = 1)
+    """
+    B = len(g) // 10
+    if len(g) != 10 * B or np.any((sign > 0).reshape(10, B).sum(axis=0) != 1):
+        raise ValueError("the labels reading needs 10 rows per image (label-major), one of them positive")
+    phi = (g + gamma + eps).reshape(10, B)
+    pos = (sign > 0).reshape(10, B)
+    total = phi.sum(axis=0)                                       # (B,)
+    loss = np.mean(np.log(total) - np.log(phi[pos]))              # phi[pos]: (B,), image order
+    dphi = np.broadcast_to(1 / total, phi.shape) - pos / phi     # 1/sum - [y = y_n] / phi
+    return loss, (dphi / B).reshape(-1).astype(g.dtype, copy=False)
+
+
+def concentration_grad(phi):
+    """C = Ent(phi) / E[phi] = KL(q || uniform) over the entries of phi, and dC/dphi.
+
+        C        = sum_j q_j log q_j + log n,   q = phi / sum(phi)
+        dC/dphi_j = (log phi_j - sum_k q_k log phi_k) / sum(phi)
+    phi : (n,) > 0  ->  C (a float), dC/dphi : (n,)
+    """
+    q = phi / phi.sum()
+    log_phi = np.log(phi)
+    mean_log = np.sum(q * log_phi)                                # E_q[log phi]
+    return float(np.sum(q * np.log(q)) + np.log(len(phi))), (log_phi - mean_log) / phi.sum()
+
+
+def entropy_objective_batch(g, gamma, sign, eps):
+    """Reading 3: over the batch, the paper's Figure 4 turned into a loss. With phi = g + gamma + eps
+    over the B positive pairs and over the B negative pairs, maximise the concentration (entropy per
+    unit of goodness, concentration_grad) of the positives and minimise that of the negatives:
+
+        L = C(phi_neg) - C(phi_pos),   dL/dphi_pos = -dC/dphi_pos,   dL/dphi_neg = +dC/dphi_neg
+
+    g, gamma : (2B,) rows [positives; negatives]; sign : (2B,) +1 then -1
+    returns loss, dL/dg : (2B,)
+    """
+    B = len(g) // 2
+    if len(g) != 2 * B or np.any(sign[:B] != 1) or np.any(sign[B:] != -1):
+        raise ValueError("the batch reading needs rows [positives; negatives]")
+    phi = g + gamma + eps
+    c_pos, d_pos = concentration_grad(phi[:B])
+    c_neg, d_neg = concentration_grad(phi[B:])
+    return c_neg - c_pos, np.concatenate([-d_pos, d_neg]).astype(g.dtype, copy=False)

@@ -12,10 +12,14 @@ frozen copy f^), so no layer's update depends on the order of the updates.
 """
 import numpy as np
 
+from .entropy import entropy_objective_batch, entropy_objective_labels
 from .layers import ff_layer_backward
 from .peer import peer_term, peer_update
 from .losses import (collaboration_terms, entropy_objective, ff_loss, goodness_backward, goodness_forward,
                      learned_gamma_grad)
+
+ENTROPY_READINGS = {"entropy": entropy_objective, "entropy-labels": entropy_objective_labels,
+                    "entropy-batch": entropy_objective_batch}
 
 
 def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="logistic",
@@ -28,8 +32,10 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
     sign       : (N,) +1 for positive pairs, -1 for negative pairs
     layers     : indices of the layers to update, e.g. [0, 1, 2] or [1]
     gamma_mode : "none" (FF), "previous" (CFF gamma(<t)) or "all" (CFF gamma)
-    objective  : "logistic" (log sigmoid(g + gamma - theta)) or "entropy"
-                 (losses.entropy_objective: no sigmoid, no theta)
+    objective  : "logistic" (log sigmoid(g + gamma - theta)), or the entropy objective, no sigmoid and
+                 no theta, read three ways: "entropy" (losses.entropy_objective: per image, its pair),
+                 "entropy-labels" (entropy.entropy_objective_labels: per image, all ten labels; xy then
+                 holds 10 rows per image) and "entropy-batch" (entropy.entropy_objective_batch)
     theta_mode : "per-layer" or "shared" (losses.collaboration_terms)
     negative   : "logistic" or "paper", the loss on negative pairs (losses.ff_loss)
     alpha      : (L, L) collaboration weights, with gamma_mode "learned"; row i is
@@ -47,8 +53,8 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
     gamma, Theta = collaboration_terms(G, net.theta[:depth], gamma_mode, theta_mode, alpha)
     losses = {}
     for i in layers:
-        if objective == "entropy":
-            losses[i], dg = entropy_objective(G[:, i], gamma[:, i], sign, eps=0.5 * hs[i].shape[1])
+        if objective in ENTROPY_READINGS:                               # floor eps: half the width
+            losses[i], dg = ENTROPY_READINGS[objective](G[:, i], gamma[:, i], sign, eps=0.5 * hs[i].shape[1])
         else:
             losses[i], dg = ff_loss(G[:, i], gamma[:, i], Theta[i], sign, negative)  # dL/dg_i; gamma: none
         dh = goodness_backward(dg, hs[i])                                # dL/dh_i = dL/dg_i * 2 h_i

@@ -25,7 +25,7 @@ from .evaluate import evaluate, prediction_layers
 from .ff import ff_update
 from .losses import check_labels, softmax_cross_entropy
 from .negatives import hard_wrong_labels, random_wrong_labels, wrong_labels_among
-from .network import Network, overlay_label
+from .network import NUM_CLASSES, Network, overlay_label
 from .optim import SGD, Adam
 from .peer import peer_means
 from . import readout as ro
@@ -82,11 +82,18 @@ def lr_factor(cfg, progress):
 
 
 def make_pairs(model, cfg, x, y, rng, depth=None):
-    """[positive pairs; negative pairs] and their signs: (2B, D), (2B,).
+    """[positive pairs; negative pairs] and their signs: (2B, D), (2B,); under --objective
+    entropy-labels every image with each of the ten labels instead: (10B, D), (10B,).
 
     depth: hard negatives are drawn from the beliefs of the first `depth`
     layers only (under the Layer schedule, those trained so far).
     """
+    if cfg.objective == "entropy-labels":            # every image with each of the ten labels, label-major
+        if model.classes is not None:
+            raise ValueError("--objective entropy-labels scores all ten labels; a task has fewer")
+        labels = np.repeat(np.arange(NUM_CLASSES), len(x))
+        xy = overlay_label(np.tile(x, (NUM_CLASSES, 1)), labels)
+        return xy, np.where(labels == np.tile(y, NUM_CLASSES), 1, -1).astype(x.dtype)
     if model.classes is not None:                   # a task: only its labels are in play (tasks.py)
         if cfg.negatives == "hard":
             raise ValueError("hard negatives are not supported on a subset of the labels; use random")

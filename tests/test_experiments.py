@@ -79,3 +79,15 @@ def test_cli_needs_a_study(capsys):
     with pytest.raises(SystemExit) as stop:
         experiments.main([])
     assert stop.value.code == 2 and "name a study" in capsys.readouterr().err
+
+
+def test_the_objective_study_tunes_each_reading_and_resumes(tiny, small, tmp_path, monkeypatch):
+    monkeypatch.setattr(experiments, "OBJECTIVE_GRID", reproduce.GRID)
+    study = experiments.objective_study("mnist", rows=("ff-network-entropy-labels", "cff-all-network-entropy-batch"))
+    assert reproduce.sweep(tmp_path, study, seeds=(1,), data=small, say=quiet) == 2 * (2 + 1)
+    assert reproduce.sweep(tmp_path, study, seeds=(1,), data=small, say=quiet) == 0
+    seed = reproduce.read(tmp_path / study.name / "ff-network-entropy-labels" / "seed1.json")
+    assert seed["config"]["objective"] == "entropy-labels" and seed["config"]["method"] == "ff"
+    assert 0 <= seed["test_error"] <= 100 and len(seed["test_predictions"]) == len(small.y_test)
+    assert set(experiments.OBJECTIVE_ROWS) == {f"{r}-{o}" for r in ("ff-network", "cff-all-network")
+                                              for o in experiments.READINGS}

@@ -4,6 +4,7 @@
     python -m ffnumpy.studies.experiments transfer                    # digits 0-4 -> 5-9, MNIST -> Fashion-MNIST
     python -m ffnumpy.studies.experiments continual --dataset mnist   # Split-MNIST, five 2-class tasks
     python -m ffnumpy.studies.experiments learned --dataset mnist     # --gamma learned, tuned like every row
+    python -m ffnumpy.studies.experiments objective --dataset fashion-mnist   # the entropy objective, 3 readings
     python -m ffnumpy.studies.experiments_report                    # results/experiments/README.md
 
 depth   : FF, CFF gamma(<t), CFF gamma and Backprop pairwise (Network schedule) with 2, 3, 4, 6
@@ -17,6 +18,10 @@ continual: the same rows on five 2-class tasks in sequence, 8 epochs each (conti
 learned : CFF with gamma_i = sum_t alpha_it g_t, alpha trained by layer i's own loss, tuned over
           the reproduction's grid on validation, then seeds 1, 2, 3 on test: compared with the
           reproduction's FF and fixed-gamma rows at the same budget.
+objective: the entropy objective read three ways (--objective entropy, entropy-labels,
+          entropy-batch; ff.py), each for FF and CFF gamma (Network schedule), tuned over
+          OBJECTIVE_GRID on validation at the course budget, then seeds 1, 2, 3 on test; the
+          reproduction's logistic rows at the same budget are the comparison.
 Runs are resumable (one JSON each, under OUT/<study>/...), like python -m ffnumpy.studies.reproduce.
 """
 import argparse
@@ -36,6 +41,12 @@ DEPTH_ROWS = ("ff-network", "cff-prev-network", "cff-all-network", "bp-pairwise"
 TASK_ROWS = ("ff-network", "cff-prev-network", "cff-all-network", "bp-label")
 LEARNED = {"cff-learned-network": dict(method="cff", gamma="learned", schedule="network")}
 REPRODUCTION = Path("results/reproduction")
+READINGS = ("entropy", "entropy-labels", "entropy-batch")
+OBJECTIVE_ROWS = {f"{row}-{reading}": dict(**ROWS[row], objective=reading)
+                  for reading in READINGS for row in ("ff-network", "cff-all-network")}
+# the entropy objectives have no threshold (theta-scale only sets the initial weights' scale): rates only,
+# a factor of about 3 apart, from below the logistic rows' choices to well above
+OBJECTIVE_GRID = [dict(lr=lr, theta_scale=1.0) for lr in (3e-4, 1e-3, 3e-3, 1e-2)]
 
 
 def depth_study(dataset, depth, reproduction=REPRODUCTION):
@@ -85,6 +96,14 @@ def learned_study(dataset):
     return Study(f"learned/{dataset}-course", dataset, tuple(LEARNED), GRID, make)
 
 
+def objective_study(dataset, rows=None):
+    """FF and CFF gamma under each reading of the entropy objective, tuned like every row."""
+    def make(row, setting, seed):
+        return Config(dataset=dataset, **COMMON, **BUDGETS["course"], **OBJECTIVE_ROWS[row], **setting, seed=seed,
+                      track_entropy=True)
+    return Study(f"objective/{dataset}-course", dataset, tuple(rows or OBJECTIVE_ROWS), OBJECTIVE_GRID, make)
+
+
 def studies(name, dataset, reproduction=REPRODUCTION):
     if name == "depth":
         return [depth_study(dataset, d, reproduction) for d in DEPTHS]
@@ -92,12 +111,14 @@ def studies(name, dataset, reproduction=REPRODUCTION):
         return [transfer_study(pair, reproduction) for pair in PAIRS]
     if name == "continual":
         return [continual_study(dataset, reproduction)]
+    if name == "objective":
+        return [objective_study(dataset)]
     return [learned_study(dataset)]
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.experiments", description=__doc__.splitlines()[0])
-    p.add_argument("study", nargs="?", choices=["depth", "transfer", "continual", "learned"], help="which study to run")
+    p.add_argument("study", nargs="?", choices=["depth", "transfer", "continual", "learned", "objective"], help="which study to run")
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
     p.add_argument("--out", default="results/experiments", help="folder of the result files")
     p.add_argument("--reproduction", default=str(REPRODUCTION), help="the reproduction's results (its choices)")
@@ -105,7 +126,7 @@ def main(argv=None):
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
     if args.study is None:
-        p.error("name a study: depth, transfer, continual or learned (the report: python -m "
+        p.error("name a study: depth, transfer, continual, learned or objective (the report: python -m "
                 "ffnumpy.studies.experiments_report)")
     if args.study == "transfer" and args.dataset != "mnist":
         p.error("transfer's pairs both start from MNIST (0-4 -> 5-9, MNIST -> Fashion-MNIST): drop --dataset")
