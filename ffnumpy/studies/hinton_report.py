@@ -111,7 +111,8 @@ def reference_section(out, dataset, figures):
                   + ". Where the table's seconds per epoch exceed that, other work shared the cores during the run.",
                   "", "Seed 1 was trained before peer normalisation was kept in float32 (commit 'Peer normalisation "
                   "kept float32'): its weight gradients were float64 products, rounded into the float32 weights. "
-                  "Later seeds compute them in float32: the same algorithm, other rounding, 30% less time."]
+                  "Later seeds compute them in float32: the same algorithm, other rounding, and a larger share of the "
+                  "machine's float32 GEMM peak (the benchmark's 'of the GEMM peak')."]
     lines += ["", "Published numbers (MNIST test error, %):", "", "| source | error |", "|---|---|"] + \
         [f"| {name} | {e} |" for name, e in PUBLISHED] + [""]
     if seeds:
