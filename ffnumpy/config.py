@@ -17,7 +17,8 @@ VALIDATION_SIZE = 10_000
 
 CHOICES = {"method": METHODS, "gamma": ("all", "previous", "learned"), "schedule": SCHEDULES,
            "optimizer": ("adam", "sgd"), "lr_schedule": ("constant", "linear", "linear-half"),
-           "negatives": ("random", "hard", "readout"), "objective": ("logistic", "entropy", "entropy-labels", "entropy-batch"),
+           "negatives": ("random", "hard", "readout"),
+           "objective": ("logistic", "entropy", "entropy-labels", "entropy-batch"),
            "predict": ("all", "skip-first"), "dataset": tuple(TRAIN_SIZE),
            "normalize": ("rms", "length"), "theta_mode": ("per-layer", "shared"),
            "negative_loss": ("logistic", "paper"), "init": ("he", "fan-in"), "recipe": ("none", "hinton")}

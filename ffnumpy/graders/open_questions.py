@@ -60,7 +60,8 @@ def check_probe_grads(mine):
     gradient_check(dc, lambda v: mine(V, v, f, y)[0], c, what="dc")
     big = mine(V * 1e4, c, f, y)[0]
     if not np.isfinite(big):
-        raise Mismatch(f"the loss at logits near 1e4: expected a number, got {big}\n  likely: exp overflowed: subtract each row's "
+        raise Mismatch(f"the loss at logits near 1e4: expected a number, got {big}\n"
+                       "  likely: exp overflowed: subtract each row's "
                        "largest logit before exp (the softmax does not change)")
     expect(loss, library_probe_grads()(V, c, f, y)[0], "the loss on random inputs, against the library")
 

@@ -118,7 +118,8 @@ def studies(name, dataset, reproduction=REPRODUCTION):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.experiments", description=__doc__.splitlines()[0])
-    p.add_argument("study", nargs="?", choices=["depth", "transfer", "continual", "learned", "objective"], help="which study to run")
+    p.add_argument("study", nargs="?", choices=["depth", "transfer", "continual", "learned", "objective"],
+                   help="which study to run")
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
     p.add_argument("--out", default="results/experiments", help="folder of the result files")
     p.add_argument("--reproduction", default=str(REPRODUCTION), help="the reproduction's results (its choices)")
