@@ -117,7 +117,8 @@ def reference_step(params, pairs, sign, lr, frozen_forward=True):
         W -= lr * dW
         b -= lr * db
         out.append(loss)
-        x = layers.ff_layer_forward(x_in, W, b)[0]        # used only when frozen_forward is False
+        if not frozen_forward:                            # the next layer sees this one after its update
+            x = layers.ff_layer_forward(x_in, W, b)[0]
     return out
 
 
