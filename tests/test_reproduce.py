@@ -12,7 +12,36 @@ def tiny(monkeypatch):
     monkeypatch.setitem(reproduce.BUDGETS, "course", dict(hidden=(16, 16), epochs=1))
     monkeypatch.setattr(reproduce, "GRID", [dict(lr=1e-3, theta_scale=1.0), dict(lr=3e-3, theta_scale=1.0)])
     monkeypatch.setattr(reproduce, "COMMON", dict(reproduce.COMMON, batch_size=200))
+    monkeypatch.setattr(reproduce, "EDGE_STEPS", 0)     # test_tuning_goes_past_an_edge covers the extension
     return ("ff-network", "cff-all-network", "bp-label")
+
+
+def test_tuning_goes_past_an_edge_until_the_choice_is_interior(tmp_path, monkeypatch):
+    monkeypatch.setattr(reproduce, "EDGE_STEPS", 2)
+    grid = [dict(lr=lr, theta_scale=1.0) for lr in (1e-3, 2e-3, 4e-3)]
+
+    def tuned(lr, error):
+        path = tmp_path / "s" / "r" / "tune" / f"{reproduce.setting_name(dict(lr=lr, theta_scale=1.0))}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"validation_error": error}))
+
+    def lrs(extend=True):
+        return [s["lr"] for s in reproduce.tuned_settings(tmp_path, "s", "r", grid, extend)]
+    for lr, error in ((1e-3, 3.0), (2e-3, 2.0), (4e-3, 1.0)):
+        tuned(lr, error)
+    assert lrs(extend=False) == [1e-3, 2e-3, 4e-3]
+    assert lrs() == [1e-3, 2e-3, 4e-3, 8e-3]                   # the best is the largest: double it next
+    assert reproduce.chosen_setting(tmp_path, "s", "r", grid, extend=True) is None   # its run is missing
+    assert reproduce.chosen_setting(tmp_path, "s", "r", grid)["lr"] == 4e-3          # without: the edge
+    tuned(8e-3, 1.5)                                                                 # worse past it: interior
+    assert lrs() == [1e-3, 2e-3, 4e-3, 8e-3]
+    assert reproduce.chosen_setting(tmp_path, "s", "r", grid, extend=True)["lr"] == 4e-3
+    tuned(8e-3, 0.5)                       # still better past it: go on, but at most EDGE_STEPS doublings
+    tuned(16e-3, 0.4)
+    assert lrs() == [1e-3, 2e-3, 4e-3, 8e-3, 16e-3]
+    assert reproduce.chosen_setting(tmp_path, "s", "r", grid, extend=True)["lr"] == 16e-3
+    tuned(1e-3, 0.1)                                           # the best is now the smallest: halve it
+    assert lrs() == [1e-3, 2e-3, 4e-3, 5e-4]
 
 
 def test_sweep_tunes_on_validation_then_runs_seeds_and_resumes(tiny, small, tmp_path):
@@ -109,6 +138,7 @@ def test_a_result_made_with_another_configuration_is_refused(small, tmp_path, mo
     monkeypatch.setitem(reproduce.BUDGETS, "course", dict(hidden=(16,), epochs=1))
     monkeypatch.setattr(reproduce, "GRID", [dict(lr=1e-3, theta_scale=1.0)])
     monkeypatch.setattr(reproduce, "COMMON", dict(reproduce.COMMON, batch_size=200))
+    monkeypatch.setattr(reproduce, "EDGE_STEPS", 0)
     study = reproduce.table_study("mnist", "course", ("ff-network",))
     assert reproduce.sweep(tmp_path, study, seeds=(1,), data=small, say=lambda *a, **k: None) == 2
     monkeypatch.setitem(reproduce.BUDGETS, "course", dict(hidden=(16,), epochs=2))     # the budget changed

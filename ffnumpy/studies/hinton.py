@@ -3,6 +3,7 @@
     python -m ffnumpy.studies.hinton reference                     # FF with the recipe, 100 epochs, seeds 1, 2, 3
     python -m ffnumpy.studies.hinton ablation                      # one part of the recipe off at a time (validation)
     python -m ffnumpy.studies.hinton question --dataset mnist      # FF, CFF gamma(<t), CFF gamma, each tuned
+    python -m ffnumpy.studies.hinton demo                          # a short recipe for the demo (validation)
     python -m ffnumpy.studies.hinton reference --dry-run           # what is missing
     python -m ffnumpy.studies.hinton_report                        # results/recipe/README.md
 
@@ -18,6 +19,11 @@ question   Network schedule, the recipe for every row: FF, CFF gamma(<t), CFF
            tuning (the tuning runs are the seed-0 runs: Study.make is called with
            seed 0 for them); then 100 epochs on test, 5 seeds for FF and CFF
            gamma(<t) (the closest pair), 3 for CFF gamma.
+demo       the recipe cut to the demo's network and time (784-500x3, DEMO_EPOCHS
+           epochs, about a minute per run here), FF and CFF gamma(<t), each
+           learning rate chosen on validation (seed 0) from 1, 2 and 4 times
+           the recipe's; no test runs: `python -m ffnumpy.demo` trains the
+           chosen settings on all 60k images and reports test once.
 
 One JSON per run under results/recipe/<dataset>-<study>/<row>/ (reproduce.py's
 runner: resumable, a file made with another configuration refused). Run one
@@ -37,6 +43,9 @@ QUESTION_ROWS = {"ff-network": dict(method="ff"),
                  "cff-prev-network": dict(method="cff", gamma="previous"),
                  "cff-all-network": dict(method="cff", gamma="all")}
 QUESTION_SEEDS = {"ff-network": (1, 2, 3, 4, 5), "cff-prev-network": (1, 2, 3, 4, 5), "cff-all-network": (1, 2, 3)}
+DEMO = dict(hidden=(500, 500, 500), epochs=6)
+DEMO_GRID = [dict(lr=f * RECIPE_LR, theta_scale=1.0) for f in (1, 2, 4)]
+DEMO_ROWS = {"ff-network": dict(method="ff"), "cff-prev-network": dict(method="cff", gamma="previous")}
 ABLATIONS = {"recipe": {}, "no-peer-norm": dict(peer_norm=0.0), "random-negatives": dict(negatives="random"),
              "bias-decay": dict(bias_decay=True), "he-init": dict(init="he"), "predict-all": dict(predict="all")}
 
@@ -55,6 +64,13 @@ def ablation_study(dataset):
                  make, seeds=())
 
 
+def demo_study(dataset):
+    """The recipe at the demo's size: each row's learning rate chosen on validation, no seeds on test."""
+    def make(row, setting, seed):
+        return Config.from_recipe("hinton", dataset=dataset, **DEMO, **DEMO_ROWS[row], lr=setting["lr"], seed=seed)
+    return Study(f"{dataset}-demo", dataset, tuple(DEMO_ROWS), DEMO_GRID, make, seeds=())
+
+
 def question_studies(dataset):
     """Two Studies in one folder: the rows run 5 seeds and the row that runs 3."""
     def make(row, setting, seed):
@@ -68,7 +84,7 @@ def question_studies(dataset):
                   same_runs=f"{OUT}/{dataset}-reference") for seeds, rows in groups.items()]
 
 
-STUDIES = {"reference": lambda d: [reference_study(d)], "ablation": lambda d: [ablation_study(d)],
+STUDIES = {"reference": lambda d: [reference_study(d)], "demo": lambda d: [demo_study(d)], "ablation": lambda d: [ablation_study(d)],
            "question": question_studies}
 
 

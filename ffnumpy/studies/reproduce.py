@@ -8,9 +8,12 @@ The protocol, the same for every row:
   1. tune: every setting of GRID (learning rate x theta scale) with seed 0,
      trained on the first 50k training images, measured on the last 10k
      (the validation split); the test set is not touched;
-  2. choose the setting with the lowest validation error;
-  3. seeds: the chosen setting with seeds 1, 2, 3, trained on the same 50k,
-     reported on the 10k test images (with their predictions, for McNemar).
+  2. choose the setting with the lowest validation error; if its learning rate
+     is the grid's smallest or largest, halve or double it and tune again
+     (tuned_settings), until the choice is interior;
+  3. seeds: the chosen setting with seeds 1-5 (FF and CFF rows, whose comparison
+     is the answer) or 1-3 (backprop), trained on the same 50k, reported on the
+     10k test images (with their predictions, for the bootstrap and McNemar).
 
 One JSON file per run, under OUT/<dataset>-<budget>/<row>/: tune/<setting>.json
 and seed<S>.json. A run whose file exists is skipped, so the command resumes
@@ -68,7 +71,10 @@ PRIORITY = ("ff-network", "cff-all-network", "cff-prev-network", "bp-label", "ff
 # the Layer schedule, on MNIST), under the same schedule, and Backprop label; then the Network rows
 LONG_ROWS = ("ff-layer", "cff-prev-layer", "bp-label", "ff-network", "cff-prev-network", "cff-all-network")
 GRID = [dict(lr=lr, theta_scale=ts) for lr in (5e-4, 1e-3, 2e-3) for ts in (0.3, 1.0)]
+EDGE_STEPS = 3    # the table's rows are tuned past GRID's edges, at most this many halvings or doublings
 SEEDS = (1, 2, 3)
+# the rows whose comparison the README states as its answer (FF against CFF) run 5 seeds; backprop keeps 3
+ANSWER_SEEDS = (1, 2, 3, 4, 5)
 COMMON = dict(batch_size=100, optimizer="adam", lr_schedule="linear-half", validation=True)
 
 
@@ -98,9 +104,10 @@ class Study:
     same_runs: str = None     # another study's folder: a run found there with the same Config is copied
     fixed: dict = None        # a setting given, not tuned: no tuning runs, straight to the seeds
     seeds: tuple = SEEDS      # the seeds run on test with the chosen setting
+    extend: bool = False      # tune past the grid's edges (tuned_settings); with tuned_from: that study's
 
 
-def table_study(dataset, budget, rows=None):
+def table_study(dataset, budget, rows=None, seeds=SEEDS):
     """The paper's table at one budget (the long budget reuses the course budget's choices)."""
     def make(row, setting, seed):
         goodness = ROWS[row]["method"] != "bp-label"     # entropy is tracked where there is goodness
@@ -108,7 +115,16 @@ def table_study(dataset, budget, rows=None):
                       track_entropy=goodness)
     long = budget == "long"
     return Study(f"{dataset}-{budget}", dataset, tuple(rows or (LONG_ROWS if long else PRIORITY)),
-                 [] if long else GRID, make, f"{dataset}-course" if long else None)
+                 [] if long else GRID, make, f"{dataset}-course" if long else None, seeds=seeds, extend=True)
+
+
+def table_studies(dataset, budget, rows=None):
+    """table_study split by seeds, in PRIORITY order: FF and CFF rows with ANSWER_SEEDS, backprop with SEEDS."""
+    rows = tuple(rows or (LONG_ROWS if budget == "long" else PRIORITY))
+    goodness = tuple(r for r in rows if not r.startswith("bp-"))
+    backprop = tuple(r for r in rows if r.startswith("bp-"))
+    return [table_study(dataset, budget, part, seeds) for part, seeds in ((goodness, ANSWER_SEEDS),
+                                                                          (backprop, SEEDS)) if part]
 
 
 def regime_study(dataset, regime, rows=None, wide=False, out="results/reproduction"):
@@ -157,15 +173,50 @@ def read(path, needs=()):
     return record
 
 
-def chosen_setting(out, name, row, grid):
-    """The grid setting with the lowest validation error, or None while tuning is incomplete."""
+def tuned_settings(out, name, row, grid, extend=False):
+    """The settings `row` is tuned over: `grid`, and with `extend`, past its edges.
+
+    Extending: while the best validation error sits at the smallest (largest)
+    learning rate tried, lr / 2 (lr * 2) is tried next, at every theta scale
+    of the grid, at most EDGE_STEPS times each way. It stops when the best is
+    interior (a value past it was worse, or diverged) or at the last step
+    (the report then says "edge"). The list ends at the first settings whose
+    files are missing: those are the next runs."""
+    settings = list(grid)
+    if not extend or not grid:
+        return settings
+    thetas = sorted({s["theta_scale"] for s in grid})
+    steps = {"down": 0, "up": 0}
+    while True:
+        best = best_setting(out, name, row, settings)
+        if best is None:
+            return settings
+        lrs = [s["lr"] for s in settings]
+        if best["lr"] == min(lrs) and steps["down"] < EDGE_STEPS:
+            steps["down"] += 1
+            lr = min(lrs) / 2
+        elif best["lr"] == max(lrs) and steps["up"] < EDGE_STEPS:
+            steps["up"] += 1
+            lr = max(lrs) * 2
+        else:
+            return settings
+        settings += [dict(lr=lr, theta_scale=theta) for theta in thetas]
+
+
+def best_setting(out, name, row, settings):
+    """The setting with the lowest validation error, or None while one of their files is missing."""
     scores = []
-    for k, setting in enumerate(grid):
+    for k, setting in enumerate(settings):
         path = Path(out) / name / row / "tune" / f"{setting_name(setting)}.json"
         if not path.exists():
             return None
         scores.append((read(path)["validation_error"], k, setting))
     return min(scores, key=lambda s: s[:2])[2] if scores else None     # ties: the earlier setting
+
+
+def chosen_setting(out, name, row, grid, extend=False):
+    """The tuned setting with the lowest validation error, or None while tuning is incomplete."""
+    return best_setting(out, name, row, tuned_settings(out, name, row, grid, extend))
 
 
 def pending(out, study, seeds=None):
@@ -178,7 +229,7 @@ def pending(out, study, seeds=None):
     todo = []
     for row in study.rows:
         base = Path(out) / study.name / row
-        for setting in study.grid:
+        for setting in tuned_settings(out, study.name, row, study.grid, study.extend):
             path = base / "tune" / f"{setting_name(setting)}.json"
             cfg = study.make(row, setting, 0)
             if not path.exists():
@@ -186,7 +237,7 @@ def pending(out, study, seeds=None):
             else:
                 check_same(path, cfg)
         setting = study.fixed if study.fixed is not None else \
-            chosen_setting(out, study.tuned_from or study.name, row, study.grid or GRID)
+            chosen_setting(out, study.tuned_from or study.name, row, study.grid or GRID, study.extend)
         for seed in study.seeds if seeds is None else seeds:
             path = base / f"seed{seed}.json"
             cfg = None if setting is None else study.make(row, setting, seed)
@@ -351,6 +402,7 @@ def main(argv=None):
     p.add_argument("--out", default="results/reproduction", help="folder of the result files")
     add_runner_flags(p)
     p.add_argument("--rerun", metavar="JSON", help="train one recorded run again and compare its error")
+    p.add_argument("--tune-only", action="store_true", help="run the tuning runs only, no seeds on test")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
     rows = None if args.rows is None else tuple(args.rows.split(","))
@@ -363,7 +415,7 @@ def main(argv=None):
     elif args.wide_grid:
         p.error("--wide-grid widens a regime's grid: give --regime too")
     else:
-        studies = [table_study(args.dataset, args.budget, rows)]
+        studies = table_studies(args.dataset, args.budget, rows)
     try:
         check_writable(args.out, "--out", folder=True)
         if args.rerun:
@@ -419,14 +471,15 @@ def execute(p, out, studies, args, argv=None):
             return 0
         if args.jobs > 1:
             return run_jobs(p, args.jobs, sys.argv[1:] if argv is None else argv)
-        n = sum(sweep(out, study, shard=shard) for study in studies)
+        seeds = () if getattr(args, "tune_only", False) else None
+        n = sum(sweep(out, study, seeds, shard=shard) for study in studies)
     except DataError as err:
         p.exit(2, f"{p.prog}: error: {err}\n")
     except ValueError as err:
         p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
     except KeyboardInterrupt:
         p.exit(130, f"{p.prog}: interrupted; every finished run is saved, run the same command to resume\n")
-    left = sum(len([t for t in pending(out, study) if in_shard(out, t[0], shard)]) for study in studies)
+    left = sum(len([t for t in pending(out, study, seeds) if in_shard(out, t[0], shard)]) for study in studies)
     print(f"done: {n} runs in this call; {left} still missing" +
           (" (they wait for their row's tuning, or another process runs them)" if left else ""))
     return 0
