@@ -31,6 +31,10 @@ def test_the_sample_takes_one_run_per_study_before_a_second(tmp_path):
     assert sorted(studies[:3]) == ["a", "b", "c"] and len(set(chosen)) == 5
     assert chosen == rerun.sample(groups, 5)                      # the same seed, the same sample
     assert len(rerun.sample(groups, 50)) == 9                     # never more than the frame
+    kept, total = rerun.drawn(5, tmp_path / "reruns", tmp_path)
+    assert kept == chosen and total == 9
+    seed_file(tmp_path, "reproduction/d/ff-network/seed1.json")    # a new run joins the frame later:
+    assert rerun.drawn(5, tmp_path / "reruns", tmp_path) == (chosen, 9)   # the drawn sample stays
 
 
 def test_the_report_counts_the_reruns_that_agree(tmp_path):

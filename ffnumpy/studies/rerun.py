@@ -12,7 +12,7 @@ the sample spreads over the studies. Each re-run trains the run again from the
 configuration in its own file (reproduce.rerun), compares the test error and
 every test prediction, and is kept as one JSON under results/reproduction/reruns/
 with the date, the CPU, the BLAS and the thread count (resumable: a re-run with
-a file is not done again).
+a file is not done again). The sample is drawn once and kept (reruns/sample.json).
 """
 import argparse
 import datetime
@@ -63,6 +63,22 @@ def sample(groups, n, seed=SAMPLE_SEED):
             if pools[g] and len(chosen) < n:
                 chosen.append(groups[g][pools[g].pop()])
     return chosen
+
+
+def drawn(n, out=OUT, root=ROOT):
+    """(the sampled paths, the frame's size), drawn once and kept in OUT/sample.json: later runs
+    moving in or out of the frame (new seeds, superseded ones) do not change a sample already drawn."""
+    kept = Path(out) / "sample.json"
+    if kept.exists():
+        record = json.loads(kept.read_text())
+        if record["n"] == n:
+            return [Path(p) for p in record["paths"]], record["frame"]
+    groups = frame(root)
+    chosen = sample(groups, n)
+    total = sum(map(len, groups.values()))
+    atomic_write_text(kept, json.dumps({"n": n, "seed": SAMPLE_SEED, "frame": total,
+                                        "paths": [str(p) for p in chosen]}, indent=1))
+    return chosen, total
 
 
 def machine():
@@ -140,9 +156,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     if args.sample < 1:
         p.error(f"--sample: must be at least 1, got {args.sample}")
-    groups = frame()
-    chosen = sample(groups, args.sample)
-    total = sum(map(len, groups.values()))
+    chosen, total = drawn(args.sample)
     for path in chosen:
         done = out_file(path).exists()
         if args.dry_run:
