@@ -172,3 +172,22 @@ def test_a_run_cut_off_goes_on_from_its_checkpoint_bit_for_bit(tiny, small, tmp_
         key = "test_predictions" if name == "seed1.json" else "validation_error"
         assert whole[key] == cut[key]
         assert [h["loss"] for h in whole["history"]] == [h["loss"] for h in cut["history"]]
+
+
+def test_seeds_of_a_setting_no_longer_chosen_are_moved_aside(tiny, small, tmp_path, monkeypatch):
+    study = reproduce.table_study("mnist", "course", ("ff-network",))
+    reproduce.sweep(tmp_path, study, seeds=(1,), data=small, say=lambda *a, **k: None)
+    row = tmp_path / "mnist-course" / "ff-network"
+    chosen = json.loads((row / "seed1.json").read_text())["config"]["lr"]
+    assert reproduce.supersede(tmp_path, study) == []                # nothing changed: nothing moves
+    monkeypatch.setattr(reproduce, "EDGE_STEPS", 1)                  # the tuning goes past the edge ...
+    study = reproduce.table_study("mnist", "course", ("ff-network",), seeds=(1,))
+    (path, cfg, kind), = [t for t in reproduce.pending(tmp_path, study) if t[2] == "tune"]
+    past = cfg.lr
+    record = json.loads(next((row / "tune").glob("*.json")).read_text())
+    record["config"]["lr"], record["validation_error"] = past, -1.0  # ... and the value past it is best
+    path.write_text(json.dumps(record))
+    moved = reproduce.supersede(tmp_path, study)
+    assert moved == [(row / "seed1.json", row / "superseded" / "seed1.json")] and past != chosen
+    (todo, cfg, kind), = reproduce.pending(tmp_path, study)
+    assert todo == row / "seed1.json" and cfg.lr == past            # the seed runs again, at the new choice

@@ -248,6 +248,29 @@ def pending(out, study, seeds=None):
     return todo
 
 
+def supersede(out, study):
+    """Move aside the seed runs made with a setting the row no longer chooses (its tuning went on past a
+    grid edge and chose another): OUT/NAME/ROW/seedS.json -> OUT/NAME/ROW/superseded/seedS.json, kept
+    for the record and read by no report. A run that differs in anything else is left to pending()'s
+    refusal. returns [(old path, new path)]."""
+    moved = []
+    for row in study.rows:
+        setting = study.fixed if study.fixed is not None else \
+            chosen_setting(out, study.tuned_from or study.name, row, study.grid or GRID, study.extend)
+        for seed in study.seeds if setting is not None else ():
+            path = Path(out) / study.name / row / f"seed{seed}.json"
+            if not path.exists():
+                continue
+            was, now = asdict(saved_config(path)), asdict(study.make(row, setting, seed))
+            differ = {k for k in now if was[k] != now[k]}
+            if differ and differ <= {"lr", "theta_scale"}:
+                target = path.parent / "superseded" / path.name
+                target.parent.mkdir(exist_ok=True)
+                path.rename(target)
+                moved.append((path, target))
+    return moved
+
+
 def saved_config(path):
     """The Config a result file was made with (ValueError, one line, for an incomplete one)."""
     saved = read(path, ("config",))["config"]
@@ -403,6 +426,8 @@ def main(argv=None):
     add_runner_flags(p)
     p.add_argument("--rerun", metavar="JSON", help="train one recorded run again and compare its error")
     p.add_argument("--tune-only", action="store_true", help="run the tuning runs only, no seeds on test")
+    p.add_argument("--supersede", action="store_true",
+                   help="move aside (to ROW/superseded/) the seed runs of a setting the row no longer chooses")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
     rows = None if args.rows is None else tuple(args.rows.split(","))
@@ -418,6 +443,10 @@ def main(argv=None):
         studies = table_studies(args.dataset, args.budget, rows)
     try:
         check_writable(args.out, "--out", folder=True)
+        if args.supersede:
+            for old, new in (m for study in studies for m in supersede(args.out, study)):
+                print(f"superseded: {old} -> {new}")
+            return 0
         if args.rerun:
             was, now, differ = rerun(args.rerun)
             same = "the same" if was == now and differ == 0 else "DIFFERENT"
