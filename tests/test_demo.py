@@ -21,3 +21,31 @@ def test_the_demo_closes_with_the_answer_in_six_lines(capsys):
     total = int(re.search(r"MNIST, (\d+) comparisons", lines[0]).group(1))
     counts = [int(re.search(r": (\d+)", line).group(1)) for line in lines[1:5]]
     assert sum(counts) == total and "results/reproduction/README.md" in lines[-1]
+
+
+def test_the_demo_trains_what_validation_chose():
+    """The demo's FF and CFF settings are the reproduction's choices (tuned past the grid's edges), and it
+    uses the short recipe for a row exactly when the recipe's best validation error is the lower one."""
+    import json
+    from pathlib import Path
+
+    from ffnumpy.demo import FULL
+    from ffnumpy.studies.hinton import DEMO_GRID
+    from ffnumpy.studies.reproduce import GRID, ROWS, chosen_setting
+
+    results = Path(__file__).resolve().parents[1] / "results"
+    for label, row in (("FF", "ff-network"), ("CFF", "cff-prev-network")):
+        demo = FULL[label]
+        chosen = chosen_setting(results / "reproduction", "mnist-course", row, GRID, extend=True)
+        recipe = chosen_setting(results / "recipe", "mnist-demo", row, DEMO_GRID, extend=True)
+        assert chosen is not None and recipe is not None, row
+
+        def validation(folder, setting):
+            name = f"lr{setting['lr']:g}-theta{setting['theta_scale']:g}.json"
+            return json.loads((results / folder / row / "tune" / name).read_text())["validation_error"]
+        uses_recipe = demo.get("recipe") == "hinton"
+        assert uses_recipe == (validation("recipe/mnist-demo", recipe) <
+                               validation("reproduction/mnist-course", chosen)), label
+        if not uses_recipe:
+            assert demo["method"] == ROWS[row]["method"] and demo.get("gamma", "all") == ROWS[row].get("gamma", "all")
+            assert (demo["lr"], demo.get("theta_scale", 1.0)) == (chosen["lr"], chosen["theta_scale"]), label

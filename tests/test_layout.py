@@ -54,3 +54,14 @@ def test_the_lesson_never_imports_the_evidence():
     for m, targets in graph().items():
         if not m.startswith("ffnumpy.studies"):
             assert not any(t.startswith("ffnumpy.studies") for t in targets), m
+
+
+def test_every_subpackage_is_in_the_wheel():
+    """pyproject.toml lists every package folder of ffnumpy/: one left out is missing from an installed
+    ffnumpy (the notebooks import ffnumpy.graders and ffnumpy.figures)."""
+    import re
+    root = Path(__file__).resolve().parents[1]
+    listed = set(re.search(r"^packages = \[(.*)\]$", (root / "pyproject.toml").read_text(), re.M).group(1)
+                 .replace('"', "").replace(" ", "").split(","))
+    found = {".".join(p.parent.relative_to(root).parts) for p in (root / "ffnumpy").rglob("__init__.py")}
+    assert listed == found

@@ -67,10 +67,11 @@ def code_lines(cell):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
 def test_lesson_code_cells_are_short(path):
-    """Lessons keep no code cell over 60 lines (the research code lives in the appendix)."""
+    """Lessons keep no code cell over 25 lines (figures and verdict sentences live in ffnumpy/figures/,
+    the research code in the appendix)."""
     nbformat = pytest.importorskip("nbformat")
     nb = nbformat.read(path, as_version=4)
-    long = [(i, len(code_lines(c))) for i, c in enumerate(nb.cells) if c.cell_type == "code" and len(code_lines(c)) > 60]
+    long = [(i, len(code_lines(c))) for i, c in enumerate(nb.cells) if c.cell_type == "code" and len(code_lines(c)) > 25]
     assert not long, long
 
 

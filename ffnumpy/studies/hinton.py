@@ -22,7 +22,7 @@ question   Network schedule, the recipe for every row: FF, CFF gamma(<t), CFF
 demo       the recipe cut to the demo's network and time (784-500x3, DEMO_EPOCHS
            epochs, about a minute per run here), FF and CFF gamma(<t), each
            learning rate chosen on validation (seed 0) from 1, 2 and 4 times
-           the recipe's; no test runs: `python -m ffnumpy.demo` trains the
+           the recipe's, and past an edge (reproduce.tuned_settings); no test runs: `python -m ffnumpy.demo` trains the
            chosen settings on all 60k images and reports test once.
 
 One JSON per run under results/recipe/<dataset>-<study>/<row>/ (reproduce.py's
@@ -68,7 +68,7 @@ def demo_study(dataset):
     """The recipe at the demo's size: each row's learning rate chosen on validation, no seeds on test."""
     def make(row, setting, seed):
         return Config.from_recipe("hinton", dataset=dataset, **DEMO, **DEMO_ROWS[row], lr=setting["lr"], seed=seed)
-    return Study(f"{dataset}-demo", dataset, tuple(DEMO_ROWS), DEMO_GRID, make, seeds=())
+    return Study(f"{dataset}-demo", dataset, tuple(DEMO_ROWS), DEMO_GRID, make, seeds=(), extend=True)
 
 
 def question_studies(dataset):

@@ -17,7 +17,7 @@ from ..data import load_dataset
 from ..plots import plot_seed_contributions, plot_seed_entropy
 from .record import section
 from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines
-from .reproduce import BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
+from .reproduce import ANSWER_SEEDS, BUDGETS, DATASETS, EDGE_STEPS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
 from .runs import (RULE, ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load, load_group,
                    marginals, p_text, report_command, two_passes)
 from .stats import Family
@@ -52,7 +52,8 @@ def table(rows, dataset):
             continue
         seeds, tune = rows[row]["seeds"], rows[row]["tune"]
         cfg = seeds[0]["config"] if seeds else None
-        chosen = f"{cfg['lr']:g}, {cfg['theta_scale']:g}{edge(cfg['lr'], GRID)}" if cfg else \
+        tried = [r["config"] for r in tune] or GRID          # the long budget tunes nothing: the course grid
+        chosen = f"{cfg['lr']:g}, {cfg['theta_scale']:g}{edge(cfg['lr'], tried)}" if cfg else \
             f"tuning ({len(tune)} runs done)"
         secs = f"{np.median([r['wall_seconds'] for r in seeds]):.0f}" if seeds else "-"
         lines.append(f"| {label} | {PAPER[row][col]} | {fmt_runs(seeds)} | {len(seeds)} | "
@@ -103,7 +104,8 @@ def conclusion_calls(out, dataset, y_test, budget, family):
 def report_lines(out, found, labels, family):
     """The report's lines (one pass; write_report runs it twice, see two_passes)."""
     doc = [HEADER.format(grid=", ".join(f"lr {g['lr']:g} x theta-scale {g['theta_scale']:g}" for g in GRID),
-                         seeds=", ".join(map(str, SEEDS)),
+                         seeds=", ".join(map(str, ANSWER_SEEDS)), bp_seeds=", ".join(map(str, SEEDS)),
+                         edge_steps=EDGE_STEPS,
                          budgets="; ".join(f"`{k}`: 784-{'-'.join(map(str, v['hidden']))}, {v['epochs']} epochs"
                                            for k, v in BUDGETS.items()), rule=RULE.format(n=family.size))]
     if not found:
@@ -189,9 +191,15 @@ folder; every number and verdict below is computed from them.
 
 **Protocol** (the same for every row). Train on the first 50k training images.
 Tune on the validation split (the last 10k training images), seed 0, over
-{grid}; choose the setting with the lowest validation error. Then train the
-chosen setting with seeds {seeds} and report the test error (10k test images)
-as mean ± sample std over those seeds; the test set is not used before that.
+{grid}; choose the setting with the lowest validation error. If its
+learning rate is the grid's smallest or largest, tune again at half (double)
+that rate, at both theta-scales, until the choice is interior (at most
+{edge_steps} steps each way; `reproduce.tuned_settings`). Then train the chosen
+setting with seeds {seeds} (FF and CFF rows, whose comparison is the answer;
+backprop: {bp_seeds}; the tables' seeds column says how many a row has so far) and report the test error (10k test images) as mean ±
+sample std over those seeds; the test set is not used before that. Seed runs
+of a setting the extension no longer chose are kept in ROW/superseded/ and
+read by no table (`reproduce --supersede`).
 Adam, batch 100 positive pairs (and 100 negatives), learning rate constant
 then linearly to 0 over the second half (per layer under the Layer schedule),
 random wrong-label negatives, unit-RMS layer inputs, theta = theta-scale x

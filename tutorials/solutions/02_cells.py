@@ -75,6 +75,14 @@ ANSWERS = {
         "Under FF layer 1's loss sees g_1 - theta_1 = -3: sigmoid(3) ≈ 0.95, close to the largest possible push. "
         "A CFF layer only learns what the committee still gets wrong, so alone it can stay a poor classifier: "
         "section 6's \"wrong alone but not learning\" share measures exactly these pairs."),
+    "alone": (
+        "A CFF layer is trained on s_i = g_i + gamma_i - Theta_i: its loss only asks that the committee's sum "
+        "separate positives from negatives, so layer i is pushed to add the evidence the other layers lack, not to "
+        "rank the ten labels correctly by itself (which is what 'layer i alone', the label with the largest g_i, "
+        "measures). Where gamma_i already does most of the work, g_i can be nearly flat across labels, and its "
+        "error alone is high. 'Every later layer helps' then says that adding a layer to a committee trained to "
+        "need it lowers the committee's error, close to how CFF is trained; for FF it is a real test, because FF's "
+        "layers were never trained to cooperate. The fair comparison is the whole network's error, over seeds."),
     "layer1": (
         "Under gamma(<t), gamma_1 = 0 and Theta_1 = theta_1, so layer 1's loss, and hence its gradient, is FF's. "
         "The two runs start from the same weights (the same seed), and the minibatches and wrong labels are drawn "
