@@ -44,7 +44,10 @@ def test_the_best_reached_is_the_lowest_goodness_row_with_three_seeds(tmp_path):
     put("mnist-long", "cff-prev-layer", [1.9, 2.0, 2.1])
     put("mnist-long", "ff-layer", [1.0, 1.0])                  # 2 seeds: not yet a result
     put("mnist-course", "bp-label", [1.0, 1.1, 1.2])           # not FF or CFF
-    lines = record.best_reached(tmp_path, attempted={"mnist"})
-    assert lines[0] == ("- mnist (target 1.30%): the best FF or CFF row of the table: "
+    lines = record.best_reached(tmp_path, attempted={"mnist"}, recipe=tmp_path / "recipe")
+    assert lines[0] == ("- mnist (target 1.20%): the best FF or CFF run so far: "
                         "CFF gamma(<t), Layer at the long budget, 2.00 ± 0.10%.")
+    put("recipe/mnist-reference", "ff-network", [1.4, 1.3, 1.5])    # Hinton's recipe is lower still
+    lines = record.best_reached(tmp_path, attempted={"mnist"}, recipe=tmp_path / "recipe")
+    assert lines[0].endswith("FF with Hinton's recipe (100 epochs), 1.40 ± 0.10%.")
     assert "no record attempt yet" in lines[1] and "none with 3 seeds yet" in lines[1]
