@@ -253,8 +253,7 @@ def entropy_probe(cfg, data, n=1000):
 def describe(record, epochs):
     """One line per epoch: 'epoch 3/8  layers 1,2,3  loss 0.4100  train 2.10%  validation 2.50%  12.3 s'."""
     errors = "  ".join(f"{k.replace('_error', '').replace('_', ' ')} {record[k]:.2f}%"
-                       for k in ("train_error", "validation_error", "readout_validation_error", "test_error")
-                       if k in record)
+                       for k in record if "_error" in k and isinstance(record[k], float))   # in the order measured
     warnings = "".join(f"\n  warning: {w}" for w in record.get("warnings", []))
     return (f"epoch {record['epoch']}/{epochs}  layers {','.join(map(str, record['layers']))}  "
             f"loss {record['loss']:.4f}  {errors}  {record['train_seconds']:.1f} s{warnings}")
