@@ -47,7 +47,12 @@ def test_the_report_counts_the_reruns_that_agree(tmp_path):
                   "rerun_error": now, "predictions_differ": differ, **facts}
         rerun.out_file(path, out).write_text(json.dumps(record))
     report = tmp_path / "RERUN.md"
-    assert rerun.write_report(runs, out, report, total=3) == (1, 2)
+    control = seed_file(tmp_path, "reproduction/s/r/seed9.json")
+    record = {"path": str(control), "command": "cmd9", "output": "out", "recorded_error": 1.0, "rerun_error": 1.0,
+              "predictions_differ": 0, "recorded_machine": {"cpu": "c", "blas": "b", "threads": "default"}, **facts}
+    rerun.out_file(control, out).write_text(json.dumps(record))
+    assert rerun.write_report(runs, out, report, total=3, also=[control]) == (1, 2)
     text = report.read_text()
+    assert "**1 of 1 the same, bit for bit**" in text and "--also " + str(control) in text
     assert "2 of the 3 sampled have been re-run" in text and "**1 of 2 gave the same" in text
-    assert text.count("$ cmd") == 2 and "What a re-run can promise" in text
+    assert text.count("$ cmd") == 3 and "What a re-run can promise" in text

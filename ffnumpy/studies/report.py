@@ -43,7 +43,8 @@ def comparison_line(rows, a, b, y_test, family):
             f"{unequal} |")
 
 
-def table(rows, dataset):
+def table(rows, dataset, course=None):
+    """The budget's table; course: the course budget's rows, whose tuning a long-budget row reuses."""
     col = DATASETS.index(dataset)
     lines = ["| row | paper | test error (%), mean ± std | seeds | validation (%) | chosen lr, theta-scale "
              "| passes over the data | s per run (median) |", "|---|---|---|---|---|---|---|---|"]
@@ -52,7 +53,7 @@ def table(rows, dataset):
             continue
         seeds, tune = rows[row]["seeds"], rows[row]["tune"]
         cfg = seeds[0]["config"] if seeds else None
-        tried = [r["config"] for r in tune] or GRID          # the long budget tunes nothing: the course grid
+        tried = [r["config"] for r in tune or (course or {}).get(row, {}).get("tune", [])] or GRID
         chosen = f"{cfg['lr']:g}, {cfg['theta_scale']:g}{edge(cfg['lr'], tried)}" if cfg else \
             f"tuning ({len(tune)} runs done)"
         secs = f"{np.median([r['wall_seconds'] for r in seeds]):.0f}" if seeds else "-"
@@ -60,6 +61,20 @@ def table(rows, dataset):
                      f"{fmt_runs(seeds, 'validation_error')} | {chosen} | "
                      f"{seeds[0]['passes_over_data'] if seeds else '-'} | {secs} |")
     return lines
+
+
+def superseded(out, dataset, budget):
+    """A line per row with seed runs moved to ROW/superseded/ (reproduce --supersede): the setting they had."""
+    lines = []
+    for folder in sorted((Path(out) / f"{dataset}-{budget}").glob("*/superseded")):
+        runs = [json.loads(p.read_text()) for p in sorted(folder.glob("seed*.json"))]
+        if runs:
+            cfg = runs[0]["config"]
+            lines.append(f"- {ROW_LABELS[folder.parent.name]}: {len(runs)} seed runs at lr {cfg['lr']:g}, theta-scale "
+                         f"{cfg['theta_scale']:g} are superseded (`{folder.parent.name}/superseded/`, in no table): "
+                         f"the course row's tuning went past the grid's edge and chose another setting; "
+                         f"test error then {fmt([r['test_error'] for r in runs])}%.")
+    return lines + [""] if lines else []
 
 
 def layer_table(rows):
@@ -114,7 +129,7 @@ def report_lines(out, found, labels, family):
         y_test = labels[dataset]
         doc += [f"## {dataset}, {budget} budget", "",
                 f"`python -m ffnumpy.studies.reproduce --dataset {dataset} --budget {budget}`", ""]
-        doc += table(rows, dataset) + [""]
+        doc += table(rows, dataset, found.get((dataset, "course"))) + [""] + superseded(out, dataset, budget)
         lines = [line for a, b in COMPARISONS if a in rows and b in rows
                  for line in [comparison_line(rows, a, b, y_test, family)] if line]
         if lines:

@@ -25,6 +25,7 @@ import argparse
 import hashlib
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -324,7 +325,19 @@ def run(cfg, kind, data, checkpoint_path=None):
         initial = build_model(cfg, cfg.input_size, np.random.default_rng(cfg.seed)).net
         record["initial_entropy"] = goodness_entropies(initial, *entropy_probe(cfg, split))
     record["passes_over_data"] = cfg.total_epochs
+    record["machine"] = machine()           # what a re-run must share to promise the same bits (RERUN.md)
     return record
+
+
+def machine():
+    """The facts bit-for-bit equality depends on: CPU model, cores, numpy, its BLAS, the BLAS threads."""
+    info = Path("/proc/cpuinfo")
+    cpu = next((line.split(":", 1)[1].strip() for line in info.read_text().splitlines()
+                if line.startswith("model name")), "") if info.exists() else ""
+    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    return {"cpu": cpu or platform.processor(), "cores": os.cpu_count(), "numpy": np.__version__,
+            "blas": f"{blas.get('name')} {blas.get('version')}",
+            "threads": os.environ.get("OPENBLAS_NUM_THREADS", "default")}
 
 
 def copy_of(out, study, path, cfg):
