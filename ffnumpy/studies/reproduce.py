@@ -332,8 +332,12 @@ def run(cfg, kind, data, checkpoint_path=None):
 def machine():
     """The facts bit-for-bit equality depends on: CPU model, cores, numpy, its BLAS, the BLAS threads."""
     info = Path("/proc/cpuinfo")
-    cpu = next((line.split(":", 1)[1].strip() for line in info.read_text().splitlines()
-                if line.startswith("model name")), "") if info.exists() else ""
+    fields = {}
+    for line in (info.read_text().split("\n\n")[0].splitlines() if info.exists() else []):
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    cpu = f"{fields['model name']} (family {fields.get('cpu family')}, model {fields.get('model')}" + \
+        (", AVX-512)" if "avx512f" in fields.get("flags", "").split() else ")") if "model name" in fields else ""
     blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
     return {"cpu": cpu or platform.processor(), "cores": os.cpu_count(), "numpy": np.__version__,
             "blas": f"{blas.get('name')} {blas.get('version')}",
