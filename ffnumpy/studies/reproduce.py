@@ -105,7 +105,7 @@ class Study:
     same_runs: str = None     # another study's folder: a run found there with the same Config is copied
     fixed: dict = None        # a setting given, not tuned: no tuning runs, straight to the seeds
     seeds: tuple = SEEDS      # the seeds run on test with the chosen setting
-    extend: bool = False      # tune past the grid's edges (tuned_settings); with tuned_from: that study's
+    extend: bool = False      # tune past the grid's edges (tuned_settings); with tuned_from, read that study so
 
 
 def table_study(dataset, budget, rows=None, seeds=SEEDS):
@@ -220,6 +220,13 @@ def chosen_setting(out, name, row, grid, extend=False):
     return best_setting(out, name, row, tuned_settings(out, name, row, grid, extend))
 
 
+def row_setting(out, study, row):
+    """The setting a row's seeds run with: the fixed one, or the tuned choice (None while tuning is incomplete)."""
+    if study.fixed is not None:
+        return study.fixed
+    return chosen_setting(out, study.tuned_from or study.name, row, study.grid or GRID, study.extend)
+
+
 def pending(out, study, seeds=None):
     """[(path, Config, kind)] of the runs still missing, row by row: its tuning
     runs, then its seed runs (Config None until the row's tuning is complete).
@@ -237,8 +244,7 @@ def pending(out, study, seeds=None):
                 todo.append((path, cfg, "tune"))
             else:
                 check_same(path, cfg)
-        setting = study.fixed if study.fixed is not None else \
-            chosen_setting(out, study.tuned_from or study.name, row, study.grid or GRID, study.extend)
+        setting = row_setting(out, study, row)
         for seed in study.seeds if seeds is None else seeds:
             path = base / f"seed{seed}.json"
             cfg = None if setting is None else study.make(row, setting, seed)
@@ -256,8 +262,7 @@ def supersede(out, study):
     refusal. returns [(old path, new path)]."""
     moved = []
     for row in study.rows:
-        setting = study.fixed if study.fixed is not None else \
-            chosen_setting(out, study.tuned_from or study.name, row, study.grid or GRID, study.extend)
+        setting = row_setting(out, study, row)
         for seed in study.seeds if setting is not None else ():
             path = Path(out) / study.name / row / f"seed{seed}.json"
             if not path.exists():
