@@ -150,35 +150,38 @@ grid)" is the same regime tuned over 3e-4, 1e-3, ..., 3e-1 (`--wide-grid`; the
 runs it shares with the narrower grid are copied from it)."""
 
 
+def kept_seeds(group, row):
+    """The seed records of `row` in study folder `group` that did not fail."""
+    return [r for r in load_group(Path(group), (row,)).get(row, {}).get("seeds", []) if not failed_run(r)]
+
+
+def worst_later(seeds):
+    """Per seed, the smallest marginal contribution of a layer after the first (points; < 0: it hurt)."""
+    return [min(marginals(r)[1:]) for r in seeds]
+
+
 def regime_lesson(out, dataset, regime, wide=False):
     """Lines for a lesson: in one regime (REGIMES), over the reproduction's seeds, in how many FF's and CFF
     gamma's later layers hurt, the report's verdict on the pair (OUT/closing.json, written with the report),
     and the other regimes where FF's later layers hurt in every seed. out: results/reproduction."""
     folder = f"{dataset}-{regime}" + ("-wide" if wide else "")
-    rows = load_group(Path(out) / "regimes" / folder, ("ff-network", "cff-all-network"))
     said = []
     for row, name in (("ff-network", "FF"), ("cff-all-network", "CFF gamma")):
-        seeds = [r for r in rows.get(row, {}).get("seeds", []) if not failed_run(r)]
-        worst = [min(marginals(r)[1:]) for r in seeds]
-        said.append(f"{name}'s later layers hurt in {sum(w < 0 for w in worst)} of {len(seeds)} seeds "
+        worst = worst_later(kept_seeds(Path(out) / "regimes" / folder, row))
+        said.append(f"{name}'s later layers hurt in {sum(w < 0 for w in worst)} of {len(worst)} seeds "
                     f"(its smallest marginal contribution: {fmt(worst)} points)")
     label = f"regime {regime}{' (wide grid)' if wide else ''}: FF, Network vs CFF gamma, Network"
     calls = json.loads((Path(out) / "closing.json").read_text()).get(dataset, {}).get("calls", {})
     words = {"A lower": "FF lower", "B lower": "CFF gamma lower", "no difference shown": "no difference shown",
              "unstable": "unstable: no verdict"}
     verdict = next((words[c] for c, labels in calls.items() if label in labels), "not in the report")
-    everywhere = []
-    for group in sorted((Path(out) / "regimes").glob(f"{dataset}-*")):
-        seeds = [r for r in load_group(group, ("ff-network",)).get("ff-network", {}).get("seeds", [])
-                 if not failed_run(r)]
-        if seeds and all(min(marginals(r)[1:]) < 0 for r in seeds):
-            everywhere.append(group.name[len(dataset) + 1:])
-    course = [r for r in load_group(Path(out) / f"{dataset}-course", ("ff-network",)).get("ff-network", {})
-              .get("seeds", []) if not failed_run(r)]
+    everywhere = [group.name[len(dataset) + 1:] for group in sorted((Path(out) / "regimes").glob(f"{dataset}-*"))
+                  if (worst := worst_later(kept_seeds(group, "ff-network"))) and all(w < 0 for w in worst)]
+    course = worst_later(kept_seeds(Path(out) / f"{dataset}-course", "ff-network"))
     return [f"Over the reproduction's seeds ({dataset}, results/reproduction/regimes/{folder}/): "
             f"{said[0]}; {said[1]}.",
             f"FF against CFF gamma in this regime, by the report's rule (over seeds, corrected for its "
             f"{sum(map(len, calls.values()))} comparisons): {verdict}.",
             f"FF's later layers hurt in every seed in these {dataset} regimes: {', '.join(everywhere) or 'none'}; "
-            f"in the course table (unit-RMS inputs, FF, Network) in {sum(min(marginals(r)[1:]) < 0 for r in course)} "
+            f"in the course table (unit-RMS inputs, FF, Network) in {sum(w < 0 for w in course)} "
             f"of {len(course)} seeds."]
