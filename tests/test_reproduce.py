@@ -44,6 +44,59 @@ def test_tuning_goes_past_an_edge_until_the_choice_is_interior(tmp_path, monkeyp
     assert lrs() == [1e-3, 2e-3, 4e-3, 5e-4]
 
 
+def test_two_tuning_seeds_choose_by_their_mean_and_each_is_a_run_of_its_own(tmp_path):
+    grid = [dict(lr=lr, theta_scale=1.0) for lr in (1e-3, 2e-3, 4e-3)]
+
+    def tuned(lr, seed, error):
+        path = reproduce.tune_path(tmp_path / "s" / "r", dict(lr=lr, theta_scale=1.0), seed)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"validation_error": error}))
+    for lr, error in ((1e-3, 3.0), (2e-3, 2.0), (4e-3, 1.9)):
+        tuned(lr, 0, error)
+    assert reproduce.chosen_setting(tmp_path, "s", "r", grid)["lr"] == 4e-3          # seed 0 alone
+    assert reproduce.chosen_setting(tmp_path, "s", "r", grid, tune_seeds=(0, 1)) is None   # seed 1 missing
+    for lr, error in ((1e-3, 3.0), (2e-3, 2.0), (4e-3, 9.0)):    # seed 1 diverges at 4e-3
+        tuned(lr, 1, error)
+    assert reproduce.chosen_setting(tmp_path, "s", "r", grid, tune_seeds=(0, 1))["lr"] == 2e-3   # 2.0 < 5.45
+    assert sorted(p.name for p in (tmp_path / "s" / "r" / "tune").glob("*.json"))[:2] == \
+        ["lr0.001-theta1-seed1.json", "lr0.001-theta1.json"]
+
+
+def test_an_unstable_regime_is_tuned_on_two_seeds_and_its_wide_grid_past_its_edges(tmp_path):
+    study = reproduce.regime_study("mnist", "literal", out=tmp_path)
+    assert study.tune_seeds == (0, 1)
+    todo = reproduce.pending(tmp_path, study)
+    tunes = [(path.name, cfg.seed) for path, cfg, kind in todo if kind == "tune"]
+    assert ("lr0.001-theta1.json", 0) in tunes and ("lr0.001-theta1-seed1.json", 1) in tunes
+    assert len(tunes) == len(study.rows) * len(reproduce.REGIME_GRID) * 2
+    wide = reproduce.regime_study("mnist", "literal", wide=True, out=tmp_path)
+    assert wide.extend and wide.tune_seeds == (0, 1)
+    stable = reproduce.regime_study("mnist", "length", wide=True, out=tmp_path)
+    assert stable.tune_seeds == (0,) and not stable.extend
+
+
+def test_every_regime_the_files_show_unstable_is_tuned_on_two_seeds():
+    """A regime where some row has a failed seed or seeds spread over SPREAD points must be in
+    UNSTABLE_REGIMES (a new one would otherwise be chosen by one seed, at random)."""
+    from pathlib import Path
+
+    from ffnumpy.evaluate import failed_run
+    from ffnumpy.studies.stats import SPREAD
+    out = Path(__file__).resolve().parents[1] / "results" / "reproduction"
+    found = []
+    for dataset in ("mnist", "fashion-mnist"):
+        for regime in reproduce.REGIMES:
+            for wide in (False, True):
+                study = reproduce.regime_study(dataset, regime, wide=wide, out=out)
+                for row in study.rows:
+                    seeds = [json.loads(p.read_text()) for p in (out / study.name / row).glob("seed*.json")]
+                    errors = [r["test_error"] for r in seeds if not failed_run(r)]
+                    if len(errors) < len(seeds) or (errors and max(errors) - min(errors) > SPREAD):
+                        found.append((dataset, regime))
+    assert found, "the regime runs are missing: this test reads results/reproduction/regimes"
+    assert {f for f in found if f[1] not in reproduce.UNSTABLE_REGIMES[f[0]]} == set()
+
+
 def test_sweep_tunes_on_validation_then_runs_seeds_and_resumes(tiny, small, tmp_path):
     rows = tiny
     study = reproduce.table_study("mnist", "course", rows)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ..plots import plot_regimes
 from .runs import ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load_group, marginals
-from .reproduce import REGIME_ROWS, regime_studies
+from .reproduce import REGIME_ROWS, UNSTABLE_REGIMES, regime_studies, row_setting, tuned_settings
 from ..evaluate import failed_run
 from .stats import evidence, in_words
 
@@ -100,7 +100,7 @@ def regime_lines(out, dataset, baseline, y_test, family):
             runs = [r for r in seeds[row] if not failed_run(r)]       # a failed run's layers say nothing
             later = [[marginals(r)[k] for r in runs] for k in range(1, len(runs[0]["prefix_test_error"]) if runs else 1)]
             own = regime != "baseline" and row in studies[regime].rows   # not the baseline's FF
-            lr = f" (lr {runs[0]['config']['lr']:g}{edge(runs[0]['config']['lr'], studies[regime].grid)})" \
+            lr = f" (lr {runs[0]['config']['lr']:g}{regime_tuning(out, studies[regime], row, runs[0])})" \
                 if runs and own else ""
             cells += [fmt_runs(seeds[row]) + lr, "; ".join(fmt(m) for m in later)]
             if row == "ff-network":
@@ -147,7 +147,21 @@ equation as written; FF is unchanged, so its column repeats the baseline);
 some later layer has a negative marginal contribution in every seed. A chosen
 setting marked "edge of the grid" may do better beyond it. A row "NAME (wide
 grid)" is the same regime tuned over 3e-4, 1e-3, ..., 3e-1 (`--wide-grid`; the
-runs it shares with the narrower grid are copied from it)."""
+runs it shares with the narrower grid are copied from it). The regimes first
+marked unstable here ({unstable}) are tuned again on the mean validation
+error of seeds 0 and 1, the wide grid past its edges (at most 3 halvings or
+doublings); a row still waiting for that tuning says so.""".format(
+    unstable="; ".join(f"{d}: {', '.join(r)}" for d, r in UNSTABLE_REGIMES.items()))
+
+
+def regime_tuning(out, study, row, run):
+    """' (edge of the grid)', ' (tuned on seed 0; two-seed tuning pending)', both or ''."""
+    tried = tuned_settings(out, study.name, row, study.grid, study.extend, study.tune_seeds)
+    chosen = row_setting(out, study, row)
+    stale = chosen is None or chosen["lr"] != run["config"]["lr"]
+    return edge(run["config"]["lr"], tried) + (f"; tuned on seed 0, two-seed tuning "
+                                              f"{'pending' if chosen is None else 'chose lr ' + format(chosen['lr'], 'g')}"
+                                              if stale and len(study.tune_seeds) > 1 else "")
 
 
 def kept_seeds(group, row):
