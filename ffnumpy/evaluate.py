@@ -61,6 +61,18 @@ def health_warnings(G=None, pred=None):
     return warnings
 
 
+def layer_activity(net, xy):
+    """How loud and how many: per layer, the mean goodness g_i = ||h_i||^2 over the pairs, and the
+    share of its units that are off (h = 0) for every pair (silent units: they no longer learn,
+    since relu'(z) = 0 for all of them).
+
+    xy : (N, D) overlaid pairs  ->  {"goodness": [L floats], "silent": [L shares in 0..1]}
+    """
+    hs, _ = net.forward(xy)
+    return {"goodness": [float(np.mean(np.sum(h.astype(np.float64) ** 2, axis=1))) for h in hs],
+            "silent": [float(np.mean(~np.any(h > 0, axis=0))) for h in hs]}
+
+
 def top_share(pred):
     """(the most predicted label, the share of the images it is given to).   pred : (N,) labels"""
     counts = np.bincount(np.asarray(pred))

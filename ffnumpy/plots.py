@@ -246,3 +246,33 @@ def plot_depth(rows, path, title=None):
             ylabel="points (symlog; below 0: it hurts)")
     _symlog_axis(ax2, 0.1)
     return _finish(fig, (ax1, ax2), path, title, which="both")
+
+
+def plot_objective(rows, path, title=None):
+    """Why an objective falls short, per row (mean over its seeds, per epoch): the training error,
+    the mean goodness of the positive pairs (log: does it grow without bound?) and the share of the
+    last layer's units that are silent (off for every probe pair).
+
+    rows : {label: [result dicts of its seeds, trained with track_entropy=True]}
+    """
+    fig, axes = plt.subplots(1, 3, figsize=(14, 4))
+    cycle, colours = plt.rcParams["axes.prop_cycle"].by_key()["color"], {}
+    for label, seeds in rows.items():
+        if not seeds:
+            continue
+        reading = label.split(", ")[-1]                  # one colour per reading; FF solid, CFF dashed
+        style = dict(ls="-" if label.startswith("FF") else "--",
+                     color=colours.setdefault(reading, cycle[len(colours) % len(cycle)]))
+        epochs = [h["epoch"] for h in seeds[0]["history"]]
+        curves = [[h["train_error"] for h in r["history"]] for r in seeds]
+        axes[0].plot(epochs, np.mean(curves, axis=0), marker="o", label=label, **style)
+        curves = [[h["entropy"]["positive"]["mean"] for h in r["history"]] for r in seeds]
+        axes[1].plot(epochs, np.mean(curves, axis=0), marker="o", label=label, **style)
+        if all("activity" in h for r in seeds for h in r["history"]):
+            curves = [[h["activity"]["silent"][-1] for h in r["history"]] for r in seeds]
+            axes[2].plot(epochs, np.mean(curves, axis=0), marker="o", label=label, **style)
+    axes[0].set(title="training error", xlabel="epoch", ylabel="error (%, log)")
+    _plain_log_axis(axes[0])
+    axes[1].set(title="mean goodness, positive pairs", xlabel="epoch", ylabel="g (log)", yscale="log")
+    axes[2].set(title="silent units of the last layer", xlabel="epoch", ylabel="share of its units", ylim=(0, 1))
+    return _finish(fig, axes, path, title, shared_legend=True)

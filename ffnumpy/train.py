@@ -21,7 +21,7 @@ from . import checkpoint
 from .config import METHODS, SCHEDULES, Config, divergence_hint  # noqa: F401 (re-exported)
 from .backprop import OutputLayer, label_loss_and_grads, pairwise_loss_and_grads
 from .entropy import goodness_entropies
-from .evaluate import evaluate, prediction_layers
+from .evaluate import evaluate, layer_activity, prediction_layers
 from .ff import ff_update
 from .losses import check_labels, softmax_cross_entropy
 from .negatives import hard_wrong_labels, random_wrong_labels, wrong_labels_among
@@ -220,7 +220,9 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
             if "readout_error" in val:
                 record["readout_validation_error"] = val["readout_error"]
         if cfg.track_entropy and cfg.method != "bp-label":
-            record["entropy"] = goodness_entropies(model.net, *entropy_probe(cfg, data))
+            x, y, y_neg = entropy_probe(cfg, data)
+            record["entropy"] = goodness_entropies(model.net, x, y, y_neg)
+            record["activity"] = layer_activity(model.net, overlay_label(x, y))    # the positive pairs
         if on_epoch is not None:
             on_epoch(model, record)
         history.append(record)

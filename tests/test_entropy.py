@@ -94,6 +94,24 @@ def test_training_with_the_entropy_objective_learns_and_records_entropy(small):
     assert result["test_error"] < 25.0
     ent = history[-1]["entropy"]
     assert ent["positive"]["total"] == pytest.approx(ent["positive"]["across"] + ent["positive"]["within"])
+    activity = history[-1]["activity"]                 # per layer: mean goodness and silent share
+    assert len(activity["goodness"]) == len(activity["silent"]) == 2
+    assert all(g > 0 for g in activity["goodness"]) and all(0 <= s < 1 for s in activity["silent"])
+
+
+def test_layer_activity_counts_a_unit_silent_only_when_it_is_off_for_every_pair():
+    from ffnumpy.evaluate import layer_activity
+    from ffnumpy.network import Network
+    net = Network([4, 3], np.random.default_rng(0), dtype=np.float64)
+    net.W[0][:] = np.array([[1.0, -1.0, 0.0]] * 4)      # unit 2 is off for positive inputs, unit 3 always
+    net.b[0][:] = np.array([0.0, 0.0, -1.0])
+    xy = np.array([[1.0, 1.0, 1.0, 1.0], [2.0, 0.0, 0.0, 0.0]])
+    activity = layer_activity(net, xy)
+    assert activity["silent"] == [pytest.approx(2 / 3)]
+    xn = xy / np.sqrt(np.mean(xy ** 2, axis=1, keepdims=True) + 1e-8)    # each input scaled to unit RMS
+    assert activity["goodness"] == [pytest.approx(np.mean(xn.sum(axis=1) ** 2))]
+    xy[1, 0] = -2.0                                       # now unit 2 is on for that pair
+    assert layer_activity(net, xy)["silent"] == [pytest.approx(1 / 3)]
 
 
 def test_concentration_is_the_scale_free_kl():

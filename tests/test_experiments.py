@@ -81,13 +81,34 @@ def test_cli_needs_a_study(capsys):
     assert stop.value.code == 2 and "name a study" in capsys.readouterr().err
 
 
-def test_the_objective_study_tunes_each_reading_and_resumes(tiny, small, tmp_path, monkeypatch):
+def test_the_objective_study_tunes_each_reading_and_resumes_and_is_reported(tiny, small, tmp_path, monkeypatch):
     monkeypatch.setattr(experiments, "OBJECTIVE_GRID", reproduce.GRID)
+    monkeypatch.setattr(reproduce, "EDGE_STEPS", 0)     # test_reproduce covers tuning past an edge
+    out, repro = tmp_path / "experiments", tmp_path / "reproduction"
     study = experiments.objective_study("mnist", rows=("ff-network-entropy-labels", "cff-all-network-entropy-batch"))
-    assert reproduce.sweep(tmp_path, study, seeds=(1,), data=small, say=quiet) == 2 * (2 + 1)
-    assert reproduce.sweep(tmp_path, study, seeds=(1,), data=small, say=quiet) == 0
-    seed = reproduce.read(tmp_path / study.name / "ff-network-entropy-labels" / "seed1.json")
+    assert study.extend
+    assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 2 * (2 + 2)
+    assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 0
+    seed = reproduce.read(out / study.name / "ff-network-entropy-labels" / "seed1.json")
+    assert len(seed["history"][-1]["activity"]["silent"]) == 2          # the silent units, per layer
+    reproduce.sweep(repro, reproduce.table_study("mnist", "course", ("ff-network", "cff-all-network")), seeds=(1, 2),
+                    data=small, say=quiet)
+    from ffnumpy.studies.objective_report import objective_section
+    from ffnumpy.studies.stats import Family
+    text = "\n".join(objective_section(out, repro, "mnist", small.y_test, Family()))
+    assert "| `entropy-labels` | " in text and "| `entropy` | not run |" in text
+    assert "against logistic" in text and "silent" in text and "The logistic rows" in text
+    assert (out / "objective_mnist.png").stat().st_size > 10_000
     assert seed["config"]["objective"] == "entropy-labels" and seed["config"]["method"] == "ff"
     assert 0 <= seed["test_error"] <= 100 and len(seed["test_predictions"]) == len(small.y_test)
     assert set(experiments.OBJECTIVE_ROWS) == {f"{r}-{o}" for r in ("ff-network", "cff-all-network")
                                               for o in experiments.READINGS}
+
+
+def test_the_objective_target_is_met_or_missed_from_the_means():
+    from ffnumpy.studies.objective_report import target_lines
+    means = {"cff-all-network-entropy": 14.2, "cff-all-network-entropy-labels": 12.95, "ff-network-entropy": 15.5}
+    lines = "\n".join(target_lines("fashion-mnist", means, [13.8, 14.0]))
+    assert "`entropy-labels` at 12.95%: met" in lines
+    assert "`entropy` is +1.60 points: missed" in lines
+    assert target_lines("mnist", means, [2.5]) == []

@@ -20,8 +20,9 @@ learned : CFF with gamma_i = sum_t alpha_it g_t, alpha trained by layer i's own 
           reproduction's FF and fixed-gamma rows at the same budget.
 objective: the entropy objective read three ways (--objective entropy, entropy-labels,
           entropy-batch; ff.py), each for FF and CFF gamma (Network schedule), tuned over
-          OBJECTIVE_GRID on validation at the course budget, then seeds 1, 2, 3 on test; the
-          reproduction's logistic rows at the same budget are the comparison.
+          OBJECTIVE_GRID on validation at the course budget and past its edges, then seeds 1, 2, 3
+          on test; the reproduction's logistic rows at the same budget are the comparison (the
+          report: python -m ffnumpy.studies.experiments_report, objective_report.py).
 Runs are resumable (one JSON each, under OUT/<study>/...), like python -m ffnumpy.studies.reproduce.
 """
 import argparse
@@ -101,7 +102,8 @@ def objective_study(dataset, rows=None):
     def make(row, setting, seed):
         return Config(dataset=dataset, **COMMON, **BUDGETS["course"], **OBJECTIVE_ROWS[row], **setting, seed=seed,
                       track_entropy=True)
-    return Study(f"objective/{dataset}-course", dataset, tuple(rows or OBJECTIVE_ROWS), OBJECTIVE_GRID, make)
+    return Study(f"objective/{dataset}-course", dataset, tuple(rows or OBJECTIVE_ROWS), OBJECTIVE_GRID, make,
+                 extend=True)
 
 
 def studies(name, dataset, reproduction=REPRODUCTION):

@@ -12,6 +12,7 @@ from .runs import (RULE, ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, m
                    two_passes)
 from .reproduce import BUDGETS
 from .stats import evidence, in_words
+from .objective_report import objective_section
 from .tasks_report import continual_section, transfer_section
 
 LABELS = {**ROW_LABELS, "cff-learned-network": "CFF learned gamma, Network"}
@@ -114,7 +115,7 @@ def learned_section(out, reproduction, dataset, y_test, family):
 def write_report(out, reproduction="results/reproduction", labels=None):
     """Write OUT/README.md from the result files; returns its path."""
     datasets = [d for d in ("mnist", "fashion-mnist")
-                if any(any((Path(out) / study).glob(f"{d}-*")) for study in ("depth", "learned"))]
+                if any(any((Path(out) / study).glob(f"{d}-*")) for study in ("depth", "learned", "objective"))]
     labels = labels or {d: load_dataset(d).y_test for d in datasets}
 
     def build(family):
@@ -125,7 +126,8 @@ def write_report(out, reproduction="results/reproduction", labels=None):
                "there the bootstrap resamples seeds only and there is no McNemar.", ""]
         for dataset in datasets:
             doc += depth_section(out, dataset, labels[dataset], family) + \
-                learned_section(out, reproduction, dataset, labels[dataset], family)
+                learned_section(out, reproduction, dataset, labels[dataset], family) + \
+                objective_section(out, reproduction, dataset, labels[dataset], family)
         return doc + transfer_section(out, family) + continual_section(out, family, "mnist") + \
             continual_section(out, family, "fashion-mnist")
     doc = two_passes(build)
