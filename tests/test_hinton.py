@@ -29,6 +29,7 @@ def test_plans_reference_question_and_ablation(tmp_path):
     tunes = [cfg for plan in plans for _, cfg, kind in plan if kind == "tune"]
     assert len(tunes) == 9 and {c.epochs for c in tunes} == {hinton.TUNE_EPOCHS}
     assert sorted({c.lr for c in tunes}) == [0.0005, 0.001, 0.002]
+    assert all(s.extend for s in hinton.question_studies("mnist"))      # a choice at an edge is tuned past it
     seeds = [(p.parent.name, p.name) for plan in plans for p, _, kind in plan if kind == "seed"]
     assert seeds.count(("cff-prev-network", "seed5.json")) == 1 and ("cff-all-network", "seed4.json") not in seeds
     ablation = reproduce.pending(tmp_path, hinton.ablation_study("mnist"))
@@ -36,7 +37,8 @@ def test_plans_reference_question_and_ablation(tmp_path):
     assert [c.peer_norm for p, c, _ in ablation if p.parts[-3] == "no-peer-norm"] == [0.0]
 
 
-def test_question_runs_resumes_copies_and_reports(small, tmp_path):
+def test_question_runs_resumes_copies_and_reports(small, tmp_path, monkeypatch):
+    monkeypatch.setattr(reproduce, "EDGE_STEPS", 0)     # tuning past an edge: test_plans_... and test_reproduce
     out = tmp_path / "recipe"
     ref = tiny(hinton.reference_study("mnist"))
     assert reproduce.sweep(out, ref, data=small, say=quiet) == 3

@@ -15,7 +15,8 @@ ablation   the recipe with one part off (peer normalisation; the readout's hard
            measured on validation with seed 0 only: where the error comes from.
 question   Network schedule, the recipe for every row: FF, CFF gamma(<t), CFF
            gamma. Each row's learning rate is chosen on validation (seed 0) from
-           0.5, 1 and 2 times the recipe's, with the recipe cut to 30 epochs for
+           0.5, 1 and 2 times the recipe's (and past an edge: halved or doubled,
+           reproduce.tuned_settings), with the recipe cut to 30 epochs for
            tuning (the tuning runs are the seed-0 runs: Study.make is called with
            seed 0 for them); then 100 epochs on test, 5 seeds for FF and CFF
            gamma(<t) (the closest pair), 3 for CFF gamma.
@@ -80,7 +81,7 @@ def question_studies(dataset):
     name, groups = f"{dataset}-question", {}
     for row, seeds in QUESTION_SEEDS.items():
         groups.setdefault(seeds, []).append(row)
-    return [Study(name, dataset, tuple(rows), QUESTION_GRID, make, seeds=seeds,
+    return [Study(name, dataset, tuple(rows), QUESTION_GRID, make, seeds=seeds, extend=True,
                   same_runs=f"{OUT}/{dataset}-reference") for seeds, rows in groups.items()]
 
 

@@ -20,7 +20,8 @@ from ..files import atomic_write_text
 from ..evaluate import failed_run
 from .hinton import ABLATIONS, DEMO_ROWS, OUT, QUESTION_GRID, QUESTION_ROWS, QUESTION_SEEDS, TUNE_EPOCHS
 from ..plots import plot_curves_and_layers, plot_seed_contributions
-from .runs import RULE, compare, fmt, load_group, marginals, p_text, report_command, two_passes
+from .reproduce import EDGE_STEPS
+from .runs import RULE, compare, edge as edge_of, fmt, load_group, marginals, p_text, report_command, two_passes
 from .stats import evidence, in_words
 
 TARGET = 1.45      # issue 18: the mean of 3 seeds at the recipe, against the published ports' 1.34-1.47%
@@ -182,11 +183,13 @@ def question_section(out, dataset, figures, family, y_test):
     rows = question_rows(out, dataset)
     if not rows:
         return []
-    lrs = [s["lr"] for s in QUESTION_GRID]
+    lrs = sorted({s["lr"] for s in QUESTION_GRID} | {r["config"]["lr"] for row in rows.values() for r in row["tune"]})
+    grid = ", ".join(f"{setting['lr']:g}" for setting in QUESTION_GRID)
     lines = [f"## {dataset}: does collaboration help a strong FF? (`python -m ffnumpy.studies.hinton question "
              f"--dataset {dataset}`)", "",
              f"Every row is the recipe (Network schedule) with its own learning rate, chosen on validation "
-             f"(seed 0) from {', '.join(f'{lr:g}' for lr in lrs)} (0.5, 1 and 2 times the recipe's) with the "
+             f"(seed 0) from {grid} (0.5, 1 and 2 times the "
+             f"recipe's; halved or doubled past an edge, at most {EDGE_STEPS} times) with the "
              f"recipe cut to {TUNE_EPOCHS} epochs; then on test, every row at the same budget: "
              f"{budget([r for row in rows.values() for r in row['seeds']])}.", "",
              "| row | validation (%) at " + ", ".join(f"{lr:g}" for lr in lrs) + " | chosen lr | test error (%) "
@@ -198,7 +201,7 @@ def question_section(out, dataset, figures, family, y_test):
         tune = {r["config"]["lr"]: r["validation_error"] for r in rows[row]["tune"]}
         seeds, n_failed = split(rows[row]["seeds"])
         chosen = seeds[0]["config"]["lr"] if seeds else None
-        edge = " (edge)" if chosen in (min(lrs), max(lrs)) else ""
+        edge = " (edge)" if chosen and rows[row]["tune"] and edge_of(chosen, [r["config"] for r in rows[row]["tune"]]) else ""
         last = [marginals(r)[-1] for r in seeds]
         hurts = " (below 0 in every seed)" if len(last) >= 2 and max(last) < 0 else ""
         lines.append(f"| {label} | " + ", ".join(f"{tune[lr]:.2f}" if lr in tune else "-" for lr in lrs) +
