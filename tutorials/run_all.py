@@ -4,6 +4,7 @@
     FFNUMPY_FAST=1 python tutorials/run_all.py           # FAST mode: times only, outputs never saved
     FFNUMPY_FAST=1 python tutorials/run_all.py --check   # FAST mode, nothing written
     python tutorials/run_all.py --solved --check         # the solved versions (make_solved.py), not saved
+    python tutorials/run_all.py --only 02 04             # some notebooks; the others' times are kept
 
 Each notebook runs in a fresh python3 kernel from the tutorials folder. The
 seconds of every section (a markdown cell starting with "## ") are summed from
@@ -53,24 +54,48 @@ def main(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--check", action="store_true", help="execute only; do not save outputs")
     p.add_argument("--solved", action="store_true", help="execute the solved versions instead")
+    p.add_argument("--only", nargs="+", metavar="NN", help="only these notebooks (by number, e.g. 02 04)")
     args = p.parse_args(argv)
+    paths = sorted(glob.glob(os.path.join(HERE, "[0-9][0-9]_*.ipynb")))
+    if args.only:
+        unknown = set(args.only) - {os.path.basename(x)[:2] for x in paths}
+        if unknown:
+            p.error(f"no notebook numbered {', '.join(sorted(unknown))}")
+        paths = [x for x in paths if os.path.basename(x)[:2] in args.only]
+    timings = os.path.join(HERE, f"timings-{'FAST' if os.environ.get('FFNUMPY_FAST') == '1' else 'full'}.md")
+    kept = kept_sections(timings, [os.path.basename(x) for x in paths]) if args.only else {}
     mode = "FAST" if os.environ.get("FFNUMPY_FAST") == "1" else "full"
     report = [f"# Measured times of the tutorials, {mode} mode", "",
               f"`{'FFNUMPY_FAST=1 ' if mode == 'FAST' else ''}python tutorials/run_all.py`, on this project's "
               f"2-core machine, one notebook at a time.", ""]
-    for path in sorted(glob.glob(os.path.join(HERE, "[0-9][0-9]_*.ipynb"))):
+    sections = dict(kept)
+    for path in paths:
         nb = make_solved.build(path) if args.solved else nbformat.read(path, as_version=4)
         seconds = run(nb)
         print(f"{os.path.basename(path)}{' (solved)' if args.solved else ''}: {seconds:.0f} s ({mode} mode)",
               flush=True)
-        report += [f"## {os.path.basename(path)}: {seconds / 60:.1f} min", "", "| section | seconds |", "|---|---|"]
-        report += [f"| {title} | {s:.0f} |" for title, s in section_seconds(nb)] + [""]
+        sections[os.path.basename(path)] = [f"## {os.path.basename(path)}: {seconds / 60:.1f} min", "",
+                                            "| section | seconds |", "|---|---|"] + \
+            [f"| {title} | {s:.0f} |" for title, s in section_seconds(nb)] + [""]
         if not args.check and mode == "full":   # only full-mode outputs are ever saved into a notebook
             nbformat.write(nb, make_solved.solved_path(path) if args.solved else path)
     if not args.check and not args.solved:
-        with open(os.path.join(HERE, f"timings-{mode}.md"), "w") as f:
-            f.write("\n".join(report) + "\n")
+        with open(timings, "w") as f:
+            f.write("\n".join(report + [line for name in sorted(sections) for line in sections[name]]) + "\n")
     return 0
+
+
+def kept_sections(path, rerun):
+    """{notebook file: its lines} from an earlier timings file, for the notebooks not in `rerun`."""
+    if not os.path.exists(path):
+        return {}
+    found, name = {}, None
+    for line in open(path).read().splitlines():
+        if line.startswith("## "):
+            name = line[3:].split(":")[0]
+        if name is not None and name not in rerun:
+            found.setdefault(name, []).append(line)
+    return found
 
 
 if __name__ == "__main__":
