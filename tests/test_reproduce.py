@@ -244,3 +244,15 @@ def test_seeds_of_a_setting_no_longer_chosen_are_moved_aside(tiny, small, tmp_pa
     assert moved == [(row / "seed1.json", row / "superseded" / "seed1.json")] and past != chosen
     (todo, cfg, kind), = reproduce.pending(tmp_path, study)
     assert todo == row / "seed1.json" and cfg.lr == past            # the seed runs again, at the new choice
+
+
+def test_a_live_run_borrows_the_reproductions_choice_or_the_fallback(tmp_path):
+    from ffnumpy.studies.live import FALLBACK, live_config
+    assert live_config("FF", tmp_path / "none", hidden=(8,), epochs=1).lr == FALLBACK["ff-network"][0]
+    study = next(s for s in reproduce.table_studies("mnist", "course") if "ff-network" in s.rows)
+    for s in reproduce.GRID:          # every grid setting tuned; the best, 1e-3 at 0.3, is inside the grid
+        path = reproduce.tune_path(tmp_path / study.name / "ff-network", s)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"validation_error": 2.0 if s == dict(lr=1e-3, theta_scale=0.3) else 9.0}))
+    cfg = live_config("FF", tmp_path, hidden=(8,), epochs=1, seed=3)
+    assert (cfg.lr, cfg.theta_scale, cfg.method, cfg.hidden, cfg.seed) == (1e-3, 0.3, "ff", (8,), 3)

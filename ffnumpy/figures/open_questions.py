@@ -5,32 +5,8 @@ transfer_runs : {method: run_transfer() dict} ("probe_error", "initial_probe_err
 continual_runs : {method: run_continual() dict} ("accuracy" and "average_accuracy", each by "class" and "task")
 note : what the runs are worth (one seed, a small budget, or FAST mode), written into titles and sentences
 """
-from pathlib import Path
-
 import matplotlib.pyplot as plt
 import numpy as np
-
-from ..config import Config
-from ..studies.reproduce import row_setting, table_studies
-
-# The live runs' methods, and the reproduction's row whose tuned setting each one borrows.
-ROWS = {"FF": ("ff-network", dict(method="ff")),
-        "CFF gamma(<t)": ("cff-prev-network", dict(method="cff", gamma="previous")),
-        "BP label": ("bp-label", dict(method="bp-label"))}
-# (lr, theta-scale) those rows chose on validation at the course budget on MNIST (results/reproduction/README.md),
-# used only where the result files are absent (a copy of the package without the repository's results/)
-FALLBACK = {"ff-network": (1e-3, 0.3), "cff-prev-network": (2e-3, 1.0), "bp-label": (5e-4, 0.3)}
-
-
-def live_config(name, repro, **kw):
-    """The Config of a live run of `name` (a key of ROWS): its method with the setting the reproduction's
-    MNIST course study chose for its row on validation (read from the files under `repro`, tuned past the
-    grid's edges like the study), or FALLBACK; kw: the run's own sizes (hidden, epochs, seed, ...)."""
-    row, method = ROWS[name]
-    study = next(s for s in table_studies("mnist", "course") if row in s.rows)
-    chosen = row_setting(repro, study, row) if Path(repro).is_dir() else None
-    lr, theta_scale = (chosen["lr"], chosen["theta_scale"]) if chosen else FALLBACK[row]
-    return Config(**method, lr=lr, theta_scale=theta_scale, **kw)
 
 
 def plot_transfer_probes(transfer_runs, note):
