@@ -47,7 +47,7 @@ def _finish(fig, axes, path, title, fontsize=7, shared_legend=False, **grid):
         fig.suptitle(title)
     if shared_legend:
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=fontsize + 1)
+        fig.legend(handles, labels, loc="lower center", ncol=max(1, len(labels)), fontsize=fontsize + 1)
         fig.tight_layout(rect=(0, 0.07, 1, 0.95 if title else 1))
     return _save(fig, path)
 
@@ -273,6 +273,6 @@ def plot_objective(rows, path, title=None):
             axes[2].plot(epochs, np.mean(curves, axis=0), marker="o", label=label, **style)
     axes[0].set(title="training error", xlabel="epoch", ylabel="error (%, log)")
     _plain_log_axis(axes[0])
-    axes[1].set(title="mean goodness, positive pairs", xlabel="epoch", ylabel="g (log)", yscale="log")
+    axes[1].set(title="mean goodness, positive pairs, all layers", xlabel="epoch", ylabel="g (log)", yscale="log")
     axes[2].set(title="silent units of the last layer", xlabel="epoch", ylabel="share of its units", ylim=(0, 1))
     return _finish(fig, axes, path, title, shared_legend=True)

@@ -87,14 +87,18 @@ def test_the_objective_study_tunes_each_reading_and_resumes_and_is_reported(tiny
     out, repro = tmp_path / "experiments", tmp_path / "reproduction"
     study = experiments.objective_study("mnist", rows=("ff-network-entropy-labels", "cff-all-network-entropy-batch"))
     assert study.extend
-    assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 2 * (2 + 2)
+    reproduce.sweep(out, study, seeds=(), data=small, say=quiet)       # tuning only: a section, no figure yet
+    from ffnumpy.studies.objective_report import objective_section
+    from ffnumpy.studies.stats import Family
+    assert "| `entropy-labels` | tuning (2 runs done) |" in "\n".join(
+        objective_section(out, repro, "mnist", small.y_test, Family()))
+    assert not (out / "objective_mnist.png").exists()
+    assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 2 * 2
     assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 0
     seed = reproduce.read(out / study.name / "ff-network-entropy-labels" / "seed1.json")
     assert len(seed["history"][-1]["activity"]["silent"]) == 2          # the silent units, per layer
     reproduce.sweep(repro, reproduce.table_study("mnist", "course", ("ff-network", "cff-all-network")), seeds=(1, 2),
                     data=small, say=quiet)
-    from ffnumpy.studies.objective_report import objective_section
-    from ffnumpy.studies.stats import Family
     text = "\n".join(objective_section(out, repro, "mnist", small.y_test, Family()))
     assert "| `entropy-labels` | " in text and "| `entropy` | not run |" in text
     assert "against logistic" in text and "silent" in text and "The logistic rows" in text

@@ -149,19 +149,21 @@ setting marked "edge of the grid" may do better beyond it. A row "NAME (wide
 grid)" is the same regime tuned over 3e-4, 1e-3, ..., 3e-1 (`--wide-grid`; the
 runs it shares with the narrower grid are copied from it). The regimes first
 marked unstable here ({unstable}) are tuned again on the mean validation
-error of seeds 0 and 1, the wide grid past its edges (at most 3 halvings or
+error of seeds 0 and 10, the wide grid past its edges (at most 3 halvings or
 doublings); a row still waiting for that tuning says so.""".format(
     unstable="; ".join(f"{d}: {', '.join(r)}" for d, r in UNSTABLE_REGIMES.items()))
 
 
 def regime_tuning(out, study, row, run):
-    """' (edge of the grid)', ' (tuned on seed 0; two-seed tuning pending)', both or ''."""
-    tried = tuned_settings(out, study.name, row, study.grid, study.extend, study.tune_seeds)
+    """What follows a row's learning rate: ' (edge of the grid)' if it is one of the grid it was chosen on,
+    and, in a regime tuned on two seeds, '; tuned on seed 0, two-seed tuning pending' (or '... chose lr X')
+    while its seed runs were made with an older choice."""
     chosen = row_setting(out, study, row)
-    stale = chosen is None or chosen["lr"] != run["config"]["lr"]
+    stale = len(study.tune_seeds) > 1 and (chosen is None or chosen["lr"] != run["config"]["lr"])
+    tried = study.grid if stale else tuned_settings(out, study.name, row, study.grid, study.extend, study.tune_seeds)
     return edge(run["config"]["lr"], tried) + (f"; tuned on seed 0, two-seed tuning "
                                               f"{'pending' if chosen is None else 'chose lr ' + format(chosen['lr'], 'g')}"
-                                              if stale and len(study.tune_seeds) > 1 else "")
+                                              if stale else "")
 
 
 def kept_seeds(group, row):

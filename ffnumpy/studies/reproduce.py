@@ -5,7 +5,8 @@
     python -m ffnumpy.studies.report                                 # results/reproduction/README.md
 
 The protocol, the same for every row:
-  1. tune: every setting of GRID (learning rate x theta scale) with seed 0,
+  1. tune: every setting of GRID (learning rate x theta scale) with seed 0
+     (in the regimes marked unstable, seeds 0 and 10: UNSTABLE_REGIMES),
      trained on the first 50k training images, measured on the last 10k
      (the validation split); the test set is not touched;
   2. choose the setting with the lowest validation error; if its learning rate
@@ -16,7 +17,7 @@ The protocol, the same for every row:
      10k test images (with their predictions, for the bootstrap and McNemar).
 
 One JSON file per run, under OUT/<dataset>-<budget>/<row>/: tune/<setting>.json
-and seed<S>.json. A run whose file exists is skipped, so the command resumes
+(tune/<setting>-seed<S>.json for a second tuning seed) and seed<S>.json. A run whose file exists is skipped, so the command resumes
 where it stopped; each run's line says how many remain and about how long.
 Run one sweep at a time: two trainings share the 2 cores and both timings
 become meaningless.
@@ -94,11 +95,12 @@ WIDE_REGIME_GRID = [dict(lr=lr, theta_scale=1.0) for lr in (3e-4, 1e-3, 3e-3, 1e
 # had a failed seed or seeds spread over more than 5 points (MNIST paper-negative, literal; Fashion-MNIST
 # length (wide grid), paper-negative, literal). One tuning seed chooses at random there, so their rows
 # are tuned on the mean validation error of two seeds (TWO_SEEDS), under both grids, and the wide grid
-# past its edges. Frozen here, not recomputed: the choice must not flip with the runs it chooses;
+# past its edges. The second tuning seed is none of the test seeds: a test seed that also chose the setting
+# would screen itself (a setting where it failed would not be chosen). Frozen here, not recomputed: the choice must not flip with the runs it chooses;
 # tests/test_reproduce.py checks that every regime the files show unstable is in it.
 UNSTABLE_REGIMES = {"mnist": ("paper-negative", "literal"),
                     "fashion-mnist": ("length", "paper-negative", "literal")}
-TWO_SEEDS = (0, 1)
+TWO_SEEDS = (0, 10)
 
 
 @dataclass
