@@ -81,6 +81,7 @@ def test_appendix_runs_and_reads_the_reports(path, monkeypatch, mnist):
     monkeypatch.setenv("FFNUMPY_FAST", "1")
     out = execute(nbformat.read(path, as_version=4))
     assert "Conclusion (mnist, course)" in out and "The claim 'the full gamma is harder to train" in out
+    assert "*CFF reaches more entropy* (KL, CFF gamma, Network vs FF, Network" in out    # section 5, from the files
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)

@@ -24,6 +24,14 @@ ANSWERS = {
         "(grid points) x (methods) runs at the report's seconds per long run, then the seeds again. It must be "
         "scored on validation because choosing a setting by its test error makes the test error of that choice "
         "optimistic: the test set would then have been used to fit the setting, and could no longer measure it."),
+    "entropy_seeds": (
+        "In the files committed with this version, Backprop pairwise on MNIST is one: its positive pairs have "
+        "the higher raw Ent in 3 of 3 seeds but the lower concentration KL in all 3. Ent = E[phi] KL(q || mu): "
+        "the positives hold more goodness in total (a larger mass E[phi], which is what the pairwise loss asks "
+        "for), while their goodness is spread at least as evenly over the pairs as the negatives'. The raw Ent "
+        "mixes the two, so 'the entropy went up' in Ent may only say 'the goodness got larger'. Report the "
+        "concentration KL (and its change from the initial network) for a claim about how the goodness is "
+        "distributed, and the mass beside it; the raw Ent alone cannot separate the two."),
     "no_difference": "No. 'No difference shown' means the tests could not tell them apart with this many seeds "
                      "and test images; a real difference smaller than the seed spread (a few tenths of a point "
                      "with 3 seeds) could still be there. To claim they are equivalent you would state a margin "
