@@ -23,7 +23,8 @@ PAPER_CFF = 12.9
 TARGET_CFF, TARGET_FF_GAP = 13.0, 1.0   # issue 23: CFF gamma <= 13.0%, FF within 1 point of its logistic row
 READING_TEXT = {"entropy": "1 pair: per image, the entropy per unit goodness of its positive and one negative pair",
                 "entropy-labels": "2 labels: per image over all ten labels, the mass of q(y | x) on the true label",
-                "entropy-batch": "3 batch: the entropy per unit goodness of the positive pairs minus the negative ones'"}
+                "entropy-batch": "3 batch: the entropy per unit goodness of the positive pairs minus the "
+                                 "negative ones'"}
 
 
 def last_activity(record):

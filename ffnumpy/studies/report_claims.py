@@ -160,10 +160,11 @@ def regime_tuning(out, study, row, run):
     while its seed runs were made with an older choice."""
     chosen = row_setting(out, study, row)
     stale = len(study.tune_seeds) > 1 and (chosen is None or chosen["lr"] != run["config"]["lr"])
-    tried = study.grid if stale else tuned_settings(out, study.name, row, study.grid, study.extend, study.tune_seeds)
-    return edge(run["config"]["lr"], tried) + (f"; tuned on seed 0, two-seed tuning "
-                                              f"{'pending' if chosen is None else 'chose lr ' + format(chosen['lr'], 'g')}"
-                                              if stale else "")
+    if not stale:
+        return edge(run["config"]["lr"], tuned_settings(out, study.name, row, study.grid, study.extend,
+                                                        study.tune_seeds))
+    now = "pending" if chosen is None else f"chose lr {chosen['lr']:g}"
+    return edge(run["config"]["lr"], study.grid) + f"; tuned on seed 0, two-seed tuning {now}"
 
 
 def kept_seeds(group, row):

@@ -17,8 +17,9 @@ The protocol, the same for every row:
      10k test images (with their predictions, for the bootstrap and McNemar).
 
 One JSON file per run, under OUT/<dataset>-<budget>/<row>/: tune/<setting>.json
-(tune/<setting>-seed<S>.json for a second tuning seed) and seed<S>.json. A run whose file exists is skipped, so the command resumes
-where it stopped; each run's line says how many remain and about how long.
+(tune/<setting>-seed<S>.json for a second tuning seed) and seed<S>.json. A run
+whose file exists is skipped, so the command resumes where it stopped; each
+run's line says how many remain and about how long.
 Run one sweep at a time: two trainings share the 2 cores and both timings
 become meaningless.
 """
@@ -96,8 +97,9 @@ WIDE_REGIME_GRID = [dict(lr=lr, theta_scale=1.0) for lr in (3e-4, 1e-3, 3e-3, 1e
 # length (wide grid), paper-negative, literal). One tuning seed chooses at random there, so their rows
 # are tuned on the mean validation error of two seeds (TWO_SEEDS), under both grids, and the wide grid
 # past its edges. The second tuning seed is none of the test seeds: a test seed that also chose the setting
-# would screen itself (a setting where it failed would not be chosen). Frozen here, not recomputed: the choice must not flip with the runs it chooses;
-# tests/test_reproduce.py checks that every regime the files show unstable is in it.
+# would screen itself (a setting where it failed would not be chosen). Frozen here, not recomputed: the
+# choice must not flip with the runs it chooses; tests/test_reproduce.py checks that every regime the files
+# show unstable is in it.
 UNSTABLE_REGIMES = {"mnist": ("paper-negative", "literal"),
                     "fashion-mnist": ("length", "paper-negative", "literal")}
 TWO_SEEDS = (0, 10)
