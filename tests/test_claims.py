@@ -1,5 +1,6 @@
 """Two processes never write one output: claims on outputs and on the studies' runs,
---shard and --jobs (files.claim, reproduce.sweep)."""
+--shard and --jobs (files.claim, runner.sweep)."""
+import argparse
 import json
 import os
 import subprocess
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ffnumpy.studies import reproduce
+from ffnumpy.studies import protocol, reproduce, runner
 from ffnumpy.config import Config
 from ffnumpy.files import CLAIM, Claimed, claim
 
@@ -66,16 +67,16 @@ def test_two_trainings_naming_one_json_one_trains_the_other_is_refused(mnist, tm
 
 SWEEP = """
     import sys
-    from ffnumpy.studies import reproduce
+    from ffnumpy.studies import protocol, runner
     from ffnumpy.config import Config
     from ffnumpy.data import Dataset, load_mnist
     m = load_mnist(download=False)
     data = Dataset("mnist", m.x_train[:3000], m.y_train[:3000], m.x_test[:500], m.y_test[:500],
                    m.x_train[-500:], m.y_train[-500:])
-    study = reproduce.Study("tiny", "mnist", ("ff-network",), [],
-                            lambda row, setting, seed: Config(hidden=(20,), epochs=1, seed=seed), fixed={},
-                            seeds=(1, 2, 3, 4, 5, 6))
-    reproduce.sweep(sys.argv[1], study, data=data, say=lambda line, **k: print(line, flush=True))
+    study = protocol.Study("tiny", "mnist", ("ff-network",), [],
+                           lambda row, setting, seed: Config(hidden=(20,), epochs=1, seed=seed), fixed={},
+                           seeds=(1, 2, 3, 4, 5, 6))
+    runner.sweep(sys.argv[1], study, data=data, say=lambda line, **k: print(line, flush=True))
 """
 
 
@@ -92,10 +93,10 @@ def test_two_processes_sweeping_one_study_train_every_run_once(mnist, tmp_path):
 
 
 def test_shards_split_the_missing_runs_between_them(tmp_path):
-    study = reproduce.Study("tiny", "mnist", ("ff-network", "ff-layer"), [],
-                            lambda row, setting, seed: Config(seed=seed), fixed={}, seeds=tuple(range(1, 9)))
-    every = {p for p, _, _ in reproduce.pending(tmp_path, study)}
-    parts = [{p for p in every if reproduce.in_shard(tmp_path, p, (k, 3))} for k in (1, 2, 3)]
+    study = protocol.Study("tiny", "mnist", ("ff-network", "ff-layer"), [],
+                           lambda row, setting, seed: Config(seed=seed), fixed={}, seeds=tuple(range(1, 9)))
+    every = {p for p, _, _ in protocol.pending(tmp_path, study)}
+    parts = [{p for p in every if runner.in_shard(tmp_path, p, (k, 3))} for k in (1, 2, 3)]
     assert set().union(*parts) == every and sum(map(len, parts)) == len(every) and all(parts)
 
 
@@ -108,9 +109,9 @@ def test_jobs_start_that_many_copies_with_the_threads_divided(monkeypatch):
 
         def wait(self):
             return 0
-    monkeypatch.setattr(reproduce.subprocess, "Popen", Child)
-    p = reproduce.argparse.ArgumentParser(prog="python -m ffnumpy.studies.hinton")
-    assert reproduce.run_jobs(p, 2, ["question", "--jobs", "2", "--dataset", "mnist"]) == 0
+    monkeypatch.setattr(runner.subprocess, "Popen", Child)
+    p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.hinton")
+    assert runner.run_jobs(p, 2, ["question", "--jobs", "2", "--dataset", "mnist"]) == 0
     assert len(started) == 2
     command, env = started[0]
     assert command[1:] == ["-m", "ffnumpy.studies.hinton", "question", "--dataset", "mnist"]

@@ -31,7 +31,8 @@ def test_the_demo_trains_what_validation_chose():
 
     from ffnumpy.demo import FULL
     from ffnumpy.studies.hinton import DEMO_GRID
-    from ffnumpy.studies.reproduce import GRID, ROWS, chosen_setting
+    from ffnumpy.studies.protocol import chosen_setting
+    from ffnumpy.studies.reproduce import GRID, ROWS
 
     results = Path(__file__).resolve().parents[1] / "results"
     for label, row in (("FF", "ff-network"), ("CFF", "cff-prev-network")):

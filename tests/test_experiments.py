@@ -2,7 +2,7 @@
 tuned like every row, both resume, and the report compares them with the reproduction's rows."""
 import pytest
 
-from ffnumpy.studies import experiments, reproduce
+from ffnumpy.studies import experiments, protocol, reproduce, runner
 
 
 @pytest.fixture
@@ -22,24 +22,24 @@ def quiet(*args, **kwargs):
 def test_depth_waits_for_the_reproduction_then_runs_every_depth(tiny, small, tmp_path):
     repro, out = tmp_path / "reproduction", tmp_path / "experiments"
     study = experiments.depth_study("mnist", 3, repro)
-    assert all(cfg is None for _, cfg, _ in reproduce.pending(out, study, seeds=(1,)))   # nothing chosen yet
-    reproduce.sweep(repro, reproduce.table_study("mnist", "course", experiments.DEPTH_ROWS), seeds=(1, 2),
-                    data=small, say=quiet)
+    assert all(cfg is None for _, cfg, _ in protocol.pending(out, study, seeds=(1,)))   # nothing chosen yet
+    runner.sweep(repro, reproduce.table_study("mnist", "course", experiments.DEPTH_ROWS), seeds=(1, 2),
+                 data=small, say=quiet)
     for depth in (2, 3):
         study = experiments.depth_study("mnist", depth, repro)
-        assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 4 * 2
-        assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 0        # resumes
-        mine = reproduce.read(out / study.name / "ff-network" / "seed2.json")
-        theirs = reproduce.read(repro / "mnist-course" / "ff-network" / "seed2.json")
+        assert runner.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 4 * 2
+        assert runner.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 0        # resumes
+        mine = protocol.read(out / study.name / "ff-network" / "seed2.json")
+        theirs = protocol.read(repro / "mnist-course" / "ff-network" / "seed2.json")
         # the tiny course network has 2 layers: depth 2 is the reproduction's run, copied; depth 3 is trained
         assert ("copied_from" in mine) == (depth == 2)
         if depth == 2:
             assert mine["test_predictions"] == theirs["test_predictions"]
-        cfg = study.make("ff-network", reproduce.chosen_setting(repro, "mnist-course", "ff-network",
-                                                                 reproduce.GRID), 1)
+        cfg = study.make("ff-network", protocol.chosen_setting(repro, "mnist-course", "ff-network",
+                                                               reproduce.GRID), 1)
         assert cfg.hidden == (16,) * depth
     learned = experiments.learned_study("mnist")
-    assert reproduce.sweep(out, learned, seeds=(1, 2), data=small, say=quiet) == 2 + 2
+    assert runner.sweep(out, learned, seeds=(1, 2), data=small, say=quiet) == 2 + 2
     from ffnumpy.studies.experiments_report import write_report
     text = write_report(out, repro, labels={"mnist": small.y_test}).read_text()
     assert "| FF, Network |" in text and "2 layers" in text and "3 layers" in text
@@ -83,22 +83,22 @@ def test_cli_needs_a_study(capsys):
 
 def test_the_objective_study_tunes_each_reading_and_resumes_and_is_reported(tiny, small, tmp_path, monkeypatch):
     monkeypatch.setattr(experiments, "OBJECTIVE_GRID", reproduce.GRID)
-    monkeypatch.setattr(reproduce, "EDGE_STEPS", 0)     # test_reproduce covers tuning past an edge
+    monkeypatch.setattr(protocol, "EDGE_STEPS", 0)     # test_reproduce covers tuning past an edge
     out, repro = tmp_path / "experiments", tmp_path / "reproduction"
     study = experiments.objective_study("mnist", rows=("ff-network-entropy-labels", "cff-all-network-entropy-batch"))
     assert study.extend
-    reproduce.sweep(out, study, seeds=(), data=small, say=quiet)       # tuning only: a section, no figure yet
+    runner.sweep(out, study, seeds=(), data=small, say=quiet)       # tuning only: a section, no figure yet
     from ffnumpy.studies.objective_report import objective_section
     from ffnumpy.studies.stats import Family
     assert "| `entropy-labels` | tuning (2 runs done) |" in "\n".join(
         objective_section(out, repro, "mnist", small.y_test, Family()))
     assert not (out / "objective_mnist.png").exists()
-    assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 2 * 2
-    assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 0
-    seed = reproduce.read(out / study.name / "ff-network-entropy-labels" / "seed1.json")
+    assert runner.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 2 * 2
+    assert runner.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 0
+    seed = protocol.read(out / study.name / "ff-network-entropy-labels" / "seed1.json")
     assert len(seed["history"][-1]["activity"]["silent"]) == 2          # the silent units, per layer
-    reproduce.sweep(repro, reproduce.table_study("mnist", "course", ("ff-network", "cff-all-network")), seeds=(1, 2),
-                    data=small, say=quiet)
+    runner.sweep(repro, reproduce.table_study("mnist", "course", ("ff-network", "cff-all-network")), seeds=(1, 2),
+                 data=small, say=quiet)
     text = "\n".join(objective_section(out, repro, "mnist", small.y_test, Family()))
     assert "| `entropy-labels` | " in text and "| `entropy` | not run |" in text
     assert "against logistic" in text and "silent" in text and "The logistic rows" in text

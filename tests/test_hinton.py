@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from ffnumpy.studies import hinton, reproduce
+from ffnumpy.studies import hinton, protocol, runner
 from ffnumpy.config import Config
 from ffnumpy.evaluate import failed_run
 from ffnumpy.studies.hinton_report import write_report
@@ -22,32 +22,32 @@ def quiet(*args, **kwargs):
 
 
 def test_plans_reference_question_and_ablation(tmp_path):
-    todo = reproduce.pending(tmp_path, hinton.reference_study("mnist"))
+    todo = protocol.pending(tmp_path, hinton.reference_study("mnist"))
     assert [(p.name, kind) for p, _, kind in todo] == [(f"seed{s}.json", "seed") for s in (1, 2, 3)]
     assert all(cfg.recipe == "hinton" and cfg.epochs == 100 for _, cfg, _ in todo)
-    plans = [reproduce.pending(tmp_path, s) for s in hinton.question_studies("mnist")]
+    plans = [protocol.pending(tmp_path, s) for s in hinton.question_studies("mnist")]
     tunes = [cfg for plan in plans for _, cfg, kind in plan if kind == "tune"]
     assert len(tunes) == 9 and {c.epochs for c in tunes} == {hinton.TUNE_EPOCHS}
     assert sorted({c.lr for c in tunes}) == [0.0005, 0.001, 0.002]
     assert all(s.extend for s in hinton.question_studies("mnist"))      # a choice at an edge is tuned past it
     seeds = [(p.parent.name, p.name) for plan in plans for p, _, kind in plan if kind == "seed"]
     assert seeds.count(("cff-prev-network", "seed5.json")) == 1 and ("cff-all-network", "seed4.json") not in seeds
-    ablation = reproduce.pending(tmp_path, hinton.ablation_study("mnist"))
+    ablation = protocol.pending(tmp_path, hinton.ablation_study("mnist"))
     assert len(ablation) == len(hinton.ABLATIONS) and all(kind == "tune" for *_, kind in ablation)
     assert [c.peer_norm for p, c, _ in ablation if p.parts[-3] == "no-peer-norm"] == [0.0]
 
 
 def test_question_runs_resumes_copies_and_reports(small, tmp_path, monkeypatch):
-    monkeypatch.setattr(reproduce, "EDGE_STEPS", 0)     # tuning past an edge: test_plans_... and test_reproduce
+    monkeypatch.setattr(protocol, "EDGE_STEPS", 0)     # tuning past an edge: test_plans_... and test_reproduce
     out = tmp_path / "recipe"
     ref = tiny(hinton.reference_study("mnist"))
-    assert reproduce.sweep(out, ref, data=small, say=quiet) == 3
+    assert runner.sweep(out, ref, data=small, say=quiet) == 3
     studies = [tiny(s) for s in hinton.question_studies("mnist")]
     for s in studies:
         s.same_runs = str(out / "mnist-reference")
-    first = sum(reproduce.sweep(out, s, data=small, say=quiet) for s in studies)
+    first = sum(runner.sweep(out, s, data=small, say=quiet) for s in studies)
     assert first == 9 + 5 + 5 + 3
-    assert sum(reproduce.sweep(out, s, data=small, say=quiet) for s in studies) == 0    # resumes: nothing left
+    assert sum(runner.sweep(out, s, data=small, say=quiet) for s in studies) == 0    # resumes: nothing left
     seed1 = json.loads((out / "mnist-question/ff-network/seed1.json").read_text())
     assert seed1["config"]["lr"] != 0.001 or "copied_from" in seed1      # the recipe's own lr: copied
     report = write_report(out, labels={"mnist": small.y_test}).read_text()

@@ -1,5 +1,5 @@
 """The record runner on a tiny budget: tuned on validation, seeded on test, judged against its target."""
-from ffnumpy.studies import record, reproduce
+from ffnumpy.studies import protocol, record, runner
 
 
 def test_record_runs_resumes_and_reports(small, tmp_path, monkeypatch):
@@ -8,9 +8,9 @@ def test_record_runs_resumes_and_reports(small, tmp_path, monkeypatch):
     study = record.record_study("mnist")
     assert study.name == "record/mnist-ff-hard-16x2-1ep"              # the configuration names the folder
     quiet = dict(data=small, say=lambda *a, **k: None)
-    assert reproduce.sweep(tmp_path, study, **quiet) == 1 + 3
-    assert reproduce.sweep(tmp_path, study, **quiet) == 0
-    seed = reproduce.read(tmp_path / study.name / "ff-record" / "seed2.json")
+    assert runner.sweep(tmp_path, study, **quiet) == 1 + 3
+    assert runner.sweep(tmp_path, study, **quiet) == 0
+    seed = protocol.read(tmp_path / study.name / "ff-record" / "seed2.json")
     assert seed["config"]["negatives"] == "hard" and seed["config"]["seed"] == 2 and seed["kind"] == "seed"
     lines = "\n".join(record.section(tmp_path))
     assert "| mnist | mnist-ff-hard-16x2-1ep |" in lines and "**missed** by" in lines and "(3 seeds)" in lines

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from ffnumpy.studies import reproduce
+from ffnumpy.studies import protocol, reproduce, runner
 
 
 @pytest.fixture
@@ -12,34 +12,34 @@ def tiny(monkeypatch):
     monkeypatch.setitem(reproduce.BUDGETS, "course", dict(hidden=(16, 16), epochs=1))
     monkeypatch.setattr(reproduce, "GRID", [dict(lr=1e-3, theta_scale=1.0), dict(lr=3e-3, theta_scale=1.0)])
     monkeypatch.setattr(reproduce, "COMMON", dict(reproduce.COMMON, batch_size=200))
-    monkeypatch.setattr(reproduce, "EDGE_STEPS", 0)     # test_tuning_goes_past_an_edge covers the extension
+    monkeypatch.setattr(protocol, "EDGE_STEPS", 0)     # test_tuning_goes_past_an_edge covers the extension
     return ("ff-network", "cff-all-network", "bp-label")
 
 
 def test_tuning_goes_past_an_edge_until_the_choice_is_interior(tmp_path, monkeypatch):
-    monkeypatch.setattr(reproduce, "EDGE_STEPS", 2)
+    monkeypatch.setattr(protocol, "EDGE_STEPS", 2)
     grid = [dict(lr=lr, theta_scale=1.0) for lr in (1e-3, 2e-3, 4e-3)]
 
     def tuned(lr, error):
-        path = tmp_path / "s" / "r" / "tune" / f"{reproduce.setting_name(dict(lr=lr, theta_scale=1.0))}.json"
+        path = tmp_path / "s" / "r" / "tune" / f"{protocol.setting_name(dict(lr=lr, theta_scale=1.0))}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"validation_error": error}))
 
     def lrs(extend=True):
-        return [s["lr"] for s in reproduce.tuned_settings(tmp_path, "s", "r", grid, extend)]
+        return [s["lr"] for s in protocol.tuned_settings(tmp_path, "s", "r", grid, extend)]
     for lr, error in ((1e-3, 3.0), (2e-3, 2.0), (4e-3, 1.0)):
         tuned(lr, error)
     assert lrs(extend=False) == [1e-3, 2e-3, 4e-3]
     assert lrs() == [1e-3, 2e-3, 4e-3, 8e-3]                   # the best is the largest: double it next
-    assert reproduce.chosen_setting(tmp_path, "s", "r", grid, extend=True) is None   # its run is missing
-    assert reproduce.chosen_setting(tmp_path, "s", "r", grid)["lr"] == 4e-3          # without: the edge
+    assert protocol.chosen_setting(tmp_path, "s", "r", grid, extend=True) is None   # its run is missing
+    assert protocol.chosen_setting(tmp_path, "s", "r", grid)["lr"] == 4e-3          # without: the edge
     tuned(8e-3, 1.5)                                                                 # worse past it: interior
     assert lrs() == [1e-3, 2e-3, 4e-3, 8e-3]
-    assert reproduce.chosen_setting(tmp_path, "s", "r", grid, extend=True)["lr"] == 4e-3
+    assert protocol.chosen_setting(tmp_path, "s", "r", grid, extend=True)["lr"] == 4e-3
     tuned(8e-3, 0.5)                       # still better past it: go on, but at most EDGE_STEPS doublings
     tuned(16e-3, 0.4)
     assert lrs() == [1e-3, 2e-3, 4e-3, 8e-3, 16e-3]
-    assert reproduce.chosen_setting(tmp_path, "s", "r", grid, extend=True)["lr"] == 16e-3
+    assert protocol.chosen_setting(tmp_path, "s", "r", grid, extend=True)["lr"] == 16e-3
     tuned(1e-3, 0.1)                                           # the best is now the smallest: halve it
     assert lrs() == [1e-3, 2e-3, 4e-3, 5e-4]
 
@@ -48,16 +48,16 @@ def test_two_tuning_seeds_choose_by_their_mean_and_each_is_a_run_of_its_own(tmp_
     grid = [dict(lr=lr, theta_scale=1.0) for lr in (1e-3, 2e-3, 4e-3)]
 
     def tuned(lr, seed, error):
-        path = reproduce.tune_path(tmp_path / "s" / "r", dict(lr=lr, theta_scale=1.0), seed)
+        path = protocol.tune_path(tmp_path / "s" / "r", dict(lr=lr, theta_scale=1.0), seed)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"validation_error": error}))
     for lr, error in ((1e-3, 3.0), (2e-3, 2.0), (4e-3, 1.9)):
         tuned(lr, 0, error)
-    assert reproduce.chosen_setting(tmp_path, "s", "r", grid)["lr"] == 4e-3          # seed 0 alone
-    assert reproduce.chosen_setting(tmp_path, "s", "r", grid, tune_seeds=(0, 1)) is None   # seed 1 missing
+    assert protocol.chosen_setting(tmp_path, "s", "r", grid)["lr"] == 4e-3          # seed 0 alone
+    assert protocol.chosen_setting(tmp_path, "s", "r", grid, tune_seeds=(0, 1)) is None   # seed 1 missing
     for lr, error in ((1e-3, 3.0), (2e-3, 2.0), (4e-3, 9.0)):    # seed 1 diverges at 4e-3
         tuned(lr, 1, error)
-    assert reproduce.chosen_setting(tmp_path, "s", "r", grid, tune_seeds=(0, 1))["lr"] == 2e-3   # 2.0 < 5.45
+    assert protocol.chosen_setting(tmp_path, "s", "r", grid, tune_seeds=(0, 1))["lr"] == 2e-3   # 2.0 < 5.45
     assert sorted(p.name for p in (tmp_path / "s" / "r" / "tune").glob("*.json"))[:2] == \
         ["lr0.001-theta1-seed1.json", "lr0.001-theta1.json"]
 
@@ -66,7 +66,7 @@ def test_an_unstable_regime_is_tuned_on_two_seeds_and_its_wide_grid_past_its_edg
     study = reproduce.regime_study("mnist", "literal", out=tmp_path)
     assert study.tune_seeds == (0, 10)
     assert not set(study.tune_seeds) & set(reproduce.SEEDS + reproduce.ANSWER_SEEDS)   # no test seed chooses
-    todo = reproduce.pending(tmp_path, study)
+    todo = protocol.pending(tmp_path, study)
     tunes = [(path.name, cfg.seed) for path, cfg, kind in todo if kind == "tune"]
     assert ("lr0.001-theta1.json", 0) in tunes and ("lr0.001-theta1-seed10.json", 10) in tunes
     assert len(tunes) == len(study.rows) * len(reproduce.REGIME_GRID) * 2
@@ -102,7 +102,7 @@ def test_sweep_tunes_on_validation_then_runs_seeds_and_resumes(tiny, small, tmp_
     rows = tiny
     study = reproduce.table_study("mnist", "course", rows)
     lines = []
-    n = reproduce.sweep(tmp_path, study, seeds=(1, 2), data=small, say=lambda *a, **k: lines.append(a[0]))
+    n = runner.sweep(tmp_path, study, seeds=(1, 2), data=small, say=lambda *a, **k: lines.append(a[0]))
     assert n == 3 * (2 + 2)
     assert "12 runs remain" in lines[0] and "min left" in lines[1]
     for row in rows:
@@ -121,23 +121,23 @@ def test_sweep_tunes_on_validation_then_runs_seeds_and_resumes(tiny, small, tmp_
             if row != "bp-label":
                 assert "initial_entropy" in r and "concentration" in r["initial_entropy"]["positive"]
     # resume: nothing left to do, nothing retrained
-    assert reproduce.sweep(tmp_path, study, seeds=(1, 2), data=small, say=lambda *a, **k: None) == 0
-    assert reproduce.pending(tmp_path, study, seeds=(1, 2)) == []
+    assert runner.sweep(tmp_path, study, seeds=(1, 2), data=small, say=lambda *a, **k: None) == 0
+    assert protocol.pending(tmp_path, study, seeds=(1, 2)) == []
     # a recorded run trained again from its JSON gives the same numbers (same machine and threads)
     path = tmp_path / "mnist-course" / "ff-network" / "seed1.json"
-    was, now, differ = reproduce.rerun(path, data=small)
+    was, now, differ = runner.rerun(path, data=small)
     assert was == now and differ == 0
     # a deleted result is the only run redone
     (tmp_path / "mnist-course" / "bp-label" / "seed2.json").unlink()
-    assert [p.name for p, _, _ in reproduce.pending(tmp_path, study, seeds=(1, 2))] == ["seed2.json"]
+    assert [p.name for p, _, _ in protocol.pending(tmp_path, study, seeds=(1, 2))] == ["seed2.json"]
 
 
 def test_seed_runs_wait_for_their_row_to_be_tuned(tiny, tmp_path):
-    todo = reproduce.pending(tmp_path, reproduce.table_study("mnist", "course", ("ff-network",)), seeds=(1,))
+    todo = protocol.pending(tmp_path, reproduce.table_study("mnist", "course", ("ff-network",)), seeds=(1,))
     assert [(kind, cfg is None) for _, cfg, kind in todo] == [("tune", False), ("tune", False), ("seed", True)]
-    assert reproduce.chosen_setting(tmp_path, "mnist-course", "ff-network", reproduce.GRID) is None
+    assert protocol.chosen_setting(tmp_path, "mnist-course", "ff-network", reproduce.GRID) is None
     # the long budget tunes nothing: it waits for the course budget's choice
-    long = reproduce.pending(tmp_path, reproduce.table_study("mnist", "long", ("ff-network",)), seeds=(1,))
+    long = protocol.pending(tmp_path, reproduce.table_study("mnist", "long", ("ff-network",)), seeds=(1,))
     assert [(kind, cfg is None) for _, cfg, kind in long] == [("seed", True)]
 
 
@@ -159,16 +159,16 @@ def test_cli_refuses_unknown_rows(capsys):
 
 def test_report_from_tiny_results(tiny, small, tmp_path, monkeypatch):
     from ffnumpy.studies.report import write_report
-    reproduce.sweep(tmp_path, reproduce.table_study("mnist", "course", tiny), seeds=(1, 2, 3), data=small,
-                    say=lambda *a, **k: None)
+    runner.sweep(tmp_path, reproduce.table_study("mnist", "course", tiny), seeds=(1, 2, 3), data=small,
+                 say=lambda *a, **k: None)
     monkeypatch.setattr(reproduce, "REGIME_GRID", [dict(lr=3e-3, theta_scale=1.0)])
     regime = reproduce.regime_study("mnist", "paper-negative", ("ff-network", "cff-all-network"))
-    reproduce.sweep(tmp_path, regime, seeds=(1, 2, 3), data=small, say=lambda *a, **k: None)
+    runner.sweep(tmp_path, regime, seeds=(1, 2, 3), data=small, say=lambda *a, **k: None)
     # the widened grid: its lr 3e-3 runs are the narrow grid's (copied), lr 1e-2 is trained
     monkeypatch.setattr(reproduce, "WIDE_REGIME_GRID", [dict(lr=3e-3, theta_scale=1.0), dict(lr=1e-2, theta_scale=1.0)])
     wide = reproduce.regime_study("mnist", "paper-negative", ("ff-network", "cff-all-network"), wide=True, out=tmp_path)
     assert wide.name == "regimes/mnist-paper-negative-wide"
-    reproduce.sweep(tmp_path, wide, seeds=(1, 2, 3), data=small, say=lambda *a, **k: None)
+    runner.sweep(tmp_path, wide, seeds=(1, 2, 3), data=small, say=lambda *a, **k: None)
     for row in ("ff-network", "cff-all-network"):
         mine, theirs = (json.loads((tmp_path / name / row / "tune" / "lr0.003-theta1.json").read_text())
                         for name in (wide.name, regime.name))
@@ -192,13 +192,13 @@ def test_a_result_made_with_another_configuration_is_refused(small, tmp_path, mo
     monkeypatch.setitem(reproduce.BUDGETS, "course", dict(hidden=(16,), epochs=1))
     monkeypatch.setattr(reproduce, "GRID", [dict(lr=1e-3, theta_scale=1.0)])
     monkeypatch.setattr(reproduce, "COMMON", dict(reproduce.COMMON, batch_size=200))
-    monkeypatch.setattr(reproduce, "EDGE_STEPS", 0)
+    monkeypatch.setattr(protocol, "EDGE_STEPS", 0)
     study = reproduce.table_study("mnist", "course", ("ff-network",))
-    assert reproduce.sweep(tmp_path, study, seeds=(1,), data=small, say=lambda *a, **k: None) == 2
+    assert runner.sweep(tmp_path, study, seeds=(1,), data=small, say=lambda *a, **k: None) == 2
     monkeypatch.setitem(reproduce.BUDGETS, "course", dict(hidden=(16,), epochs=2))     # the budget changed
     with pytest.raises(ValueError, match=r"lr0.001-theta1.json was made with another configuration: epochs 1 "
                                          r"\(now 2\)"):
-        reproduce.pending(tmp_path, reproduce.table_study("mnist", "course", ("ff-network",)))
+        protocol.pending(tmp_path, reproduce.table_study("mnist", "course", ("ff-network",)))
 
 
 def test_a_run_cut_off_goes_on_from_its_checkpoint_bit_for_bit(tiny, small, tmp_path, monkeypatch):
@@ -206,19 +206,19 @@ def test_a_run_cut_off_goes_on_from_its_checkpoint_bit_for_bit(tiny, small, tmp_
     monkeypatch.setitem(reproduce.BUDGETS, "course", dict(hidden=(16, 16), epochs=3))
     study = reproduce.table_study("mnist", "course", ("ff-network",))
     quiet = dict(seeds=(1,), data=small, say=lambda *a, **k: None)
-    reproduce.sweep(tmp_path / "whole", study, **quiet)
-    real = reproduce.train
+    runner.sweep(tmp_path / "whole", study, **quiet)
+    real = runner.train
 
     def killed(cfg, **kw):       # the first run trains one epoch, saves it, and is killed
         real(cfg, **{**kw, "stop_after": 1})
         raise KeyboardInterrupt
-    monkeypatch.setattr(reproduce, "train", killed)
+    monkeypatch.setattr(runner, "train", killed)
     with pytest.raises(KeyboardInterrupt):
-        reproduce.sweep(tmp_path / "cut", study, **quiet)
+        runner.sweep(tmp_path / "cut", study, **quiet)
     folder = tmp_path / "cut" / "mnist-course" / "ff-network" / "tune"
     [ckpt] = folder.glob("*.ckpt.npz")
-    monkeypatch.setattr(reproduce, "train", real)
-    reproduce.sweep(tmp_path / "cut", study, **quiet)
+    monkeypatch.setattr(runner, "train", real)
+    runner.sweep(tmp_path / "cut", study, **quiet)
     assert not ckpt.exists() and not list((tmp_path / "cut").rglob("*.ckpt.npz"))
     for name in ["tune/" + p.name for p in folder.glob("*.json")] + ["seed1.json"]:
         whole, cut = (json.loads((tmp_path / d / "mnist-course" / "ff-network" / name).read_text())
@@ -230,20 +230,20 @@ def test_a_run_cut_off_goes_on_from_its_checkpoint_bit_for_bit(tiny, small, tmp_
 
 def test_seeds_of_a_setting_no_longer_chosen_are_moved_aside(tiny, small, tmp_path, monkeypatch):
     study = reproduce.table_study("mnist", "course", ("ff-network",))
-    reproduce.sweep(tmp_path, study, seeds=(1,), data=small, say=lambda *a, **k: None)
+    runner.sweep(tmp_path, study, seeds=(1,), data=small, say=lambda *a, **k: None)
     row = tmp_path / "mnist-course" / "ff-network"
     chosen = json.loads((row / "seed1.json").read_text())["config"]["lr"]
-    assert reproduce.supersede(tmp_path, study) == []                # nothing changed: nothing moves
-    monkeypatch.setattr(reproduce, "EDGE_STEPS", 1)                  # the tuning goes past the edge ...
+    assert protocol.supersede(tmp_path, study) == []                # nothing changed: nothing moves
+    monkeypatch.setattr(protocol, "EDGE_STEPS", 1)                  # the tuning goes past the edge ...
     study = reproduce.table_study("mnist", "course", ("ff-network",), seeds=(1,))
-    (path, cfg, kind), = [t for t in reproduce.pending(tmp_path, study) if t[2] == "tune"]
+    (path, cfg, kind), = [t for t in protocol.pending(tmp_path, study) if t[2] == "tune"]
     past = cfg.lr
     record = json.loads(next((row / "tune").glob("*.json")).read_text())
     record["config"]["lr"], record["validation_error"] = past, -1.0  # ... and the value past it is best
     path.write_text(json.dumps(record))
-    moved = reproduce.supersede(tmp_path, study)
+    moved = protocol.supersede(tmp_path, study)
     assert moved == [(row / "seed1.json", row / "superseded" / "seed1.json")] and past != chosen
-    (todo, cfg, kind), = reproduce.pending(tmp_path, study)
+    (todo, cfg, kind), = protocol.pending(tmp_path, study)
     assert todo == row / "seed1.json" and cfg.lr == past            # the seed runs again, at the new choice
 
 
@@ -252,7 +252,7 @@ def test_a_live_run_borrows_the_reproductions_choice_or_the_fallback(tmp_path):
     assert live_config("FF", tmp_path / "none", hidden=(8,), epochs=1).lr == FALLBACK["ff-network"][0]
     study = next(s for s in reproduce.table_studies("mnist", "course") if "ff-network" in s.rows)
     for s in reproduce.GRID:          # every grid setting tuned; the best, 1e-3 at 0.3, is inside the grid
-        path = reproduce.tune_path(tmp_path / study.name / "ff-network", s)
+        path = protocol.tune_path(tmp_path / study.name / "ff-network", s)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps({"validation_error": 2.0 if s == dict(lr=1e-3, theta_scale=0.3) else 9.0}))
     cfg = live_config("FF", tmp_path, hidden=(8,), epochs=1, seed=3)

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ffnumpy.studies import continual, experiments, reproduce, transfer
+from ffnumpy.studies import continual, experiments, protocol, reproduce, runner, transfer
 from ffnumpy.config import Config
 from ffnumpy.negatives import wrong_labels_among
 from ffnumpy.studies.tasks import error_among, fit, predict_among, select
@@ -116,20 +116,23 @@ def test_experiments_transfer_and_continual_resume(small, tmp_path, monkeypatch)
     monkeypatch.setattr(reproduce, "GRID", [dict(lr=3e-3, theta_scale=1.0)])
     monkeypatch.setattr(reproduce, "COMMON", dict(reproduce.COMMON, batch_size=200))
     monkeypatch.setattr(experiments, "COMMON", reproduce.COMMON)
+    monkeypatch.setattr(experiments, "GRID", reproduce.GRID)
     monkeypatch.setattr(experiments, "TASK_ROWS", ("ff-network", "bp-label"))
     monkeypatch.setattr(transfer, "PROBE_EPOCHS", 1)
     monkeypatch.setattr(transfer, "PAIRS", {"digits-0-4-to-5-9": transfer.PAIRS["digits-0-4-to-5-9"]})
     monkeypatch.setattr(experiments, "PAIRS", transfer.PAIRS)
     monkeypatch.setattr(continual, "TASKS", ((0, 1), (2, 3)))
     repro, out = tmp_path / "reproduction", tmp_path / "experiments"
-    reproduce.sweep(repro, reproduce.table_study("mnist", "course", ("ff-network", "bp-label")), seeds=(1,),
-                    data=small, say=lambda *a, **k: None)
+    table = reproduce.table_study("mnist", "course", ("ff-network", "bp-label"))
+    runner.sweep(repro, table, seeds=(1,), data=small, say=lambda *a, **k: None)
     for study in experiments.studies("transfer", "mnist", repro) + experiments.studies("continual", "mnist", repro):
-        assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=lambda *a, **k: None) == 2 * 2
-        assert reproduce.sweep(out, study, seeds=(1, 2), data=small, say=lambda *a, **k: None) == 0
-    record = reproduce.read(out / "continual" / "mnist" / "bp-label" / "seed2.json")
+        assert runner.sweep(out, study, seeds=(1, 2), data=small, say=lambda *a, **k: None) == 2 * 2
+        assert runner.sweep(out, study, seeds=(1, 2), data=small, say=lambda *a, **k: None) == 0
+    record = protocol.read(out / "continual" / "mnist" / "bp-label" / "seed2.json")
     assert record["config"]["method"] == "bp-label" and record["config"]["seed"] == 2
-    assert record["config"]["lr"] == 3e-3 and record["config"]["hidden"] == [16, 16]   # the reproduction's choice
+    chosen = protocol.row_setting(repro, table, "bp-label")      # the table's choice, past the grid's edge
+    assert chosen["lr"] != 3e-3 and protocol.tuned_settings(repro, table.name, "bp-label", reproduce.GRID, True)[1:]
+    assert record["config"]["lr"] == chosen["lr"] and record["config"]["hidden"] == [16, 16]
     assert len(record["accuracy"]["class"]) == 2
     from ffnumpy.studies.experiments_report import write_report
     text = write_report(out, repro).read_text()

@@ -34,7 +34,9 @@ from ..config import Config
 from .continual import run_continual
 from ..data import DataError
 from ..files import check_writable
-from .reproduce import BUDGETS, COMMON, GRID, ROWS, Study, add_runner_flags, execute
+from .protocol import Study
+from .reproduce import BUDGETS, COMMON, GRID, ROWS
+from .runner import add_runner_flags, execute
 from .transfer import PAIRS, run_transfer
 
 DEPTHS = (2, 3, 4, 6, 8)
@@ -61,7 +63,7 @@ def depth_study(dataset, depth, reproduction=REPRODUCTION):
     # at the course depth these are the reproduction's own seed runs (same Config): copied, not trained again
     # (same_runs as given, not resolved: the copy names its source without this machine's folders)
     return Study(f"depth/{dataset}-L{depth}", dataset, DEPTH_ROWS, [], make, str(course.resolve()),
-                 same_runs=str(course))
+                 same_runs=str(course), tuned_grid=GRID, extend=True)
 
 
 def course_config(dataset):
@@ -78,7 +80,7 @@ def transfer_study(pair, reproduction=REPRODUCTION):
     def runner(cfg, kind, data):
         return {"kind": kind, **run_transfer(cfg, pair, data), "config": asdict(cfg)}
     return Study(f"transfer/{pair}", source, TASK_ROWS, [], course_config(source),
-                 str(Path(reproduction).resolve() / f"{source}-course"), runner)
+                 str(Path(reproduction).resolve() / f"{source}-course"), runner, tuned_grid=GRID, extend=True)
 
 
 def continual_study(dataset, reproduction=REPRODUCTION):
@@ -86,7 +88,7 @@ def continual_study(dataset, reproduction=REPRODUCTION):
     def runner(cfg, kind, data):
         return {"kind": kind, **run_continual(cfg, data), "config": asdict(cfg)}
     return Study(f"continual/{dataset}", dataset, TASK_ROWS, [], course_config(dataset),
-                 str(Path(reproduction).resolve() / f"{dataset}-course"), runner)
+                 str(Path(reproduction).resolve() / f"{dataset}-course"), runner, tuned_grid=GRID, extend=True)
 
 
 def learned_study(dataset):

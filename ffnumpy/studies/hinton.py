@@ -16,14 +16,14 @@ ablation   the recipe with one part off (peer normalisation; the readout's hard
 question   Network schedule, the recipe for every row: FF, CFF gamma(<t), CFF
            gamma. Each row's learning rate is chosen on validation (seed 0) from
            0.5, 1 and 2 times the recipe's (and past an edge: halved or doubled,
-           reproduce.tuned_settings), with the recipe cut to 30 epochs for
+           protocol.tuned_settings), with the recipe cut to 30 epochs for
            tuning (the tuning runs are the seed-0 runs: Study.make is called with
            seed 0 for them); then 100 epochs on test, 5 seeds for FF and CFF
            gamma(<t) (the closest pair), 3 for CFF gamma.
 demo       the recipe cut to the demo's network and time (784-500x3, DEMO_EPOCHS
            epochs, about a minute per run here), FF and CFF gamma(<t), each
            learning rate chosen on validation (seed 0) from 1, 2 and 4 times
-           the recipe's, and past an edge (reproduce.tuned_settings); no test runs: `python -m ffnumpy.demo` trains the
+           the recipe's, and past an edge (protocol.tuned_settings); no test runs: `python -m ffnumpy.demo` trains the
            chosen settings on all 60k images and reports test once.
 
 One JSON per run under results/recipe/<dataset>-<study>/<row>/ (reproduce.py's
@@ -34,7 +34,8 @@ import argparse
 import sys
 
 from ..config import RECIPES, Config
-from .reproduce import Study, add_runner_flags, execute
+from .protocol import Study
+from .runner import add_runner_flags, execute
 
 OUT = "results/recipe"
 TUNE_EPOCHS = 30

@@ -20,7 +20,7 @@ from ..files import atomic_write_text
 from ..evaluate import failed_run
 from .hinton import ABLATIONS, DEMO_ROWS, OUT, QUESTION_GRID, QUESTION_ROWS, QUESTION_SEEDS, TUNE_EPOCHS
 from ..plots import plot_curves_and_layers, plot_seed_contributions
-from .reproduce import EDGE_STEPS
+from .protocol import EDGE_STEPS
 from .runs import RULE, compare, edge as edge_of, fmt, load_group, marginals, p_text, report_command, two_passes
 from .stats import evidence, in_words
 

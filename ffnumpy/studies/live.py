@@ -6,7 +6,8 @@ reproduction chose on the validation split for the same row (results/reproductio
 from pathlib import Path
 
 from ..config import Config
-from .reproduce import row_setting, table_studies
+from .protocol import row_setting
+from .reproduce import table_studies
 
 # The live runs' methods, and the reproduction's row whose tuned setting each one borrows.
 ROWS = {"FF": ("ff-network", dict(method="ff")),

@@ -14,7 +14,8 @@ import numpy as np
 from ..evaluate import failed_run
 from ..plots import plot_objective
 from .experiments import OBJECTIVE_ROWS, READINGS, objective_study
-from .reproduce import SEEDS, tuned_settings
+from .protocol import tuned_settings
+from .reproduce import SEEDS
 from .runs import ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, mcnemar_note
 from .stats import evidence, in_words
 

@@ -16,7 +16,7 @@ Its setting is measured on the validation split with seed 0 (RECORD_GRID;
 one setting: the learning rate and threshold the reproduction chose for FF,
 Network at the course budget), then run with seeds 1, 2, 3 on test. The
 folder's name holds width, depth and epochs, and a result file made with any
-other configuration is refused (reproduce.check_same), never reused. Every
+other configuration is refused (protocol.check_same), never reused. Every
 attempt is reported, the targets met or not.
 """
 import argparse
@@ -26,7 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Config
-from .reproduce import COMMON, Study, add_runner_flags, execute
+from .protocol import Study
+from .reproduce import COMMON
+from .runner import add_runner_flags, execute
 from .runs import ROW_LABELS, fmt, load, load_group
 
 RECORD = dict(method="ff", schedule="network", negatives="hard", hidden=(1000, 1000, 1000), epochs=40)

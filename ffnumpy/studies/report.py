@@ -17,9 +17,10 @@ from ..data import load_dataset
 from ..plots import plot_seed_contributions, plot_seed_entropy
 from .record import section
 from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines
-from .reproduce import ANSWER_SEEDS, BUDGETS, DATASETS, EDGE_STEPS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
+from .protocol import EDGE_STEPS
+from .reproduce import ANSWER_SEEDS, BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
 from .runs import (RULE, ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load, load_group,
-                   marginals, p_text, report_command, two_passes)
+                   marginals, p_text, report_command)
 from .stats import Family
 
 COMPARISONS = [("ff-network", "cff-all-network"), ("ff-network", "cff-prev-network"),
@@ -209,7 +210,7 @@ Tune on the validation split (the last 10k training images), seed 0, over
 {grid}; choose the setting with the lowest validation error. If its
 learning rate is the grid's smallest or largest, tune again at half (double)
 that rate, at both theta-scales, until the choice is interior (at most
-{edge_steps} steps each way; `reproduce.tuned_settings`). Then train the chosen
+{edge_steps} steps each way; `protocol.tuned_settings`). Then train the chosen
 setting with seeds {seeds} (FF and CFF rows, whose comparison is the answer;
 backprop: {bp_seeds}; the tables' seeds column says how many a row has so far) and report the test error (10k test images) as mean ±
 sample std over those seeds; the test set is not used before that. Seed runs

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from ..plots import plot_regimes
 from .runs import ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load_group, marginals
-from .reproduce import REGIME_ROWS, UNSTABLE_REGIMES, regime_studies, row_setting, tuned_settings
+from .protocol import row_setting, tuned_settings
+from .reproduce import REGIME_ROWS, UNSTABLE_REGIMES, regime_studies
 from ..evaluate import failed_run
 from .stats import evidence, in_words
 

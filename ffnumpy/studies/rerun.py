@@ -3,13 +3,13 @@
     python -m ffnumpy.studies.rerun --sample 10             # re-run what has no re-run file yet, write RERUN.md
     python -m ffnumpy.studies.rerun --sample 10 --dry-run   # the sample, and which are done
 
-The frame: every seed run under results/ that reproduce.run trained (the table,
+The frame: every seed run under results/ that runner.run trained (the table,
 the regimes, depth, learned weights, the record, the recipe), not copied from
 another study, whose recorded wall time is at most MAX_MINUTES = 5 minutes (re-running the
 40-minute ones would take a day). The sample: the frame's study folders in a
 random order (numpy seed SAMPLE_SEED = 19), one run drawn from each in turn, so that
 the sample spreads over the studies. Each re-run trains the run again from the
-configuration in its own file (reproduce.rerun), compares the test error and
+configuration in its own file (runner.rerun), compares the test error and
 every test prediction, and is kept as one JSON under results/reproduction/reruns/
 with the date, the CPU, the BLAS and the thread count (resumable: a re-run with
 a file is not done again). The sample is drawn once and kept (reruns/sample.json).
@@ -25,12 +25,13 @@ import numpy as np
 
 from ..data import DataError
 from ..files import atomic_write_text
-from .reproduce import machine, read, rerun
+from .protocol import read
+from .runner import machine, rerun
 
 ROOT = Path("results")
 OUT = ROOT / "reproduction" / "reruns"
 REPORT = ROOT / "reproduction" / "RERUN.md"
-STUDIES = ("reproduction", "experiments/depth", "experiments/learned", "recipe")   # trained by reproduce.run
+STUDIES = ("reproduction", "experiments/depth", "experiments/learned", "recipe")   # trained by runner.run
 MAX_MINUTES = 5
 SAMPLE_SEED = 19
 

@@ -1,0 +1,238 @@
+"""Running a study: train and measure one run, copy a run already made, claim, shard, resume.
+
+    sweep(out, study)      every missing run of the study (protocol.pending), one JSON file each
+    execute(p, out, ...)   the shared end of every study's command line: --dry-run, --jobs, --shard
+
+A run whose file exists is skipped, so a sweep resumes where it stopped, and
+a run cut off mid-way resumes from its per-epoch checkpoint. Each run is
+claimed before it starts, so processes sharing a results folder never train
+one run twice. Run one sweep at a time on a small machine: two trainings
+share the cores and both timings become meaningless.
+"""
+import hashlib
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from ..data import DataError, Dataset, load_dataset
+from ..entropy import goodness_entropies
+from ..evaluate import evaluate, is_dead
+from ..files import Claimed, atomic_write_text, check_writable, claim
+from ..train import build_model, entropy_probe, train
+from .protocol import pending, read, saved_config
+
+
+def run(cfg, kind, data, checkpoint_path=None):
+    """Train one run and return its JSON record.
+
+    tune: the network is measured on the validation split only; seed: on the
+    test set (and the validation split). The entropy of the goodness is also
+    measured at initialisation (the same network train() starts from).
+    checkpoint_path: saved after every epoch, and resumed from if it exists (a
+    run cut off by the end of a session goes on where it stopped, bit for bit).
+    """
+    if kind == "tune":   # the validation split stands in for the test set: test is never touched
+        split = Dataset(data.name, data.x_train, data.y_train, data.x_val, data.y_val)
+    else:                # no per-epoch validation pass: it costs a third of an epoch
+        split = Dataset(data.name, data.x_train, data.y_train, data.x_test, data.y_test)
+    resume = checkpoint_path if checkpoint_path is not None and Path(checkpoint_path).exists() else None
+    result, model = train(cfg, data=split, progress=False, resume=resume, checkpoint_path=checkpoint_path)
+    record = {"kind": kind, **result}
+    if kind == "tune":
+        record["validation_error"] = record.pop("test_error")
+        record["per_layer_validation_error"] = record.pop("per_layer_test_error")
+        record["prefix_validation_error"] = record.pop("prefix_test_error")
+        record["readout_validation_error"] = record.pop("readout_test_error")
+        record.pop("test_predictions")
+        record.pop("readout_test_predictions")
+    else:
+        val = evaluate(model.net, data.x_val, data.y_val, model.head, cfg.predict, readout=model.readout)
+        record["validation_error"] = val["error"]
+        record["readout_validation_error"] = val.get("readout_error")
+    if cfg.track_entropy:
+        initial = build_model(cfg, cfg.input_size, np.random.default_rng(cfg.seed)).net
+        record["initial_entropy"] = goodness_entropies(initial, *entropy_probe(cfg, split))
+    record["passes_over_data"] = cfg.total_epochs
+    record["machine"] = machine()           # what a re-run must share to promise the same bits (RERUN.md)
+    return record
+
+
+def machine():
+    """The facts bit-for-bit equality depends on: CPU model, cores, numpy, its BLAS, the BLAS threads."""
+    info = Path("/proc/cpuinfo")
+    fields = {}
+    for line in (info.read_text().split("\n\n")[0].splitlines() if info.exists() else []):
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    cpu = f"{fields['model name']} (family {fields.get('cpu family')}, model {fields.get('model')}" + \
+        (", AVX-512)" if "avx512f" in fields.get("flags", "").split() else ")") if "model name" in fields else ""
+    blas = np.show_config(mode="dicts")["Build Dependencies"]["blas"]
+    return {"cpu": cpu or platform.processor(), "cores": os.cpu_count(), "numpy": np.__version__,
+            "blas": f"{blas.get('name')} {blas.get('version')}",
+            "threads": os.environ.get("OPENBLAS_NUM_THREADS", "default")}
+
+
+def copy_of(out, study, path, cfg):
+    """The record of this very run (same Config) made by study.same_runs, or None: the same
+    seed and Config give the same numbers on the same machine, so it is copied, not trained again."""
+    if study.same_runs is None:
+        return None
+    other = Path(study.same_runs) / path.relative_to(Path(out) / study.name)
+    if not other.exists() or saved_config(other) != cfg:
+        return None
+    return {**read(other), "copied_from": str(other)}
+
+
+def in_shard(out, path, shard):
+    """Is this run in shard (K, N)? A stable hash of its path: the same split in every process."""
+    if shard is None:
+        return True
+    k, n = shard
+    return int(hashlib.sha1(str(Path(path).relative_to(out)).encode()).hexdigest(), 16) % n == k - 1
+
+
+def sweep(out, study, seeds=None, data=None, say=print, shard=None):
+    """Run (or copy, see copy_of) every missing run of `study` that can run now and that no other
+    process is running: each run is claimed (files.claim) before it starts, so any number of
+    processes can sweep one study together. shard (K, N): only the runs of that shard (in_shard).
+    returns the number of result files this call wrote."""
+    done_seconds, count, busy = [], 0, set()
+    while True:
+        todo = [t for t in pending(out, study, seeds) if in_shard(out, t[0], shard)]
+        ready = [t for t in todo if t[1] is not None and t[0] not in busy]
+        if not ready:
+            break
+        path, cfg, kind = ready[0]
+        try:
+            held = claim(path).__enter__()
+        except Claimed:
+            busy.add(path)          # another process runs it: take the next one
+            continue
+        try:
+            if path.exists():       # finished by another process since pending() looked
+                continue
+            count += 1
+            copy = copy_of(out, study, path, cfg)
+            if copy is not None:
+                say(f"[{study.name}] {path.relative_to(Path(out) / study.name)}: the same run as "
+                    f"{copy['copied_from']}, copied", flush=True)
+                atomic_write_text(path, json.dumps(copy, indent=1))
+                continue
+            if data is None:
+                data = load_dataset(study.dataset, validation=True)
+            eta = f", about {statistics.median(done_seconds) * len(todo) / 60:.0f} min left" if done_seconds else ""
+            remain = "run remains" if len(todo) == 1 else "runs remain"
+            say(f"[{study.name}] {len(todo)} {remain}{eta}: {path.relative_to(Path(out) / study.name)} "
+                f"({cfg.method} {cfg.schedule} lr {cfg.lr:g} theta-scale {cfg.theta_scale:g} seed {cfg.seed})",
+                flush=True)
+            t0 = time.perf_counter()
+            ckpt = path.with_name(path.stem + ".ckpt.npz")   # the run so far (gitignored)
+            record = study.runner(cfg, kind, data) if study.runner else run(cfg, kind, data, ckpt)
+            record["wall_seconds"] = time.perf_counter() - t0   # this process's part of the run
+            atomic_write_text(path, json.dumps(record, indent=1))
+            ckpt.unlink(missing_ok=True)
+            done_seconds.append(record["wall_seconds"])
+            failed = [w for w in record.get("warnings", []) if is_dead([w])]
+            if failed:
+                say(f"[{study.name}] {path.relative_to(Path(out) / study.name)}: a failed run: {failed[0]}",
+                    flush=True)
+        finally:
+            held.release()
+    return count
+
+
+def rerun(path, data=None):
+    """Train the run recorded in result file `path` again, from its own configuration.
+
+    returns (recorded test error, new test error, number of test images predicted differently)
+    Same machine, BLAS and thread count: the same numbers (README, "What ffnumpy guarantees").
+    """
+    record = read(path, ("kind", "config"))
+    cfg = saved_config(path)
+    key = "test_error" if record["kind"] == "seed" else "validation_error"
+    read(path, (key,))
+    if data is None:
+        data = load_dataset(cfg.dataset, validation=True)
+    again = run(cfg, record["kind"], data)
+    differ = sum(a != b for a, b in zip(record.get("test_predictions", ""), again.get("test_predictions", "")))
+    return record[key], again[key], differ
+
+
+def add_runner_flags(p):
+    """--dry-run, --jobs and --shard: how the runs of a study are spread over processes and machines."""
+    p.add_argument("--dry-run", action="store_true", help="list the runs still missing and stop")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="run N runs at once on this machine, each with cores/N BLAS threads (default 1)")
+    p.add_argument("--shard", default=None, metavar="K/N",
+                   help="take only shard K of N of the missing runs (N machines, or a Slurm array: "
+                        "--shard $SLURM_ARRAY_TASK_ID/N with --array=1-N)")
+
+
+def parse_shard(p, text):
+    """'2/4' -> (2, 4); a bad one is a one-line error."""
+    try:
+        k, n = (int(v) for v in text.split("/"))
+    except (ValueError, AttributeError):
+        p.error(f"--shard: expected K/N like 1/4, got {text!r}")
+    if not 1 <= k <= n:
+        p.error(f"--shard: K must lie in 1..N, got {text!r}")
+    return k, n
+
+
+def execute(p, out, studies, args, argv=None):
+    """List (--dry-run) or run the missing runs of `studies`, in this process or in --jobs of them;
+    the shared end of the studies' command lines. argv: the command's arguments (for --jobs)."""
+    shard = parse_shard(p, args.shard) if args.shard else None
+    if args.jobs < 1:
+        p.error(f"--jobs: must be at least 1, got {args.jobs}")
+    try:
+        check_writable(out, "--out", folder=True)
+        if args.dry_run:
+            todo = [(study, t) for study in studies for t in pending(out, study) if in_shard(out, t[0], shard)]
+            copies = 0
+            for study, (path, cfg, kind) in todo:
+                copy = cfg is not None and copy_of(out, study, path, cfg) is not None
+                copies += copy
+                print(f"{kind:5s} {path}" + ("" if cfg else "  (waits for its row's tuning)") +
+                      ("  (the same run exists: copied)" if copy else ""))
+            print(f"{len(todo)} runs missing" + (f", {copies} of them copied, not trained" if copies else ""))
+            return 0
+        if args.jobs > 1:
+            return run_jobs(p, args.jobs, sys.argv[1:] if argv is None else argv)
+        seeds = () if getattr(args, "tune_only", False) else None
+        n = sum(sweep(out, study, seeds, shard=shard) for study in studies)
+    except DataError as err:
+        p.exit(2, f"{p.prog}: error: {err}\n")
+    except ValueError as err:
+        p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
+    except KeyboardInterrupt:
+        p.exit(130, f"{p.prog}: interrupted; every finished run is saved, run the same command to resume\n")
+    left = sum(len([t for t in pending(out, study, seeds) if in_shard(out, t[0], shard)]) for study in studies)
+    print(f"done: {n} runs in this call; {left} still missing" +
+          (" (they wait for their row's tuning, or another process runs them)" if left else ""))
+    return 0
+
+
+def run_jobs(p, jobs, argv):
+    """The same command in `jobs` processes at once, each with cores/jobs BLAS threads; they share the
+    work through the runs' claims. returns the worst exit code."""
+    module = p.prog.split()[-1]
+    rest, skip = [], False
+    for a in argv:                       # the children run one job each
+        if skip:
+            skip = False
+        elif a == "--jobs":
+            skip = True
+        elif not a.startswith("--jobs="):
+            rest.append(a)
+    threads = str(max(1, (os.cpu_count() or 1) // jobs))
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
+    children = [subprocess.Popen([sys.executable, "-m", module, *rest], env=env) for _ in range(jobs)]
+    return max(child.wait() for child in children)
