@@ -253,16 +253,19 @@ def plot_objective(rows, path, title=None):
     the mean goodness of the positive pairs (log: does it grow without bound?) and the share of the
     last layer's units that are silent (off for every probe pair).
 
-    rows : {label: [result dicts of its seeds, trained with track_entropy=True]}
+    rows : {(method, reading): [result dicts of its seeds, trained with track_entropy=True]},
+           e.g. ("FF", "entropy-labels"); one colour per reading, one line style per method
     """
     fig, axes = plt.subplots(1, 3, figsize=(14, 4))
-    cycle, colours = plt.rcParams["axes.prop_cycle"].by_key()["color"], {}
-    for label, seeds in rows.items():
+    cycle = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    readings = list(dict.fromkeys(reading for _, reading in rows))
+    methods = list(dict.fromkeys(method for method, _ in rows))
+    for (method, reading), seeds in rows.items():
         if not seeds:
             continue
-        reading = label.split(", ")[-1]                  # one colour per reading; FF solid, CFF dashed
-        style = dict(ls="-" if label.startswith("FF") else "--",
-                     color=colours.setdefault(reading, cycle[len(colours) % len(cycle)]))
+        label = f"{method}, {reading}"
+        style = dict(ls=("-", "--", ":", "-.")[methods.index(method) % 4],
+                     color=cycle[readings.index(reading) % len(cycle)])
         epochs = [h["epoch"] for h in seeds[0]["history"]]
         curves = [[h["train_error"] for h in r["history"]] for r in seeds]
         axes[0].plot(epochs, np.mean(curves, axis=0), marker="o", label=label, **style)

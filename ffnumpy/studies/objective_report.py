@@ -90,7 +90,7 @@ def objective_section(out, reproduction, dataset, y_test, family):
     name = f"objective_{dataset}.png"
     if not any(runs.get(row, {}).get("seeds") for row in OBJECTIVE_ROWS):
         return lines + [""]                       # tuning only: no seed run to draw yet
-    plot_objective({f"{ROW_LABELS[b].split(',')[0]}, {reading}": runs.get(f"{b}-{reading}", {}).get("seeds", [])
+    plot_objective({(ROW_LABELS[b].split(",")[0], reading): runs.get(f"{b}-{reading}", {}).get("seeds", [])
                     for reading in READINGS for b in ("ff-network", "cff-all-network")},
                    Path(out) / name, title=f"{dataset}: the entropy objective, seed runs")
     return lines + ["", f"![the entropy objective]({name})", ""]
