@@ -98,3 +98,12 @@ def test_solved_version_passes_every_check(path, monkeypatch, mnist):
 @pytest.mark.parametrize("path", SOLUTIONS, ids=os.path.basename)
 def test_solutions_compile(path):
     py_compile.compile(path, doraise=True)
+
+
+def test_run_all_only_keeps_the_other_notebooks_times_and_drops_deleted_ones(tmp_path):
+    run_all = pytest.importorskip("run_all")
+    timings = tmp_path / "timings.md"
+    timings.write_text("# times\n\n## 01_a.ipynb: 1.0 min\n\n| x | 1 |\n\n## 02_b.ipynb: 2.0 min\n\n| y | 2 |\n\n"
+                       "## 03_gone.ipynb: 3.0 min\n\n| z | 3 |\n")
+    kept = run_all.kept_sections(str(timings), ["02_b.ipynb"], ["01_a.ipynb", "02_b.ipynb"])
+    assert list(kept) == ["01_a.ipynb"] and "| x | 1 |" in kept["01_a.ipynb"]

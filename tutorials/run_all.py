@@ -63,7 +63,8 @@ def main(argv=None):
             p.error(f"no notebook numbered {', '.join(sorted(unknown))}")
         paths = [x for x in paths if os.path.basename(x)[:2] in args.only]
     timings = os.path.join(HERE, f"timings-{'FAST' if os.environ.get('FFNUMPY_FAST') == '1' else 'full'}.md")
-    kept = kept_sections(timings, [os.path.basename(x) for x in paths]) if args.only else {}
+    every = [os.path.basename(x) for x in sorted(glob.glob(os.path.join(HERE, "[0-9][0-9]_*.ipynb")))]
+    kept = kept_sections(timings, [os.path.basename(x) for x in paths], every) if args.only else {}
     mode = "FAST" if os.environ.get("FFNUMPY_FAST") == "1" else "full"
     report = [f"# Measured times of the tutorials, {mode} mode", "",
               f"`{'FFNUMPY_FAST=1 ' if mode == 'FAST' else ''}python tutorials/run_all.py`, on this project's "
@@ -85,15 +86,16 @@ def main(argv=None):
     return 0
 
 
-def kept_sections(path, rerun):
-    """{notebook file: its lines} from an earlier timings file, for the notebooks not in `rerun`."""
+def kept_sections(path, rerun, existing):
+    """{notebook file: its lines} from an earlier timings file, for the notebooks in `existing`
+    (a deleted notebook's times go) and not in `rerun`."""
     if not os.path.exists(path):
         return {}
     found, name = {}, None
     for line in open(path).read().splitlines():
         if line.startswith("## "):
             name = line[3:].split(":")[0]
-        if name is not None and name not in rerun:
+        if name is not None and name in existing and name not in rerun:
             found.setdefault(name, []).append(line)
     return found
 
