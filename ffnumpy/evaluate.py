@@ -80,8 +80,8 @@ def top_share(pred):
 
 
 def is_dead(warnings):
-    """A network that predicts one class for every image, or has collapsed, is no result."""
-    return any("predicts one class" in w or "has collapsed" in w for w in warnings)
+    """A network that predicts one class for every image, has collapsed or diverged, is no result."""
+    return any("predicts one class" in w or "has collapsed" in w or "diverged" in w for w in warnings)
 
 
 def failed_run(record):
@@ -98,6 +98,9 @@ def error_percent(pred, y):
     return float(100.0 * np.mean(pred != y))
 
 
+PREDICTORS = ("all", "skip-first")   # the goodness of every layer (the paper's); of layers 2 and up (Hinton's)
+
+
 def prediction_layers(num_layers, predict="all"):
     """The layers whose goodness is summed: all, or all but the first (Hinton)."""
     if predict == "skip-first" and num_layers > 1:
@@ -110,15 +113,18 @@ def goodness_errors(G, y, predict="all"):
 
     G : (N, 10, L) goodness per label and layer, y : (N,) true labels
     returns {"error": %, "per_layer": [% of layer i alone], "prefix": [% of layers 1..k],
-             "pred": (N,) predicted labels, "warnings": [health problems, see evaluate.py]}
+             "pred": (N,) predicted labels, "warnings": [health problems, see evaluate.py],
+             "by_predictor": {predictor: (%, (N,) labels)} for both predictors, whichever `predict` is}
     """
     y = check_labels(y, len(G))
     L = G.shape[2]
-    pred = predict_from_goodness(G, prediction_layers(L, predict))
+    by = {p: predict_from_goodness(G, prediction_layers(L, p)) for p in PREDICTORS}
+    pred = by[predict]
     return {
         "error": error_percent(pred, y), "pred": pred, "warnings": health_warnings(G, pred),
         "per_layer": [error_percent(predict_from_goodness(G, [i]), y) for i in range(L)],
         "prefix": [error_percent(predict_from_goodness(G, range(k + 1)), y) for k in range(L)],
+        "by_predictor": {p: (error_percent(labels, y), labels) for p, labels in by.items()},
     }
 
 

@@ -100,6 +100,8 @@ def make_pairs(model, cfg, x, y, rng, depth=None):
         y_neg = wrong_labels_among(y, model.classes, rng)
     elif cfg.negatives == "hard":
         G = model.net.goodness_per_label(x, upto=depth)
+        if not np.all(np.isfinite(G)):           # the goodness overflowed: training diverged
+            raise FloatingPointError("training diverged (the goodness is not finite)")
         y_neg = hard_wrong_labels(G[:, :, prediction_layers(G.shape[2], cfg.predict)].sum(2), y, rng)
     elif cfg.negatives == "readout":
         y_neg = readout_negatives(model, x, y, rng)
@@ -115,6 +117,8 @@ def readout_negatives(model, x, y, rng):
     beliefs, the true label excluded, draw the wrong labels; then the readout
     learns from the same pass.   x : (B, D), y : (B,)  ->  (B,) wrong labels"""
     logits, a = ro.readout_forward(model.net, model.readout, x)
+    if not np.all(np.isfinite(logits)):         # the network's activities overflowed: training diverged
+        raise FloatingPointError("training diverged (the readout's scores are not finite)")
     y_neg = hard_wrong_labels(logits, y, rng)
     _, dlogits = softmax_cross_entropy(logits, y)          # (softmax - onehot) / B
     model.readout_optimizer.step(ro.readout_backward(dlogits, a))
@@ -291,6 +295,13 @@ def finish(model, cfg, data, history):
             "test_predictions": "".join(map(str, test["pred"].tolist())),  # one digit per test image
             "readout_test_predictions": "".join(map(str, test["readout_pred"].tolist())) \
             if model.readout is not None else None,
+            # both goodness predictors (evaluate.PREDICTORS), whichever cfg.predict chose: a row can be
+            # compared with another by the same predictor
+            "test_error_by_predictor": {p: e for p, (e, _) in test["by_predictor"].items()} \
+            if "by_predictor" in test else None,
+            "test_predictions_by_predictor": {p: "".join(map(str, labels.tolist()))
+                                              for p, (_, labels) in test["by_predictor"].items()} \
+            if "by_predictor" in test else None,
             "train_size": len(data.x_train), "config": asdict(cfg), "history": history}, model
 
 

@@ -111,8 +111,9 @@ def test_the_objective_study_tunes_each_reading_and_resumes_and_is_reported(tiny
 
 def test_the_objective_target_is_met_or_missed_from_the_means():
     from ffnumpy.studies.objective_report import target_lines
-    means = {"cff-all-network-entropy": 14.2, "cff-all-network-entropy-labels": 12.95, "ff-network-entropy": 15.5}
+    means = {"cff-all-network-entropy": (12.5, 14.0), "cff-all-network-entropy-labels": (12.95, 13.1),
+             "ff-network-entropy": (15.5, 15.0)}     # (test, validation): validation chooses, not test
     lines = "\n".join(target_lines("fashion-mnist", means, [13.8, 14.0]))
-    assert "`entropy-labels` at 12.95%: met" in lines
-    assert "`entropy` is +1.60 points: missed" in lines
+    assert "`entropy-labels`, at 12.95% on test: met" in lines
+    assert "`entropy`, +1.60 points on test: missed" in lines
     assert target_lines("mnist", means, [2.5]) == []

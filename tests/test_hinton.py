@@ -30,6 +30,9 @@ def test_plans_reference_question_and_ablation(tmp_path):
     assert len(tunes) == 9 and {c.epochs for c in tunes} == {hinton.TUNE_EPOCHS}
     assert sorted({c.lr for c in tunes}) == [0.0005, 0.001, 0.002]
     assert all(s.extend for s in hinton.question_studies("mnist"))      # a choice at an edge is tuned past it
+    # each row predicts as its method does: FF by layers 2 and up (the recipe), CFF by all its layers
+    assert {(p.parts[-3], c.predict) for plan in plans for p, c, kind in plan if kind == "tune"} == \
+        {("ff-network", "skip-first"), ("cff-prev-network", "all"), ("cff-all-network", "all")}
     seeds = [(p.parent.name, p.name) for plan in plans for p, _, kind in plan if kind == "seed"]
     assert seeds.count(("cff-prev-network", "seed5.json")) == 1 and ("cff-all-network", "seed4.json") not in seeds
     ablation = protocol.pending(tmp_path, hinton.ablation_study("mnist"))
@@ -49,6 +52,11 @@ def test_question_runs_resumes_copies_and_reports(small, tmp_path, monkeypatch):
     assert first == 9 + 5 + 5 + 3
     assert sum(runner.sweep(out, s, data=small, say=quiet) for s in studies) == 0    # resumes: nothing left
     seed1 = json.loads((out / "mnist-question/ff-network/seed1.json").read_text())
+    cff = json.loads((out / "mnist-question/cff-prev-network/seed1.json").read_text())
+    assert cff["test_error"] == cff["test_error_by_predictor"]["all"]                # both predictors kept
+    assert len(cff["test_predictions_by_predictor"]["skip-first"]) == len(small.y_test)
+    tune = json.loads(next((out / "mnist-question/cff-prev-network/tune").glob("*.json")).read_text())
+    assert set(tune["validation_error_by_predictor"]) == {"all", "skip-first"} and "test_error" not in tune
     assert seed1["config"]["lr"] != 0.001 or "copied_from" in seed1      # the recipe's own lr: copied
     report = write_report(out, labels={"mnist": small.y_test}).read_text()
     assert "mnist: the recipe as it is" in report and "does collaboration help a strong FF" in report
@@ -66,3 +74,14 @@ def test_cli_refuses_a_bad_study(capsys):
     with pytest.raises(SystemExit) as stop:
         hinton.main(["nope"])
     assert stop.value.code == 2 and len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_the_last_layer_and_the_other_predictor_are_read_by_the_rows_own_predictor():
+    from ffnumpy.studies.hinton_report import by_predictor, last_layer
+    ff = {"config": {"predict": "skip-first"}, "test_error": 1.4, "per_layer_test_error": [1.8, 1.6, 1.5],
+          "prefix_test_error": [1.8, 1.5, 1.45]}                 # a run made before both predictors were kept
+    assert last_layer(ff) == pytest.approx(0.2)                   # layer 2 alone 1.6 -> layers 2 and 3: 1.4
+    assert by_predictor(ff, "all") == 1.45 and by_predictor(ff, "skip-first") is None
+    cff = {"config": {"predict": "all"}, "test_error": 1.3, "per_layer_test_error": [1.8, 3.0, 9.0],
+           "prefix_test_error": [1.8, 1.5, 1.3], "test_error_by_predictor": {"all": 1.3, "skip-first": 2.0}}
+    assert last_layer(cff) == pytest.approx(0.2) and by_predictor(cff, "skip-first") == 2.0

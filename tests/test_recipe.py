@@ -224,3 +224,26 @@ def test_a_float32_recipe_step_computes_its_weight_gradients_in_float32(monkeypa
     x = rng.random((8, 784), dtype=np.float32)
     train_step(model, cfg, [(x, np.arange(8) % 10)], [0, 1, 2])
     assert seen == [np.float32] * 3
+
+
+def test_both_goodness_predictors_are_measured_whichever_predicts():
+    from ffnumpy.evaluate import goodness_errors
+    # two images, three layers: layer 1 votes for the wrong label, layers 2 and 3 for the right one
+    G = np.zeros((2, 10, 3))
+    G[:, 7, 0] = 10.0                      # layer 1: label 7 for both
+    G[0, 3, 1:] = 4.0                      # image 0 (label 3): layers 2 and 3 say 3, 8 < 10 in all
+    G[1, 5, 1:] = 6.0                      # image 1 (label 5): 12 > 10, all layers right too
+    y = np.array([3, 5])
+    for predict in ("all", "skip-first"):
+        e = goodness_errors(G, y, predict)
+        assert {p: err for p, (err, _) in e["by_predictor"].items()} == {"all": 50.0, "skip-first": 0.0}
+        assert e["error"] == e["by_predictor"][predict][0]
+        assert e["by_predictor"]["all"][1].tolist() == [7, 5]
+
+
+def test_a_recipe_whose_weights_went_nan_stops_as_diverged(small):
+    cfg = Config.from_recipe("hinton", hidden=(20, 20), epochs=1)
+    model = build_model(cfg, 784, np.random.default_rng(0))
+    model.net.W[1][:] = np.nan             # a diverged layer: the readout's scores are not finite
+    with pytest.raises(FloatingPointError, match="diverged"):
+        train_step(model, cfg, [(small.x_train[:100], small.y_train[:100])], [0, 1])

@@ -4,6 +4,7 @@ import json
 
 import pytest
 
+from ffnumpy.evaluate import failed_run
 from ffnumpy.studies import protocol, reproduce, runner
 
 
@@ -257,3 +258,30 @@ def test_a_live_run_borrows_the_reproductions_choice_or_the_fallback(tmp_path):
         path.write_text(json.dumps({"validation_error": 2.0 if s == dict(lr=1e-3, theta_scale=0.3) else 9.0}))
     cfg = live_config("FF", tmp_path, hidden=(8,), epochs=1, seed=3)
     assert (cfg.lr, cfg.theta_scale, cfg.method, cfg.hidden, cfg.seed) == (1e-3, 0.3, "ff", (8,), 3)
+
+
+def test_a_diverged_run_is_a_failed_result_and_tuning_stops_at_it(small, tmp_path, monkeypatch):
+    """A run whose loss stops being finite is written as a failed run (100% error, its warning), the
+    sweep goes on, and a value past a grid's edge that diverged makes the edge an interior choice."""
+    monkeypatch.setitem(reproduce.BUDGETS, "course", dict(hidden=(16,), epochs=1))
+    monkeypatch.setattr(reproduce, "GRID", [dict(lr=1e-3, theta_scale=1.0), dict(lr=2e-3, theta_scale=1.0)])
+    monkeypatch.setattr(reproduce, "COMMON", dict(reproduce.COMMON, batch_size=200))
+    monkeypatch.setattr(protocol, "EDGE_STEPS", 1)
+    real = runner.train
+
+    def train(cfg, **kw):            # 2e-3 trains best, anything above it diverges
+        if cfg.lr > 2e-3:
+            raise FloatingPointError("training diverged in epoch 1 (the loss is not finite)")
+        result, model = real(cfg, **kw)
+        return {**result, "test_error": 1.0 if cfg.lr == 2e-3 else 5.0}, model
+    monkeypatch.setattr(runner, "train", train)
+    study = reproduce.table_study("mnist", "course", ("ff-network",))
+    said = []
+    assert runner.sweep(tmp_path, study, seeds=(1,), data=small, say=lambda line, **k: said.append(line)) == 4
+    row = tmp_path / "mnist-course" / "ff-network"
+    record = protocol.read(row / "tune" / "lr0.004-theta1.json")
+    assert record["validation_error"] == 100.0 and failed_run(record) and "diverged" in record["diverged"]
+    assert protocol.chosen_setting(tmp_path, study.name, "ff-network", reproduce.GRID, extend=True)["lr"] == 2e-3
+    assert protocol.read(row / "seed1.json")["config"]["lr"] == 2e-3
+    assert any("a failed run: diverged" in line for line in said)
+    assert not list(tmp_path.rglob("*.ckpt.npz"))

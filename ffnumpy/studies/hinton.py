@@ -19,15 +19,16 @@ question   Network schedule, the recipe for every row: FF, CFF gamma(<t), CFF
            protocol.tuned_settings), with the recipe cut to 30 epochs for
            tuning (the tuning runs are the seed-0 runs: Study.make is called with
            seed 0 for them); then 100 epochs on test, 5 seeds for FF and CFF
-           gamma(<t) (the closest pair), 3 for CFF gamma.
+           gamma(<t) (the closest pair), 3 for CFF gamma. FF predicts by the
+           recipe's layers 2 and up, CFF by all its layers (QUESTION_ROWS).
 demo       the recipe cut to the demo's network and time (784-500x3, DEMO_EPOCHS
            epochs, about a minute per run here), FF and CFF gamma(<t), each
            learning rate chosen on validation (seed 0) from 1, 2 and 4 times
            the recipe's, and past an edge (protocol.tuned_settings); no test runs: `python -m ffnumpy.demo` trains the
            chosen settings on all 60k images and reports test once.
 
-One JSON per run under results/recipe/<dataset>-<study>/<row>/ (reproduce.py's
-runner: resumable, a file made with another configuration refused). Run one
+One JSON per run under results/recipe/<dataset>-<study>/<row>/ (runner.py:
+resumable, a file made with another configuration refused). Run one
 sweep at a time: two trainings share the 2 cores.
 """
 import argparse
@@ -41,9 +42,13 @@ OUT = "results/recipe"
 TUNE_EPOCHS = 30
 RECIPE_LR = RECIPES["hinton"]["lr"]
 QUESTION_GRID = [dict(lr=f * RECIPE_LR, theta_scale=1.0) for f in (0.5, 1, 2)]
+# Each row predicts as its method does: FF by the goodness of layers 2 and up (Hinton's recipe), CFF by the
+# goodness of every layer (the paper's). A CFF layer is trained on g_i + gamma_i, the goodness of the layers
+# it collaborates with included, so its score is the sum over layers: leaving layer 1 out would judge CFF's
+# layers without the base they were trained on. Every run records both predictors (evaluate.PREDICTORS).
 QUESTION_ROWS = {"ff-network": dict(method="ff"),
-                 "cff-prev-network": dict(method="cff", gamma="previous"),
-                 "cff-all-network": dict(method="cff", gamma="all")}
+                 "cff-prev-network": dict(method="cff", gamma="previous", predict="all"),
+                 "cff-all-network": dict(method="cff", gamma="all", predict="all")}
 QUESTION_SEEDS = {"ff-network": (1, 2, 3, 4, 5), "cff-prev-network": (1, 2, 3, 4, 5), "cff-all-network": (1, 2, 3)}
 DEMO = dict(hidden=(500, 500, 500), epochs=6)
 DEMO_GRID = [dict(lr=f * RECIPE_LR, theta_scale=1.0) for f in (1, 2, 4)]
@@ -73,8 +78,9 @@ def demo_study(dataset):
     return Study(f"{dataset}-demo", dataset, tuple(DEMO_ROWS), DEMO_GRID, make, seeds=(), extend=True)
 
 
-def question_studies(dataset):
-    """Two Studies in one folder: the rows run 5 seeds and the row that runs 3."""
+def question_studies(dataset, out=OUT):
+    """Two Studies in one folder: the rows run 5 seeds and the row that runs 3. A run of the
+    reference study under `out` with the same configuration is copied, not trained again."""
     def make(row, setting, seed):
         epochs = TUNE_EPOCHS if seed == 0 else RECIPES["hinton"]["epochs"]
         return Config.from_recipe("hinton", dataset=dataset, **QUESTION_ROWS[row], lr=setting["lr"],
@@ -83,11 +89,11 @@ def question_studies(dataset):
     for row, seeds in QUESTION_SEEDS.items():
         groups.setdefault(seeds, []).append(row)
     return [Study(name, dataset, tuple(rows), QUESTION_GRID, make, seeds=seeds, extend=True,
-                  same_runs=f"{OUT}/{dataset}-reference") for seeds, rows in groups.items()]
+                  same_runs=f"{out}/{dataset}-reference") for seeds, rows in groups.items()]
 
 
-STUDIES = {"reference": lambda d: [reference_study(d)], "demo": lambda d: [demo_study(d)], "ablation": lambda d: [ablation_study(d)],
-           "question": question_studies}
+STUDIES = {"reference": lambda d, out: [reference_study(d)], "demo": lambda d, out: [demo_study(d)],
+           "ablation": lambda d, out: [ablation_study(d)], "question": question_studies}
 
 
 def main(argv=None):
@@ -98,7 +104,7 @@ def main(argv=None):
     add_runner_flags(p)
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
-    return execute(p, args.out, STUDIES[args.study](args.dataset), args, argv)
+    return execute(p, args.out, STUDIES[args.study](args.dataset, args.out), args, argv)
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ from ..evaluate import failed_run
 from .hinton import ABLATIONS, DEMO_ROWS, OUT, QUESTION_GRID, QUESTION_ROWS, QUESTION_SEEDS, TUNE_EPOCHS
 from ..plots import plot_curves_and_layers, plot_seed_contributions
 from .protocol import EDGE_STEPS
-from .runs import RULE, compare, edge as edge_of, fmt, load_group, marginals, p_text, report_command, two_passes
+from .runs import RULE, compare, edge as edge_of, fmt, load_group, p_text, report_command, two_passes
 from .stats import evidence, in_words
 
 TARGET = 1.45      # issue 18: the mean of 3 seeds at the recipe, against the published ports' 1.34-1.47%
@@ -46,7 +46,32 @@ def split(seeds):
 
 
 def minutes(runs):
-    return f"{np.median([r['wall_seconds'] for r in runs]) / 60:.0f}" if runs else "-"
+    """Median training minutes of the runs (train_seconds: every epoch, across resumed processes)."""
+    return f"{np.median([r['train_seconds'] for r in runs]) / 60:.0f}" if runs else "-"
+
+
+PREDICTOR_TEXT = {"skip-first": "layers 2 and up", "all": "all layers"}
+
+
+def by_predictor(record, predict):
+    """A seed run's test error (%) by a goodness predictor (evaluate.PREDICTORS), or None if not stored.
+    Runs made before both were stored hold the all-layer error as their last prefix error."""
+    stored = record.get("test_error_by_predictor") or {}
+    if predict in stored:
+        return stored[predict]
+    return record["prefix_test_error"][-1] if predict == "all" else None
+
+
+def last_layer(record):
+    """What the last layer adds (points) by the run's own predictor: the error of its predictor's
+    layers without the last one, minus its test error; None where that error was not stored
+    (layers 2..L-1 for L > 3 under Hinton's predictor)."""
+    predict, L = record["config"]["predict"], len(record["per_layer_test_error"])
+    if predict == "all" and L > 1:
+        return record["prefix_test_error"][-2] - record["test_error"]
+    if predict == "skip-first" and L == 3:
+        return record["per_layer_test_error"][1] - record["test_error"]
+    return None
 
 
 def budget(runs):
@@ -192,9 +217,14 @@ def question_section(out, dataset, figures, family, y_test):
              f"recipe's; halved or doubled past an edge, at most {EDGE_STEPS} times) with the "
              f"recipe cut to {TUNE_EPOCHS} epochs; then on test, every row at the same budget: "
              f"{budget([r for row in rows.values() for r in row['seeds']])}.", "",
+             "Each row predicts as its method does (`hinton.QUESTION_ROWS`): FF by the goodness of layers 2 and "
+             "up (Hinton's recipe), CFF by the goodness of all layers (the paper's; a CFF layer is trained on "
+             "its goodness plus the others'). The next column gives each row by the other predictor, and the "
+             "last layer's contribution is measured by the row's own predictor.", "",
              "| row | validation (%) at " + ", ".join(f"{lr:g}" for lr in lrs) + " | chosen lr | test error (%) "
-             "| readout (%) | seeds (failed) | last layer's contribution (points) | minutes per run |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| by the other predictor (%) | readout (%) | seeds (failed) | last layer's contribution (points) "
+             "| training minutes per run |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row, label in LABELS.items():
         if row not in rows:
             continue
@@ -202,10 +232,15 @@ def question_section(out, dataset, figures, family, y_test):
         seeds, n_failed = split(rows[row]["seeds"])
         chosen = seeds[0]["config"]["lr"] if seeds else None
         edge = " (edge)" if chosen and rows[row]["tune"] and edge_of(chosen, [r["config"] for r in rows[row]["tune"]]) else ""
-        last = [marginals(r)[-1] for r in seeds]
+        last = [v for v in (last_layer(r) for r in seeds) if v is not None]
         hurts = " (below 0 in every seed)" if len(last) >= 2 and max(last) < 0 else ""
+        own = seeds[0]["config"]["predict"] if seeds else "all"
+        other = "all" if own == "skip-first" else "skip-first"
+        others = [v for v in (by_predictor(r, other) for r in seeds) if v is not None]
         lines.append(f"| {label} | " + ", ".join(f"{tune[lr]:.2f}" if lr in tune else "-" for lr in lrs) +
-                     f" | {f'{chosen:g}{edge}' if chosen else '-'} | {fmt([r['test_error'] for r in seeds])} | "
+                     f" | {f'{chosen:g}{edge}' if chosen else '-'} | {fmt([r['test_error'] for r in seeds])} "
+                     f"({PREDICTOR_TEXT[own]}) | {fmt(others)} ({PREDICTOR_TEXT[other]}"
+                     f"{'' if len(others) == len(seeds) else f', {len(others)} seeds'}) | "
                      f"{fmt([r['readout_test_error'] for r in seeds])} | "
                      f"{len(seeds)} of {len(QUESTION_SEEDS[row])} ({n_failed}) | "
                      f"{fmt(last) if last else '-'}{hurts} | {minutes(seeds)} |")
@@ -214,16 +249,20 @@ def question_section(out, dataset, figures, family, y_test):
     for row in ("cff-prev-network", "cff-all-network"):
         v = compare(rows.get("ff-network", {}).get("seeds", []), rows.get(row, {}).get("seeds", []), y_test, family) \
             if "ff-network" in rows and row in rows else None
+        planned = min(len(QUESTION_SEEDS["ff-network"]), len(QUESTION_SEEDS[row]))
+        partial = f" (provisional: {v['seeds']} of {planned} seeds)" if v is not None and v["seeds"] < planned else ""
         if v is not None and "paired_t" not in v:
-            verdicts.append(f"| FF vs {LABELS[row]} | {v['seeds']} | | | | | | unstable: no verdict {evidence(v)} |")
+            verdicts.append(f"| FF vs {LABELS[row]} | {v['seeds']} | | | | | | unstable: no verdict{partial} "
+                            f"{evidence(v)} |")
         elif v is not None:
             t, (low, high), m = v["paired_t"], v["ci"], v["mcnemar"]
             verdicts.append(f"| FF vs {LABELS[row]} | {v['seeds']} | {t['mean_diff']:+.2f} | {low:+.2f} to "
                             f"{high:+.2f} | {t['p']:.3f} | {v['corrected_p']:.3f} | {p_text(m['p'])} | "
-                            f"{in_words(v, '**FF lower**', f'**{LABELS[row]} lower**')} "
+                            f"{in_words(v, '**FF lower**', f'**{LABELS[row]} lower**')}{partial} "
                             f"{evidence(v) if v['unstable'] else ''} |")
     if verdicts:
-        lines += ["FF against each CFF (FF minus CFF, over the seeds both have that did not fail):", "",
+        lines += ["FF against each CFF (FF minus CFF, each by its own predictor, over the seeds both have that did "
+                  "not fail):", "",
                   "| comparison | seeds | FF - CFF (points) | 95% CI | paired t p | corrected p (Holm) "
                   "| McNemar p (these networks) | verdict |", "|---|---|---|---|---|---|---|---|"] + verdicts + [""]
     groups = {LABELS[row]: split(rows[row]["seeds"])[0] for row in LABELS if rows.get(row, {}).get("seeds")}

@@ -31,7 +31,7 @@ READING_TEXT = {"entropy": "1 pair: per image, the entropy per unit goodness of 
 def last_activity(record):
     """(goodness of the last layer, silent share of each layer) after the last epoch, positive pairs;
     (None, None) for a run made before the activity was recorded."""
-    activity = record["history"][-1].get("activity")
+    activity = (record.get("history") or [{}])[-1].get("activity")     # a diverged run has no history
     return (activity["goodness"][-1], activity["silent"]) if activity else (None, None)
 
 
@@ -77,14 +77,14 @@ def objective_section(out, reproduction, dataset, y_test, family):
             call = (f"{in_words(v, 'logistic lower', 'entropy lower')} {evidence(v)}{mcnemar_note(v)}"
                     if v else "-")
             cells += [fmt_runs(seeds), f"{lr:g}{edge(lr, tried)}", call]
-            good = [r["test_error"] for r in seeds if not failed_run(r)]
-            if good:
-                means[row] = float(np.mean(good))
+            good = [r for r in seeds if not failed_run(r)]
+            if len(good) == len(SEEDS):                # the target counts a row with every seed, none failed
+                means[row] = tuple(float(np.mean([r[k] for r in good])) for k in ("test_error", "validation_error"))
         cells += [activity_cell(runs.get(f"{b}-{reading}", {}).get("seeds", []))
                   for b in ("ff-network", "cff-all-network")]
         lines.append("| " + " | ".join(cells) + " |")
-    ff_logistic = [r["test_error"] for r in logistic.get("ff-network", {}).get("seeds", [])]
-    cff_logistic = [r["test_error"] for r in logistic.get("cff-all-network", {}).get("seeds", [])]
+    ff_logistic, cff_logistic = ([r["test_error"] for r in logistic.get(b, {}).get("seeds", []) if not failed_run(r)]
+                                 for b in ("ff-network", "cff-all-network"))
     lines += ["", f"The logistic rows (results/reproduction): FF {fmt(ff_logistic)}%, CFF gamma {fmt(cff_logistic)}%."]
     lines += target_lines(dataset, means, ff_logistic)
     name = f"objective_{dataset}.png"
@@ -97,21 +97,24 @@ def objective_section(out, reproduction, dataset, y_test, family):
 
 
 def target_lines(dataset, means, ff_logistic):
-    """Issue 23's target on Fashion-MNIST, met or missed, from the means (failed seeds left out)."""
+    """Issue 23's target on Fashion-MNIST, met or missed. means : {row: (test mean, validation mean)}
+    over its seeds, only for rows whose every seed ran and none failed; the best reading of each
+    method is the one with the lowest validation mean (test never chooses), reported on test."""
     if dataset != "fashion-mnist" or not means:
         return []
-    cff = {r: m for r, m in means.items() if r.startswith("cff")}
-    ff = {r: m for r, m in means.items() if r.startswith("ff")}
     lines = [""]
-    if cff:
-        best = min(cff, key=cff.get)
-        lines.append(f"- Target CFF gamma <= {TARGET_CFF}% (the paper: {PAPER_CFF}%): best reading "
-                     f"`{best.split('network-')[1]}` at {cff[best]:.2f}%: "
-                     f"{'met' if cff[best] <= TARGET_CFF else 'missed'}.")
-    if ff and ff_logistic:
-        best = min(ff, key=ff.get)
-        gap = ff[best] - float(np.mean(ff_logistic))
-        lines.append(f"- Target FF within {TARGET_FF_GAP:g} point of logistic FF: best reading "
-                     f"`{best.split('network-')[1]}` is {gap:+.2f} points: "
-                     f"{'met' if gap <= TARGET_FF_GAP else 'missed'}.")
+    for method, what in (("cff", f"CFF gamma <= {TARGET_CFF}% (the paper: {PAPER_CFF}%)"),
+                         ("ff", f"FF within {TARGET_FF_GAP:g} point of logistic FF")):
+        found = {r: m for r, m in means.items() if r.startswith(method)}
+        if not found or (method == "ff" and not ff_logistic):
+            continue
+        best = min(found, key=lambda r: found[r][1])
+        test = found[best][0]
+        if method == "cff":
+            result = f"at {test:.2f}% on test: {'met' if test <= TARGET_CFF else 'missed'}"
+        else:
+            gap = test - float(np.mean(ff_logistic))
+            result = f"{gap:+.2f} points on test: {'met' if gap <= TARGET_FF_GAP else 'missed'}"
+        lines.append(f"- Target {what}: the reading with the lowest validation error, "
+                     f"`{best.split('network-')[1]}`, {result} ({len(SEEDS)} seeds).")
     return lines

@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -43,15 +44,17 @@ def run(cfg, kind, data, checkpoint_path=None):
     else:                # no per-epoch validation pass: it costs a third of an epoch
         split = Dataset(data.name, data.x_train, data.y_train, data.x_test, data.y_test)
     resume = checkpoint_path if checkpoint_path is not None and Path(checkpoint_path).exists() else None
-    result, model = train(cfg, data=split, progress=False, resume=resume, checkpoint_path=checkpoint_path)
+    try:
+        result, model = train(cfg, data=split, progress=False, resume=resume, checkpoint_path=checkpoint_path)
+    except FloatingPointError as err:
+        return diverged(cfg, kind, err)
     record = {"kind": kind, **result}
     if kind == "tune":
-        record["validation_error"] = record.pop("test_error")
-        record["per_layer_validation_error"] = record.pop("per_layer_test_error")
-        record["prefix_validation_error"] = record.pop("prefix_test_error")
-        record["readout_validation_error"] = record.pop("readout_test_error")
-        record.pop("test_predictions")
-        record.pop("readout_test_predictions")
+        for key in ("", "per_layer_", "prefix_", "readout_"):
+            record[f"{key}validation_error"] = record.pop(f"{key}test_error")
+        record["validation_error_by_predictor"] = record.pop("test_error_by_predictor")
+        for key in ("test_predictions", "readout_test_predictions", "test_predictions_by_predictor"):
+            record.pop(key)
     else:
         val = evaluate(model.net, data.x_val, data.y_val, model.head, cfg.predict, readout=model.readout)
         record["validation_error"] = val["error"]
@@ -62,6 +65,16 @@ def run(cfg, kind, data, checkpoint_path=None):
     record["passes_over_data"] = cfg.total_epochs
     record["machine"] = machine()           # what a re-run must share to promise the same bits (RERUN.md)
     return record
+
+
+def diverged(cfg, kind, err):
+    """The record of a run whose loss stopped being finite: a failed run (evaluate.is_dead reads its
+    warning), with the error of guessing nothing right (100%), so that tuning ranks it below every
+    run that trained and tuning past an edge stops there (protocol.tuned_settings)."""
+    split = "validation" if kind == "tune" else "test"
+    return {"kind": kind, f"{split}_error": 100.0, "validation_error": 100.0, "diverged": str(err),
+            "warnings": [f"diverged: {err}"], "config": asdict(cfg), "history": [],
+            "passes_over_data": cfg.total_epochs, "machine": machine()}
 
 
 def machine():
