@@ -64,7 +64,9 @@ def parser():
     p.add_argument("--negatives", choices=["random", "hard", "readout"],
                    help="random (default); hard: drawn from the goodness of all 10 labels (ten passes); "
                         "readout: drawn from Hinton's softmax readout (one neutral-label pass; ff/cff)")
-    p.add_argument("--predict", choices=["all", "skip-first"], help="default all (not for bp-label)")
+    p.add_argument("--predict", choices=["all", "skip-first", "log"],
+                   help="default all: goodness summed over every layer; skip-first: over layers 2 and up "
+                        "(Hinton's); log: log(g + width/2) summed, the entropy objectives' score (not for bp-label)")
     p.add_argument("--normalize", choices=["rms", "length"],
                    help="each layer's input to unit RMS (default) or to unit length")
     p.add_argument("--theta-mode", choices=["per-layer", "shared"],

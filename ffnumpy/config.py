@@ -19,7 +19,7 @@ CHOICES = {"method": METHODS, "gamma": ("all", "previous", "learned"), "schedule
            "optimizer": ("adam", "sgd"), "lr_schedule": ("constant", "linear", "linear-half"),
            "negatives": ("random", "hard", "readout"),
            "objective": ("logistic", "entropy", "entropy-labels", "entropy-batch"),
-           "predict": ("all", "skip-first"), "dataset": tuple(TRAIN_SIZE),
+           "predict": ("all", "skip-first", "log"), "dataset": tuple(TRAIN_SIZE),
            "normalize": ("rms", "length"), "theta_mode": ("per-layer", "shared"),
            "negative_loss": ("logistic", "paper"), "init": ("he", "fan-in"), "recipe": ("none", "hinton")}
 
@@ -54,7 +54,7 @@ class Config:
     lr_schedule: str = "linear-half"   # constant | linear (to 0) | linear-half (to 0 over the 2nd half)
     objective: str = "logistic"        # ff and cff: logistic | entropy | entropy-labels | entropy-batch (ff.py)
     negatives: str = "random"          # random | hard
-    predict: str = "all"               # all | skip-first
+    predict: str = "all"               # all | skip-first | log (evaluate.PREDICTORS)
     validation: bool = True            # hold out the last 10k training images
     track_entropy: bool = False        # record the goodness entropies each epoch (entropy.py)
     seed: int = 0

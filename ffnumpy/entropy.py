@@ -22,6 +22,8 @@ import numpy as np
 
 from .network import overlay_label
 
+FLOOR = 0.5   # the entropy objectives' eps, in units of the layer's width: eps_i = FLOOR * M_i (ff.py)
+
 
 def entropy(phi, axis=None):
     """Ent(phi) = mean(phi log phi) - mean(phi) log mean(phi) under the uniform distribution.
@@ -98,7 +100,7 @@ def entropy_objective_labels(g, gamma, sign, eps):
     phi = (g + gamma + eps).reshape(10, B)
     pos = (sign > 0).reshape(10, B)
     total = phi.sum(axis=0)                                       # (B,)
-    loss = np.mean(np.log(total) - np.log(phi[pos]))              # phi[pos]: (B,), image order
+    loss = np.mean(np.log(total) - np.log(phi[pos]))              # phi[pos]: (B,), label-major order
     dphi = np.broadcast_to(1 / total, phi.shape) - pos / phi     # 1/sum - [y = y_n] / phi
     return loss, (dphi / B).reshape(-1).astype(g.dtype, copy=False)
 
@@ -122,6 +124,11 @@ def entropy_objective_batch(g, gamma, sign, eps):
     unit of goodness, concentration_grad) of the positives and minimise that of the negatives:
 
         L = C(phi_neg) - C(phi_pos),   dL/dphi_pos = -dC/dphi_pos,   dL/dphi_neg = +dC/dphi_neg
+
+    Each C is scale-free, C(c phi) = C(phi): the loss is the same whether the positives are louder
+    than the negatives or quieter, so nothing in it ranks a positive pair above a negative one,
+    which is what prediction reads. It is measured as the paper's finding turned into a loss, and
+    expected to classify no better than chance (tests/test_entropy.py shows the invariance).
 
     g, gamma : (2B,) rows [positives; negatives]; sign : (2B,) +1 then -1
     returns loss, dL/dg : (2B,)

@@ -28,7 +28,7 @@ goodness of every (image, label) pair per layer, and the predictions (N,).
 import numpy as np
 
 from .backprop import label_logits
-from .entropy import goodness_entropies
+from .entropy import FLOOR, goodness_entropies
 from .losses import check_labels
 from .negatives import random_wrong_labels
 from .network import predict_from_goodness
@@ -98,7 +98,11 @@ def error_percent(pred, y):
     return float(100.0 * np.mean(pred != y))
 
 
-PREDICTORS = ("all", "skip-first")   # the goodness of every layer (the paper's); of layers 2 and up (Hinton's)
+# all        : sum_i g_i, every layer (the paper's)
+# skip-first : sum_{i >= 2} g_i (Hinton's: layer 1 left out)
+# log        : sum_i log(g_i + eps_i), eps_i = FLOOR * M_i: the score the entropy objectives train (each
+#              layer's q(y | x) is proportional to g_i + eps_i; independent layers multiply their q's)
+PREDICTORS = ("all", "skip-first", "log")
 
 
 def prediction_layers(num_layers, predict="all"):
@@ -108,17 +112,33 @@ def prediction_layers(num_layers, predict="all"):
     return list(range(num_layers))
 
 
-def goodness_errors(G, y, predict="all"):
+def predictor_scores(G, predict="all", widths=None):
+    """(N, 10) scores whose argmax over labels is the prediction (PREDICTORS).
+
+    G : (N, 10, L) goodness per image, label and layer; widths : (L,) units per layer (for "log")
+    """
+    if predict == "log":
+        if widths is None or len(widths) != G.shape[2]:
+            raise ValueError("the log predictor needs the width of every layer")
+        return np.log(G.astype(np.float64) + FLOOR * np.asarray(widths, dtype=np.float64)).sum(axis=2)
+    return G[:, :, prediction_layers(G.shape[2], predict)].sum(axis=2)
+
+
+def goodness_errors(G, y, predict="all", widths=None):
     """Errors from the goodness of every (image, label) pair.
 
-    G : (N, 10, L) goodness per label and layer, y : (N,) true labels
+    G : (N, 10, L) goodness per label and layer, y : (N,) true labels, widths : (L,) units per layer
     returns {"error": %, "per_layer": [% of layer i alone], "prefix": [% of layers 1..k],
              "pred": (N,) predicted labels, "warnings": [health problems, see evaluate.py],
-             "by_predictor": {predictor: (%, (N,) labels)} for both predictors, whichever `predict` is}
+             "by_predictor": {predictor: (%, (N,) labels)} for every predictor, whichever `predict` is
+             ("log" only with widths)}
     """
     y = check_labels(y, len(G))
     L = G.shape[2]
-    by = {p: predict_from_goodness(G, prediction_layers(L, p)) for p in PREDICTORS}
+    by = {p: predictor_scores(G, p, widths).argmax(axis=1) for p in PREDICTORS if p != "log" or widths is not None}
+    if predict not in by:
+        raise ValueError(f"predict: {predict!r} needs the layers' widths" if predict in PREDICTORS else
+                         f"predict: must be one of {', '.join(PREDICTORS)}; got {predict!r}")
     pred = by[predict]
     return {
         "error": error_percent(pred, y), "pred": pred, "warnings": health_warnings(G, pred),
@@ -140,7 +160,8 @@ def evaluate(net, x, y, head=None, predict="all", upto=None, readout=None):
         pred = label_logits(net, head, x).argmax(axis=1)
         return {"error": error_percent(pred, y), "per_layer": None, "prefix": None, "pred": pred,
                 "warnings": health_warnings(pred=pred)}
-    errors = goodness_errors(net.goodness_per_label(x, upto=upto), y, predict)
+    G = net.goodness_per_label(x, upto=upto)
+    errors = goodness_errors(G, y, predict, widths=net.sizes[1:1 + G.shape[2]])
     if readout is not None:
         errors["readout_pred"] = readout_predict(net, readout, x)
         errors["readout_error"] = error_percent(errors["readout_pred"], y)

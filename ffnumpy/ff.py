@@ -12,7 +12,7 @@ frozen copy f^), so no layer's update depends on the order of the updates.
 """
 import numpy as np
 
-from .entropy import entropy_objective_batch, entropy_objective_labels
+from .entropy import FLOOR, entropy_objective_batch, entropy_objective_labels
 from .layers import ff_layer_backward
 from .peer import peer_term, peer_update
 from .losses import (collaboration_terms, entropy_objective, ff_loss, goodness_backward, goodness_forward,
@@ -54,7 +54,7 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
     losses = {}
     for i in layers:
         if objective in ENTROPY_READINGS:                               # floor eps: half the width
-            losses[i], dg = ENTROPY_READINGS[objective](G[:, i], gamma[:, i], sign, eps=0.5 * hs[i].shape[1])
+            losses[i], dg = ENTROPY_READINGS[objective](G[:, i], gamma[:, i], sign, eps=FLOOR * hs[i].shape[1])
         else:
             losses[i], dg = ff_loss(G[:, i], gamma[:, i], Theta[i], sign, negative)  # dL/dg_i; gamma: none
         dh = goodness_backward(dg, hs[i])                                # dL/dh_i = dL/dg_i * 2 h_i

@@ -21,7 +21,7 @@ from . import checkpoint
 from .config import METHODS, SCHEDULES, Config, divergence_hint  # noqa: F401 (re-exported)
 from .backprop import OutputLayer, label_loss_and_grads, pairwise_loss_and_grads
 from .entropy import goodness_entropies
-from .evaluate import evaluate, layer_activity, prediction_layers
+from .evaluate import evaluate, layer_activity, predictor_scores
 from .ff import ff_update
 from .losses import check_labels, softmax_cross_entropy
 from .negatives import hard_wrong_labels, random_wrong_labels, wrong_labels_among
@@ -102,7 +102,7 @@ def make_pairs(model, cfg, x, y, rng, depth=None):
         G = model.net.goodness_per_label(x, upto=depth)
         if not np.all(np.isfinite(G)):           # the goodness overflowed: training diverged
             raise FloatingPointError("training diverged (the goodness is not finite)")
-        y_neg = hard_wrong_labels(G[:, :, prediction_layers(G.shape[2], cfg.predict)].sum(2), y, rng)
+        y_neg = hard_wrong_labels(predictor_scores(G, cfg.predict, model.net.sizes[1:1 + G.shape[2]]), y, rng)
     elif cfg.negatives == "readout":
         y_neg = readout_negatives(model, x, y, rng)
     else:
@@ -227,6 +227,7 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
             x, y, y_neg = entropy_probe(cfg, data)
             record["entropy"] = goodness_entropies(model.net, x, y, y_neg)
             record["activity"] = layer_activity(model.net, overlay_label(x, y))    # the positive pairs
+            record["activity_negative"] = layer_activity(model.net, overlay_label(x, y_neg))
         if on_epoch is not None:
             on_epoch(model, record)
         history.append(record)
@@ -295,7 +296,7 @@ def finish(model, cfg, data, history):
             "test_predictions": "".join(map(str, test["pred"].tolist())),  # one digit per test image
             "readout_test_predictions": "".join(map(str, test["readout_pred"].tolist())) \
             if model.readout is not None else None,
-            # both goodness predictors (evaluate.PREDICTORS), whichever cfg.predict chose: a row can be
+            # every goodness predictor (evaluate.PREDICTORS), whichever cfg.predict chose: a row can be
             # compared with another by the same predictor
             "test_error_by_predictor": {p: e for p, (e, _) in test["by_predictor"].items()} \
             if "by_predictor" in test else None,

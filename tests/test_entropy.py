@@ -182,3 +182,31 @@ def test_training_with_each_reading_lowers_its_loss(small, objective):
     assert losses[-1] < losses[0] and np.all(np.isfinite(losses))
     if objective == "entropy-labels":       # it classifies (about 12% here); the batch reading does not
         assert result["test_error"] < 20.0
+
+
+def test_the_batch_reading_cannot_rank_positives_above_negatives():
+    """Scaling the positives' or the negatives' phi leaves the batch reading's loss unchanged: it has
+    no term that makes a positive pair louder than a negative one (what prediction reads)."""
+    rng = np.random.default_rng(0)
+    g = rng.uniform(1, 5, size=8)
+    sign = np.array([1.0] * 4 + [-1.0] * 4)
+    base, _ = entropy_objective_batch(g, 0.0, sign, eps=0.0)
+    for scale in ([10.0] * 4 + [1.0] * 4, [1.0] * 4 + [1e-3] * 4):
+        assert entropy_objective_batch(g * np.array(scale), 0.0, sign, eps=0.0)[0] == pytest.approx(base, rel=1e-12)
+
+
+def test_the_log_predictor_multiplies_the_layers_q_and_needs_their_widths():
+    from ffnumpy.evaluate import goodness_errors, predictor_scores
+    G = np.zeros((1, 10, 2))
+    G[0, :, 0] = 1000.0
+    G[0, 4, 0] = 1010.0                    # a loud layer 1 votes 4, barely: phi 1010.5 against 1000.5
+    G[0, :, 1] = 0.1
+    G[0, 2, 1] = 5.0                       # a quiet layer 2 votes 2, clearly: phi 5.5 against 0.6
+    widths = (1, 1)                        # eps_i = FLOOR * width_i = 0.5
+    scores = predictor_scores(G, "log", widths)
+    np.testing.assert_allclose(scores, np.log(G + 0.5).sum(axis=2))
+    e = goodness_errors(G, np.array([2]), "log", widths)
+    assert e["pred"].tolist() == [2] and e["by_predictor"]["all"][1].tolist() == [4]   # the sum: loudest wins
+    assert e["by_predictor"]["log"][0] == 0.0 and e["by_predictor"]["all"][0] == 100.0
+    with pytest.raises(ValueError, match="widths"):
+        goodness_errors(G, np.array([2]), "log")

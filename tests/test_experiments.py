@@ -107,6 +107,8 @@ def test_the_objective_study_tunes_each_reading_and_resumes_and_is_reported(tiny
     assert 0 <= seed["test_error"] <= 100 and len(seed["test_predictions"]) == len(small.y_test)
     assert set(experiments.OBJECTIVE_ROWS) == {f"{r}-{o}" for r in ("ff-network", "cff-all-network")
                                               for o in experiments.READINGS}
+    assert {row["predict"] for name, row in experiments.OBJECTIVE_ROWS.items() if name.startswith("ff")} == {"log"}
+    assert seed["config"]["predict"] == "log" and "log" in seed["test_error_by_predictor"]
 
 
 def test_the_objective_target_is_met_or_missed_from_the_means():

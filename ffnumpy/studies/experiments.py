@@ -21,7 +21,8 @@ learned : CFF with gamma_i = sum_t alpha_it g_t, alpha trained by layer i's own 
 objective: the entropy objective read three ways (--objective entropy, entropy-labels,
           entropy-batch; ff.py), each for FF and CFF gamma (Network schedule), tuned over
           OBJECTIVE_GRID on validation at the course budget and past its edges, then seeds 1, 2, 3
-          on test; the reproduction's logistic rows at the same budget are the comparison (the
+          on test, each predicting by the score its objective trains (OBJECTIVE_PREDICT);
+          the reproduction's logistic rows at the same budget are the comparison (the
           report: python -m ffnumpy.studies.experiments_report, objective_report.py).
 Runs are resumable (one JSON each, under OUT/<study>/...), like python -m ffnumpy.studies.reproduce.
 """
@@ -45,7 +46,13 @@ TASK_ROWS = ("ff-network", "cff-prev-network", "cff-all-network", "bp-label")
 LEARNED = {"cff-learned-network": dict(method="cff", gamma="learned", schedule="network")}
 REPRODUCTION = Path("results/reproduction")
 READINGS = ("entropy", "entropy-labels", "entropy-batch")
-OBJECTIVE_ROWS = {f"{row}-{reading}": dict(**ROWS[row], objective=reading)
+# Each row predicts by the score its objective trains: a layer's q(y | x) is proportional to g_i + gamma_i + eps_i.
+# FF: the layers' q's multiply, so the prediction is sum_i log(g_i + eps_i) (--predict log); summed raw
+# goodness would let the loudest layer decide. CFF gamma: g_i + gamma_i is every layer's goodness summed,
+# the same for all i, so the sum of the goodness ranks the labels as the objective does (--predict all).
+# Every run records every predictor (evaluate.PREDICTORS).
+OBJECTIVE_PREDICT = {"ff-network": "log", "cff-all-network": "all"}
+OBJECTIVE_ROWS = {f"{row}-{reading}": dict(**ROWS[row], objective=reading, predict=OBJECTIVE_PREDICT[row])
                   for reading in READINGS for row in ("ff-network", "cff-all-network")}
 # the entropy objectives have no threshold (theta-scale only sets the initial weights' scale): rates only,
 # a factor of about 3 apart, from below the logistic rows' choices to well above

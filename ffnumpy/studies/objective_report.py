@@ -25,7 +25,8 @@ TARGET_CFF, TARGET_FF_GAP = 13.0, 1.0   # issue 23: CFF gamma <= 13.0%, FF withi
 READING_TEXT = {"entropy": "1 pair: per image, the entropy per unit goodness of its positive and one negative pair",
                 "entropy-labels": "2 labels: per image over all ten labels, the mass of q(y | x) on the true label",
                 "entropy-batch": "3 batch: the entropy per unit goodness of the positive pairs minus the "
-                                 "negative ones'"}
+                                 "negative ones' (scale-free in each group, so nothing in it ranks a positive "
+                                 "pair above a negative one: expected near chance, measured anyway)"}
 
 
 def last_activity(record):
@@ -56,7 +57,9 @@ def objective_section(out, reproduction, dataset, y_test, family):
              f"`python -m ffnumpy.studies.experiments objective --dataset {dataset}`: FF and CFF gamma (Network "
              f"schedule, course budget) under each reading, each tuned on validation over learning rates "
              f"{', '.join(format(s['lr'], 'g') for s in study.grid)} and past an edge, then seeds "
-             f"{', '.join(map(str, SEEDS))} on test. The readings:", ""]
+             f"{', '.join(map(str, SEEDS))} on test. Each row predicts by the score its objective trains "
+             f"(`experiments.OBJECTIVE_PREDICT`): FF by the sum over layers of log(g_i + eps_i), CFF gamma by "
+             f"the summed goodness. The readings:", ""]
     lines += [f"- `{r}`: {READING_TEXT[r]}" for r in READINGS]
     lines += ["", "| reading | FF error (%) | lr | FF against logistic FF | CFF gamma error (%) | lr "
                   "| CFF against logistic CFF | last epoch, FF: last layer's goodness; silent units per layer "
