@@ -19,6 +19,12 @@ PLAIN_MINOR = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and round(v / 10 ** n
                             else "")
 
 
+
+def _spread(values):
+    """Sample standard deviation (ddof 1, as every table) over the first axis; 0 for a single seed."""
+    values = np.asarray(values, dtype=float)
+    return values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros(values.shape[1:])
+
 def _plain_log_axis(ax):
     """A log y axis with plain numbers; call it after plotting. Within a factor 3, evenly spaced labelled ticks."""
     ax.set_yscale("log")
@@ -155,8 +161,8 @@ def plot_seed_contributions(rows, path, title=None):
         marginal = prefix[:, :-1] - prefix[:, 1:]                 # layers 2..L
         offset = (k - (len(rows) - 1) / 2) * width
         layers = np.arange(1, alone.shape[1] + 1)
-        ax1.bar(layers + offset, alone.mean(0), width, yerr=alone.std(0), capsize=2, label=label)
-        ax2.bar(layers[1:] + offset, marginal.mean(0), width, yerr=marginal.std(0), capsize=2, label=label)
+        ax1.bar(layers + offset, alone.mean(0), width, yerr=_spread(alone), capsize=2, label=label)
+        ax2.bar(layers[1:] + offset, marginal.mean(0), width, yerr=_spread(marginal), capsize=2, label=label)
     ax1.set(title="error of each layer alone", xlabel="layer", ylabel="test error (%, log)", xticks=layers)
     _plain_log_axis(ax1)
     ax2.set(title="marginal contribution: error drop when layer k joins layers 1..k-1", xlabel="layer k",
@@ -212,7 +218,7 @@ def plot_regimes(table, path, title=None):
                 prefix = np.array([r["prefix_test_error"] for r in table[regime].get(label, [])]).reshape(-1, L)
                 values.append(prefix[:, -1] if j == 0 else prefix[:, j - 1] - prefix[:, j])
             ax.bar(x, [v.mean() if len(v) else np.nan for v in values], width,
-                   yerr=[v.std() if len(v) else 0 for v in values], capsize=2, label=label)
+                   yerr=[_spread(v) if len(v) else 0 for v in values], capsize=2, label=label)
     axes[0].set(title="test error", ylabel="test error (%, log)")
     _plain_log_axis(axes[0])
     for j, ax in enumerate(axes[1:], start=2):
@@ -235,7 +241,7 @@ def plot_depth(rows, path, title=None):
         if not depths:
             continue
         errors = [np.array([r["test_error"] for r in by_depth[d]]) for d in depths]
-        ax1.errorbar(depths, [e.mean() for e in errors], yerr=[e.std() for e in errors], marker="o", capsize=3,
+        ax1.errorbar(depths, [e.mean() for e in errors], yerr=[_spread(e) for e in errors], marker="o", capsize=3,
                      label=label)
         deepest = np.array([r["prefix_test_error"] for r in by_depth[depths[-1]]])
         marginal = deepest[:, :-1] - deepest[:, 1:]

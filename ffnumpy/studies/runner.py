@@ -53,6 +53,7 @@ def run(cfg, kind, data, checkpoint_path=None):
         for key in ("", "per_layer_", "prefix_", "readout_"):
             record[f"{key}validation_error"] = record.pop(f"{key}test_error")
         record["validation_error_by_predictor"] = record.pop("test_error_by_predictor")
+        record["warnings"] = [w.replace("test set:", "validation set:", 1) for w in record["warnings"]]
         for key in ("test_predictions", "readout_test_predictions", "test_predictions_by_predictor"):
             record.pop(key)
     else:
