@@ -61,6 +61,7 @@ def test_question_runs_resumes_copies_and_reports(small, tmp_path, monkeypatch):
     report = write_report(out, labels={"mnist": small.y_test}).read_text()
     assert "mnist: the recipe as it is" in report and "does collaboration help a strong FF" in report
     assert "Holm" in report and "FF vs CFF gamma(<t)" in report and "95% CI" in report
+    assert report.count("| the same, both by all layers |") == 2          # a second predictor-matched call
     assert (out / "mnist-reference.png").exists() and (out / "mnist-question-layers.png").exists()
 
 
