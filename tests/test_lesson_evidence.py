@@ -20,9 +20,10 @@ def test_the_regime_lesson_counts_seeds_and_quotes_the_report(tmp_path):
     seed(tmp_path / "regimes" / "mnist-length", "ff-network", 1, [6.0, 5.0, 4.0])   # helps: not "everywhere"
     seed(tmp_path / "mnist-course", "ff-network", 1, [3.0, 2.5, 2.6])
     calls = {"mnist": {"calls": {"no difference shown": ["x"],
-                                 "B lower": ["regime length (wide grid): FF, Network vs CFF gamma, Network"]}}}
+                                 "B lower": ["regime length (wide grid): FF, Network vs CFF gamma, Network"]},
+                       "corrected_over": 7}}          # the report's Holm family, not the labels counted here
     (tmp_path / "closing.json").write_text(json.dumps(calls))
     first, verdict, where = regime_lesson(tmp_path, "mnist", "length", wide=True)
     assert "FF's later layers hurt in 2 of 2 seeds" in first and "CFF gamma's later layers hurt in 1 of 2" in first
-    assert verdict.endswith("corrected for its 2 comparisons): CFF gamma lower.")
+    assert verdict.endswith("Holm-corrected over the 7 stable comparisons of its report): CFF gamma lower.")
     assert "regimes: length-wide;" in where and "FF, Network) in 1 of 1 seeds" in where

@@ -74,7 +74,7 @@ def test_an_unstable_regime_is_tuned_on_two_seeds_and_its_wide_grid_past_its_edg
     wide = reproduce.regime_study("mnist", "literal", wide=True, out=tmp_path)
     assert wide.extend and wide.tune_seeds == (0, 10)
     stable = reproduce.regime_study("mnist", "length", wide=True, out=tmp_path)
-    assert stable.tune_seeds == (0,) and not stable.extend
+    assert stable.tune_seeds == (0,) and stable.extend          # every wide grid is tuned past its edges
 
 
 def test_every_regime_the_files_show_unstable_is_tuned_on_two_seeds():
@@ -285,3 +285,20 @@ def test_a_diverged_run_is_a_failed_result_and_tuning_stops_at_it(small, tmp_pat
     assert protocol.read(row / "seed1.json")["config"]["lr"] == 2e-3
     assert any("a failed run: diverged" in line for line in said)
     assert not list(tmp_path.rglob("*.ckpt.npz"))
+
+
+def test_a_row_waiting_for_tuning_past_its_edge_says_so(tmp_path):
+    from ffnumpy.studies.report_claims import regime_tuning
+    grid = [dict(lr=lr, theta_scale=1.0) for lr in (1e-3, 3e-3)]
+    study = protocol.Study("s", "mnist", ("r",), grid, None, extend=True)
+    for lr, error in ((1e-3, 2.0), (3e-3, 3.0)):
+        path = protocol.tune_path(tmp_path / "s" / "r", dict(lr=lr, theta_scale=1.0))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"validation_error": error}))
+    run = {"config": {"lr": 1e-3}}
+    assert regime_tuning(tmp_path, study, "r", run) == " (edge of the grid); tuning past the edge pending"
+    path = protocol.tune_path(tmp_path / "s" / "r", dict(lr=5e-4, theta_scale=1.0))
+    path.write_text(json.dumps({"validation_error": 9.0}))               # worse past the edge: interior
+    assert regime_tuning(tmp_path, study, "r", run) == ""
+    path.write_text(json.dumps({"validation_error": 1.0}))               # better: the seeds' choice is stale
+    assert regime_tuning(tmp_path, study, "r", run).endswith("; tuning past the edge pending")   # 2.5e-4 next

@@ -124,3 +124,20 @@ def test_a_saved_family_calls_as_the_report_did():
     assert again.judge(("a", "b"), v)["corrected_p"] == family.judge(("a", "b"), v)["corrected_p"]
     with pytest.raises(KeyError):
         again.judge(("a", "z"), v)
+
+
+def test_a_comparison_with_no_seed_left_after_failures_is_unstable_not_a_crash():
+    from ffnumpy.studies.runs import compare
+    from ffnumpy.studies.stats import Family
+    y = np.arange(10) % 10
+
+    def run(seed, pred):
+        return {"config": {"seed": seed, "method": "ff"}, "test_error": float(np.mean(np.array(pred) != y)) * 100,
+                "test_predictions": "".join(map(str, pred)), "warnings": []}
+    dead = [3] * 10                                   # one class for every image: a failed run
+    good = list(range(10))
+    a = [run(1, dead), run(2, good)]
+    b = [run(1, good), run(2, dead)]
+    b = [{**r, "config": {**r["config"], "method": "cff"}} for r in b]
+    v = compare(a, b, y, Family())
+    assert v["seeds"] == 0 and "failed" in v["unstable"] and in_words(v, "A", "B") == "unstable: no verdict"

@@ -39,7 +39,8 @@ def comparison_line(rows, a, b, y_test, family):
     unequal = f" (unequal budgets: {passes[0]} vs {passes[1]} passes)" if passes[0] != passes[1] else ""
     low, high = v["ci"]
     return (f"| {ROW_LABELS[a]} vs {ROW_LABELS[b]} | {v['seeds']} | {t['mean_diff']:+.2f} | {low:+.2f} to "
-            f"{high:+.2f} | {t['p']:.3f} | {v['corrected_p']:.3f} | {m['b']} / {m['c']}, {p_text(m['p'])} | "
+            f"{high:+.2f} | {t['p']:.3f} | {'-' if v['unstable'] else format(v['corrected_p'], '.3f')} | "
+            f"{m['b']} / {m['c']}, {p_text(m['p'])} | "
             f"{call_text(v, ROW_LABELS[a], ROW_LABELS[b])}{' (' + v['unstable'] + ')' if v['unstable'] else ''}"
             f"{unequal} |")
 
@@ -188,15 +189,16 @@ CLOSING = "closing.json"     # what the demo's closing lines say, per dataset (t
 
 
 def closing(out, labels, family):
-    """{dataset: {"comparisons": n, "calls": {call: [labels of the comparisons]}}}: FF against CFF at both
-    budgets and under every reading of the paper, as the report called them."""
+    """{dataset: {"comparisons": n, "calls": {call: [labels of the comparisons]}, "corrected_over": the
+    size of the report's Holm family}}: FF against CFF at both budgets and under every reading of the
+    paper, as the report called them."""
     summary = {}
     for dataset, y_test in labels.items():
         calls = [c for budget in BUDGETS for c in conclusion_calls(out, dataset, y_test, budget, family)]
         by = {}
         for label, v, _ in calls:
             by.setdefault(v["call"], []).append(label)
-        summary[dataset] = {"comparisons": len(calls), "calls": by}
+        summary[dataset] = {"comparisons": len(calls), "calls": by, "corrected_over": family.size}
     return summary
 
 

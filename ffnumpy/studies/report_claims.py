@@ -115,7 +115,7 @@ def regime_lines(out, dataset, baseline, y_test, family):
                 cells.append(f"{call_text(v, 'FF', 'CFF')} {evidence(v)}" if v else "-")
                 if v:
                     summary["calls"][row][regime] = in_words(v, "FF lower", "CFF lower")
-                    if all(min(marginals(r)[1:]) > 0 for r in runs):
+                    if len(runs) >= 2 and all(min(marginals(r)[1:]) > 0 for r in runs):   # 2 seeds at least
                         summary["helps"][row].append(regime)
         lines.append("| " + " | ".join(cells) + " |")
     lines += ["", f"- FF's later layers hurt in every seed in: {', '.join(summary['hurt']) or 'no regime measured'}."]
@@ -157,15 +157,14 @@ doublings); a row still waiting for that tuning says so.""".format(
 
 def regime_tuning(out, study, row, run):
     """What follows a row's learning rate: ' (edge of the grid)' if it is one of the grid it was chosen on,
-    and, in a regime tuned on two seeds, '; tuned on seed 0, two-seed tuning pending' (or '... chose lr X')
-    while its seed runs were made with an older choice."""
-    chosen = row_setting(out, study, row)
-    stale = len(study.tune_seeds) > 1 and (chosen is None or chosen["lr"] != run["config"]["lr"])
-    if not stale:
-        return edge(run["config"]["lr"], tuned_settings(out, study.name, row, study.grid, study.extend,
-                                                        study.tune_seeds))
-    now = "pending" if chosen is None else f"chose lr {chosen['lr']:g}"
-    return edge(run["config"]["lr"], study.grid) + f"; tuned on seed 0, two-seed tuning {now}"
+    and, while its seed runs were made with another choice than the study's tuning makes now, why:
+    '; tuned on seed 0, two-seed tuning pending' (or '... chose lr X') in a regime tuned on two seeds,
+    '; tuning past the edge pending' (or '... chose lr X') where the grid is tuned past its edges."""
+    chosen, lr = row_setting(out, study, row), run["config"]["lr"]
+    if chosen is not None and chosen["lr"] == lr:
+        return edge(lr, tuned_settings(out, study.name, row, study.grid, study.extend, study.tune_seeds))
+    what = "tuned on seed 0, two-seed tuning" if len(study.tune_seeds) > 1 else "tuning past the edge"
+    return edge(lr, study.grid) + f"; {what} {'pending' if chosen is None else 'chose lr %g' % chosen['lr']}"
 
 
 def kept_seeds(group, row):
@@ -189,7 +188,8 @@ def regime_lesson(out, dataset, regime, wide=False):
         said.append(f"{name}'s later layers hurt in {sum(w < 0 for w in worst)} of {len(worst)} seeds "
                     f"(its smallest marginal contribution: {fmt(worst)} points)")
     label = f"regime {regime}{' (wide grid)' if wide else ''}: FF, Network vs CFF gamma, Network"
-    calls = json.loads((Path(out) / "closing.json").read_text()).get(dataset, {}).get("calls", {})
+    summary = json.loads((Path(out) / "closing.json").read_text()).get(dataset, {})
+    calls, corrected_over = summary.get("calls", {}), summary.get("corrected_over", "its")
     words = {"A lower": "FF lower", "B lower": "CFF gamma lower", "no difference shown": "no difference shown",
              "unstable": "unstable: no verdict"}
     verdict = next((words[c] for c, labels in calls.items() if label in labels), "not in the report")
@@ -198,8 +198,8 @@ def regime_lesson(out, dataset, regime, wide=False):
     course = worst_later(kept_seeds(Path(out) / f"{dataset}-course", "ff-network"))
     return [f"Over the reproduction's seeds ({dataset}, results/reproduction/regimes/{folder}/): "
             f"{said[0]}; {said[1]}.",
-            f"FF against CFF gamma in this regime, by the report's rule (over seeds, corrected for its "
-            f"{sum(map(len, calls.values()))} comparisons): {verdict}.",
+            f"FF against CFF gamma in this regime, by the report's rule (over seeds, Holm-corrected over the "
+            f"{corrected_over} stable comparisons of its report): {verdict}.",
             f"FF's later layers hurt in every seed in these {dataset} regimes: {', '.join(everywhere) or 'none'}; "
             f"in the course table (unit-RMS inputs, FF, Network) in {sum(w < 0 for w in course)} "
             f"of {len(course)} seeds."]

@@ -76,9 +76,9 @@ def compare(seeds_a, seeds_b, y_test, family):
     common = [s for s in common if not failed_run(sa[s]) and not failed_run(sb[s])]
     truth = np.tile(y_test, len(common))
 
-    def right(runs):
+    def right(runs):                   # None when no seed is left: compare_seeds then says it cannot compare
         return np.concatenate([np.frombuffer(runs[s]["test_predictions"].encode(), np.uint8) - 48
-                               for s in common]) == truth
+                               for s in common]) == truth if common else None
     v = compare_seeds([sa[s]["test_error"] for s in common], [sb[s]["test_error"] for s in common],
                       right(sa), right(sb), failed)
     return family.judge(comparison_key(seeds_a, seeds_b), v)
