@@ -181,6 +181,7 @@ def test_report_from_tiny_results(tiny, small, tmp_path, monkeypatch):
     path = write_report(tmp_path, labels={"mnist": small.y_test})
     text = path.read_text()
     assert "| paper-negative (wide grid) |" in text
+    assert "Tuning: validation error (%) of every setting tried" in text and "**" in text.split("Tuning:")[1]
     assert "| FF, Network | 3.4 |" in text and "| CFF gamma, Network | 2.1 |" in text
     assert "FF, Network vs CFF gamma, Network | 3 |" in text
     assert "held" in text or "did not hold" in text or "mixed" in text

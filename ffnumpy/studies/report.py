@@ -65,6 +65,33 @@ def table(rows, dataset, course=None):
     return lines
 
 
+def tuning_table(rows):
+    """Every setting each row was tuned at, with its validation error (%, seed 0): the grid and the
+    settings past its edges, so a reader sees that the value past a chosen edge was worse (or
+    diverged: 100%). Cells are 'theta-scale 0.3 / 1' pairs; the chosen setting is in bold."""
+    tuned = {row: {(r["config"]["lr"], r["config"]["theta_scale"]): r["validation_error"]
+                   for r in rows[row]["tune"] if r["config"]["seed"] == 0}
+             for row in ROW_LABELS if row in rows and rows[row]["tune"]}
+    if not tuned:
+        return []
+    lrs = sorted({lr for t in tuned.values() for lr, _ in t})
+    thetas = sorted({theta for t in tuned.values() for _, theta in t})
+    lines = ["Tuning: validation error (%) of every setting tried, seed 0 (theta-scale "
+             f"{' / '.join(f'{t:g}' for t in thetas)}; the choice in bold):", "",
+             "| row | " + " | ".join(f"lr {lr:g}" for lr in lrs) + " |", "|---|" + "---|" * len(lrs)]
+    for row, errors in tuned.items():
+        seeds = rows[row]["seeds"]
+        chosen = (seeds[0]["config"]["lr"], seeds[0]["config"]["theta_scale"]) if seeds else None
+
+        def cell(lr, theta):
+            if (lr, theta) not in errors:
+                return "-"
+            return f"**{errors[lr, theta]:.2f}**" if (lr, theta) == chosen else f"{errors[lr, theta]:.2f}"
+        lines.append(f"| {ROW_LABELS[row]} | " + " | ".join(" / ".join(cell(lr, t) for t in thetas) for lr in lrs)
+                     + " |")
+    return lines + [""]
+
+
 def superseded(out, dataset, budget):
     """A line per row with seed runs moved to ROW/superseded/ (reproduce --supersede): the setting they had."""
     lines = []
@@ -131,7 +158,8 @@ def report_lines(out, found, labels, family):
         y_test = labels[dataset]
         doc += [f"## {dataset}, {budget} budget", "",
                 f"`python -m ffnumpy.studies.reproduce --dataset {dataset} --budget {budget}`", ""]
-        doc += table(rows, dataset, found.get((dataset, "course"))) + [""] + superseded(out, dataset, budget)
+        doc += table(rows, dataset, found.get((dataset, "course"))) + [""] + tuning_table(rows) + \
+            superseded(out, dataset, budget)
         lines = [line for a, b in COMPARISONS if a in rows and b in rows
                  for line in [comparison_line(rows, a, b, y_test, family)] if line]
         if lines:
