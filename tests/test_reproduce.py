@@ -247,6 +247,12 @@ def test_seeds_of_a_setting_no_longer_chosen_are_moved_aside(tiny, small, tmp_pa
     assert moved == [(row / "seed1.json", row / "superseded" / "seed1.json")] and past != chosen
     (todo, cfg, kind), = protocol.pending(tmp_path, study)
     assert todo == row / "seed1.json" and cfg.lr == past            # the seed runs again, at the new choice
+    from ffnumpy.studies.report import superseded
+    regime = tmp_path / "regimes" / "mnist-literal" / "ff-network" / "superseded"
+    regime.mkdir(parents=True)
+    (regime / "seed1.json").write_text((row / "superseded" / "seed1.json").read_text())
+    [line] = superseded(tmp_path, "mnist", "course", ["regimes/mnist-literal"])[:-1]    # a regime's, named
+    assert "`regimes/mnist-literal/ff-network/superseded/`" in line and f"lr {chosen:g}" in line
 
 
 def test_a_live_run_borrows_the_reproductions_choice_or_the_fallback(tmp_path):

@@ -92,17 +92,20 @@ def tuning_table(rows):
     return lines + [""]
 
 
-def superseded(out, dataset, budget):
-    """A line per row with seed runs moved to ROW/superseded/ (reproduce --supersede): the setting they had."""
+def superseded(out, dataset, budget, studies=None):
+    """A line per row with seed runs moved to ROW/superseded/ (reproduce --supersede): the setting they had.
+    studies: the study folders under OUT to look in (default: the table's, DATASET-BUDGET)."""
     lines = []
-    for folder in sorted((Path(out) / f"{dataset}-{budget}").glob("*/superseded")):
-        runs = [json.loads(p.read_text()) for p in sorted(folder.glob("seed*.json"))]
-        if runs:
-            cfg = runs[0]["config"]
-            lines.append(f"- {ROW_LABELS[folder.parent.name]}: {len(runs)} seed runs at lr {cfg['lr']:g}, theta-scale "
-                         f"{cfg['theta_scale']:g} are superseded (`{folder.parent.name}/superseded/`, in no table): "
-                         f"the course row's tuning went past the grid's edge and chose another setting; "
-                         f"test error then {fmt([r['test_error'] for r in runs])}%.")
+    for study in studies or [f"{dataset}-{budget}"]:
+        for folder in sorted((Path(out) / study).glob("*/superseded")):
+            runs = [json.loads(p.read_text()) for p in sorted(folder.glob("seed*.json"))]
+            if runs:
+                cfg = runs[0]["config"]
+                lines.append(f"- {ROW_LABELS[folder.parent.name]}: {len(runs)} seed runs at lr {cfg['lr']:g}, "
+                             f"theta-scale {cfg['theta_scale']:g} are superseded (`{study}/{folder.parent.name}/"
+                             f"superseded/`, in no table): the row's tuning went on (past the grid's edge, or on a "
+                             f"second seed) and chose another setting; test error then "
+                             f"{fmt_runs(runs, unit='%')}.")
     return lines + [""] if lines else []
 
 
@@ -190,7 +193,9 @@ def report_lines(out, found, labels, family):
         if budget == "course":
             regimes = regime_lines(out, dataset, rows, y_test, family)
             if regimes:
-                doc += [f"### {dataset}: where the paper's claims hold", "", REGIME_TEXT, ""] + regimes
+                folders = [s.name for s in regime_studies(dataset).values()]
+                doc += [f"### {dataset}: where the paper's claims hold", "", REGIME_TEXT, ""] + regimes + \
+                    superseded(out, dataset, budget, folders)
     return doc
 
 
