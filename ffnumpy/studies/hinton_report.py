@@ -21,9 +21,9 @@ from ..evaluate import failed_run
 from .hinton import ABLATIONS, DEMO_ROWS, OUT, QUESTION_GRID, QUESTION_ROWS, QUESTION_SEEDS, TUNE_EPOCHS
 from ..plots import plot_curves_and_layers, plot_seed_contributions
 from .protocol import EDGE_STEPS
-from .runs import (RULE, compare, comparison_key, edge as edge_of, fmt, load_group, p_text, report_command,
+from .runs import (RULE, by_predictor, compare, edge as edge_of, fmt, load_group, p_text, report_command,
                    two_passes)
-from .stats import compare_seeds, evidence, in_words
+from .stats import evidence, in_words
 
 TARGET = 1.45      # issue 18: the mean of 3 seeds at the recipe, against the published ports' 1.34-1.47%
 PUBLISHED = [      # MNIST test error (%), from ../shared/PAPER.md
@@ -52,32 +52,6 @@ def minutes(runs):
 
 
 PREDICTOR_TEXT = {"skip-first": "layers 2 and up", "all": "all layers"}
-
-
-def by_predictor(record, predict):
-    """A seed run's test error (%) by a goodness predictor (evaluate.PREDICTORS), or None if not stored.
-    Runs made before both were stored hold the all-layer error as their last prefix error."""
-    stored = record.get("test_error_by_predictor") or {}
-    if predict in stored:
-        return stored[predict]
-    return record["prefix_test_error"][-1] if predict == "all" else None
-
-
-def same_predictor(seeds_a, seeds_b, predict, family):
-    """Two rows compared by one goodness predictor whatever each row predicts by (stats.compare_seeds
-    on the seeds both have, judged by `family`), or None (fewer than 2 seeds). Some runs predate the
-    per-image predictions of every predictor, so the interval resamples seeds only (no McNemar)."""
-    sa = {r["config"]["seed"]: r for r in seeds_a if by_predictor(r, predict) is not None}
-    sb = {r["config"]["seed"]: r for r in seeds_b if by_predictor(r, predict) is not None}
-    common = sorted(set(sa) & set(sb))
-    if len(common) < 2:
-        return None
-    failed = tuple(sum(failed_run(runs[s]) for s in common) for runs in (sa, sb))
-    common = [s for s in common if not failed_run(sa[s]) and not failed_run(sb[s])]
-    v = compare_seeds([by_predictor(sa[s], predict) for s in common], [by_predictor(sb[s], predict) for s in common],
-                      failed=failed)
-    key_a, key_b = comparison_key(seeds_a, seeds_b)
-    return family.judge((f"{key_a} by {predict}", f"{key_b} by {predict}"), v)
 
 
 def last_layer(record):
@@ -270,7 +244,7 @@ def question_section(out, dataset, figures, family, y_test):
         ff, cff = rows["ff-network"]["seeds"], rows[row]["seeds"]
         planned = min(len(QUESTION_SEEDS["ff-network"]), len(QUESTION_SEEDS[row]))
         for name, v in ((f"FF vs {LABELS[row]}", compare(ff, cff, y_test, family)),
-                        ("the same, both by all layers", same_predictor(ff, cff, "all", family))):
+                        ("the same, both by all layers", compare(ff, cff, y_test, family, predict="all"))):
             if v is None:
                 continue
             partial = f" (provisional: {v['seeds']} of {planned} seeds)" if v["seeds"] < planned else ""

@@ -63,12 +63,26 @@ def fmt_runs(seeds, key="test_error", unit=""):
     return fmt(good, unit=unit) + (f" ({lost} of {len(seeds)} seeds failed)" if lost else "")
 
 
-def compare(seeds_a, seeds_b, y_test, family):
+def by_predictor(record, predict):
+    """A seed run's test error (%) by a goodness predictor (evaluate.PREDICTORS), or None if not stored.
+    Runs made before every predictor was stored hold the all-layer error as their last prefix error."""
+    stored = record.get("test_error_by_predictor") or {}
+    if predict in stored:
+        return stored[predict]
+    return record["prefix_test_error"][-1] if predict == "all" else None
+
+
+def compare(seeds_a, seeds_b, y_test, family, predict=None):
     """The call on two rows (stats.compare_seeds, judged by `family`) over the seeds both have
     that did not fail, or None (fewer than 2). A seed that failed in either row (health.failed_run)
-    is left out and makes the comparison unstable."""
-    sa = {r["config"]["seed"]: r for r in seeds_a}
-    sb = {r["config"]["seed"]: r for r in seeds_b}
+    is left out and makes the comparison unstable.
+    predict: both rows by this goodness predictor (by_predictor), whatever each predicts by; the
+    interval then resamples seeds only (no McNemar), since older runs keep no per-image predictions
+    of every predictor."""
+    def error(r):
+        return r["test_error"] if predict is None else by_predictor(r, predict)
+    sa = {r["config"]["seed"]: r for r in seeds_a if error(r) is not None}
+    sb = {r["config"]["seed"]: r for r in seeds_b if error(r) is not None}
     common = sorted(set(sa) & set(sb))
     failed = tuple(sum(failed_run(runs[s]) for s in common) for runs in (sa, sb))
     if len(common) < 2:
@@ -78,10 +92,10 @@ def compare(seeds_a, seeds_b, y_test, family):
 
     def right(runs):                   # None when no seed is left: compare_seeds then says it cannot compare
         return np.concatenate([np.frombuffer(runs[s]["test_predictions"].encode(), np.uint8) - 48
-                               for s in common]) == truth if common else None
-    v = compare_seeds([sa[s]["test_error"] for s in common], [sb[s]["test_error"] for s in common],
-                      right(sa), right(sb), failed)
-    return family.judge(comparison_key(seeds_a, seeds_b), v)
+                               for s in common]) == truth if common and predict is None else None
+    v = compare_seeds([error(sa[s]) for s in common], [error(sb[s]) for s in common], right(sa), right(sb), failed)
+    key = comparison_key(seeds_a, seeds_b)
+    return family.judge(key if predict is None else tuple(f"{k} by {predict}" for k in key), v)
 
 
 def comparison_key(seeds_a, seeds_b):
