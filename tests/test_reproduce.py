@@ -309,3 +309,25 @@ def test_a_row_waiting_for_tuning_past_its_edge_says_so(tmp_path):
     assert regime_tuning(tmp_path, study, "r", run) == ""
     path.write_text(json.dumps({"validation_error": 1.0}))               # better: the seeds' choice is stale
     assert regime_tuning(tmp_path, study, "r", run).endswith("; tuning past the edge pending")   # 2.5e-4 next
+
+
+def test_the_regime_tuning_table_shows_every_tuning_seed_and_bolds_the_tested_setting(tmp_path):
+    from ffnumpy.studies.report_claims import regime_tuning_table
+
+    def record(study, row, lr, seed, error, tune=True):
+        folder = tmp_path / study / row
+        path = protocol.tune_path(folder, dict(lr=lr, theta_scale=1.0), seed) if tune else folder / f"seed{seed}.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"config": {"lr": lr, "seed": seed}, "validation_error": error,
+                                    "test_error": error}))
+    record("regimes/mnist-literal", "ff-network", 1e-3, 0, 37.9)      # unstable: tuned on seeds 0 and 10
+    record("regimes/mnist-literal", "ff-network", 1e-3, 10, 41.25)
+    record("regimes/mnist-literal", "ff-network", 3e-3, 0, 53.8)      # its seed 10 not run yet
+    record("regimes/mnist-literal", "ff-network", 1e-3, 1, 40.0, tune=False)
+    record("regimes/mnist-length", "ff-network", 1e-2, 0, 13.37)      # stable: seed 0 alone
+    lines = regime_tuning_table(tmp_path, "mnist")
+    literal = next(line for line in lines if line.startswith("| literal | FF"))
+    assert literal.split(" | ")[2:4] == ["**37.90 / 41.25**", "53.80 / -"]
+    length = next(line for line in lines if line.startswith("| length | FF"))
+    assert "| 13.37 |" in length and "**" not in length                  # no test seeds: nothing chosen
+    assert regime_tuning_table(tmp_path, "fashion-mnist") == []

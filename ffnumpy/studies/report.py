@@ -16,7 +16,7 @@ import numpy as np
 from ..data import load_dataset
 from ..plots import plot_seed_contributions, plot_seed_entropy
 from .record import section
-from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines
+from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines, regime_tuning_table
 from .protocol import EDGE_STEPS
 from .reproduce import ANSWER_SEEDS, BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
 from .runs import (RULE, ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load, load_group,
@@ -195,7 +195,7 @@ def report_lines(out, found, labels, family):
             if regimes:
                 folders = [s.name for s in regime_studies(dataset).values()]
                 doc += [f"### {dataset}: where the paper's claims hold", "", REGIME_TEXT, ""] + regimes + \
-                    superseded(out, dataset, budget, folders)
+                    regime_tuning_table(out, dataset) + superseded(out, dataset, budget, folders)
     return doc
 
 

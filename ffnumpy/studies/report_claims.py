@@ -6,8 +6,9 @@ from pathlib import Path
 
 from ..plots import plot_regimes
 from .runs import ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load_group, marginals
-from .protocol import row_setting, tuned_settings
-from .reproduce import REGIME_ROWS, UNSTABLE_REGIMES, regime_studies
+from .protocol import EDGE_STEPS, row_setting, tuned_settings
+from .reproduce import (REGIME_GRID, REGIME_ROWS, SEEDS, TWO_SEEDS, UNSTABLE_REGIMES, WIDE_REGIME_GRID,
+                        regime_studies)
 from ..evaluate import failed_run
 from .stats import evidence, in_words
 
@@ -136,6 +137,11 @@ def regime_lines(out, dataset, baseline, y_test, family):
     return lines + ["", f"![regimes]({name})", ""]
 
 
+def _lrs(grid):
+    """'1e-3, 3e-3, 1e-2' for a grid of learning rates."""
+    return ", ".join(f"{setting['lr']:.0e}".replace("e-0", "e-") for setting in grid)
+
+
 REGIME_TEXT = """Each regime changes one reading of the paper (`python -m ffnumpy.studies.reproduce
 --dataset DATASET --regime NAME`): `length`, unit-length instead of unit-RMS
 layer inputs (theta stays the width, so every layer starts far below it);
@@ -143,16 +149,48 @@ layer inputs (theta stays the width, so every layer starts far below it);
 `shared-theta`, CFF's logit subtracts only the layer's own theta (the paper's
 equation as written; FF is unchanged, so its column repeats the baseline);
 `literal`, all three. Each row of each regime is tuned over learning rates
-1e-3, 3e-3, 1e-2 (theta-scale 1) on validation, seed 0, then run with seeds
-1, 2, 3; "baseline" is the table above. "FF's later layers hurt" is yes when
+{narrow} (theta-scale 1) on validation, seed {seed}, then run with seeds
+{seeds}; "baseline" is the table above. "FF's later layers hurt" is yes when
 some later layer has a negative marginal contribution in every seed. A chosen
 setting marked "edge of the grid" may do better beyond it. A row "NAME (wide
-grid)" is the same regime tuned over 3e-4, 1e-3, ..., 3e-1 (`--wide-grid`; the
+grid)" is the same regime tuned over {wide} (`--wide-grid`; the
 runs it shares with the narrower grid are copied from it). The regimes first
 marked unstable here ({unstable}) are tuned again on the mean validation
-error of seeds 0 and 10, the wide grid past its edges (at most 3 halvings or
+error of seeds {two}, the wide grid past its edges (at most {steps} halvings or
 doublings); a row still waiting for that tuning says so.""".format(
+    narrow=_lrs(REGIME_GRID), wide=_lrs(WIDE_REGIME_GRID), seed=0, seeds=", ".join(map(str, SEEDS)),
+    two=" and ".join(map(str, TWO_SEEDS)), steps=EDGE_STEPS,
     unstable="; ".join(f"{d}: {', '.join(r)}" for d, r in UNSTABLE_REGIMES.items()))
+
+
+def regime_tuning_table(out, dataset):
+    """Every learning rate each regime's rows were tuned at, with its validation error (%): 'seed 0'
+    or, in a regime tuned on two seeds, 'seed 0 / seed 10' ('-': not run yet); the setting of the row's
+    test seeds in bold, so a reader sees what lies past a chosen edge (100: diverged)."""
+    lines, lrs = [], set()
+    for label, study in regime_studies(dataset).items():
+        for row, runs in load_group(Path(out) / study.name, study.rows).items():
+            by = {}
+            for r in runs["tune"]:
+                by.setdefault(r["config"]["lr"], {})[r["config"]["seed"]] = r["validation_error"]
+            lrs |= set(by)
+            chosen = runs["seeds"][0]["config"]["lr"] if runs["seeds"] else None
+            lines.append((label, row, by, chosen, study.tune_seeds))
+    if not lines:
+        return []
+    lrs = sorted(lrs)
+
+    def cell(by, lr, chosen, seeds):
+        if lr not in by:
+            return ""
+        text = " / ".join(f"{by[lr][s]:.2f}" if s in by[lr] else "-" for s in seeds)
+        return f"**{text}**" if lr == chosen else text
+    return [f"Tuning of the regimes: validation error (%) at each learning rate (theta-scale 1), seed "
+            f"{' / seed '.join(map(str, TWO_SEEDS))} in a regime tuned on two seeds, seed 0 elsewhere; the "
+            "setting of the row's test seeds in bold:", "",
+            "| regime | row | " + " | ".join(f"lr {lr:g}" for lr in lrs) + " |", "|---|---|" + "---|" * len(lrs)] + \
+        [f"| {label} | {ROW_LABELS[row]} | " + " | ".join(cell(by, lr, chosen, seeds) for lr in lrs) + " |"
+         for label, row, by, chosen, seeds in lines] + [""]
 
 
 def regime_tuning(out, study, row, run):
