@@ -46,8 +46,19 @@ def test_the_best_reached_is_the_lowest_goodness_row_with_three_seeds(tmp_path):
     put("mnist-course", "bp-label", [1.0, 1.1, 1.2])           # not FF or CFF
     lines = record.best_reached(tmp_path, attempted={"mnist"}, recipe=tmp_path / "recipe")
     assert lines[0] == ("- mnist (target 1.20%): the best FF or CFF run so far: "
-                        "CFF gamma(<t), Layer at the long budget, 2.00 ± 0.10%.")
+                        "CFF gamma(<t), Layer at the long budget, 2.00 ± 0.10%: the target missed by 0.80 points.")
     put("recipe/mnist-reference", "ff-network", [1.4, 1.3, 1.5])    # Hinton's recipe is lower still
     lines = record.best_reached(tmp_path, attempted={"mnist"}, recipe=tmp_path / "recipe")
-    assert lines[0].endswith("FF with Hinton's recipe (100 epochs), 1.40 ± 0.10%.")
+    assert lines[0].endswith("FF with Hinton's recipe (100 epochs), 1.40 ± 0.10%: the target missed by 0.20 points.")
+    put("recipe/mnist-question", "cff-prev-network", [1.3, 1.2, 1.4])   # a row of the question study
+    put("recipe/mnist-question", "cff-all-network", [0.5, 0.5])           # 2 seeds: not yet a result
+    lines = record.best_reached(tmp_path, attempted={"mnist"}, recipe=tmp_path / "recipe")
+    assert "CFF gamma(<t), Network with Hinton's recipe (100 epochs, the question study" in lines[0]
+    assert lines[0].endswith("1.30 ± 0.10%: the target missed by 0.10 points.")
+    put("recipe/mnist-question", "ff-network", [1.2, 1.1, 1.0])
+    lines = record.best_reached(tmp_path, attempted={"mnist"}, recipe=tmp_path / "recipe")
+    assert lines[0].endswith("1.10 ± 0.10%: the target met.")
+    put("record/mnist-ff-hard-1000x3-40ep", "ff-record", [1.0, 1.1, 0.9])   # a record attempt
+    lines = record.best_reached(tmp_path, attempted={"mnist"}, recipe=tmp_path / "recipe")
+    assert lines[0].endswith("the record attempt mnist-ff-hard-1000x3-40ep (above), 1.00 ± 0.10%: the target met.")
     assert "no record attempt yet" in lines[1] and "none with 3 seeds yet" in lines[1]

@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 
 from ..config import Config
+from ..evaluate import failed_run
+from .hinton import QUESTION_ROWS
 from .protocol import Study
 from .reproduce import COMMON
 from .runner import add_runner_flags, execute
@@ -80,8 +82,10 @@ def section(out):
 
 
 def best_reached(out, attempted, recipe="results/recipe"):
-    """One line per dataset: the lowest mean test error (>= 3 seeds) of a goodness row of the table studies
-    and of FF with Hinton's recipe (RECIPE/<dataset>-reference)."""
+    """One line per dataset, with the target met or missed: the lowest mean test error (>= 3 seeds) of the
+    record attempts (OUT/record), of a goodness row of the table studies, of FF with Hinton's recipe
+    (RECIPE/<dataset>-reference) and of the rows of the question study asked against it
+    (RECIPE/<dataset>-question, failed seeds left out)."""
     found, lines = load(out), []
     for dataset, target in TARGET.items():
         errors = {(row, budget): [r["test_error"] for r in runs["seeds"]]
@@ -90,6 +94,14 @@ def best_reached(out, attempted, recipe="results/recipe"):
         hinton = load_group(Path(recipe) / f"{dataset}-reference", ("ff-network",)).get("ff-network", {})
         if len(hinton.get("seeds", [])) >= 3:
             errors[("ff-hinton", "recipe")] = [r["test_error"] for r in hinton["seeds"]]
+        for group in sorted((Path(out) / "record").glob(dataset + "-*")):       # the attempts above
+            seeds = load_group(group, (ROW,)).get(ROW, {}).get("seeds", [])
+            if len(seeds) >= 3:
+                errors[(group.name, "record")] = [r["test_error"] for r in seeds]
+        for row, runs in load_group(Path(recipe) / f"{dataset}-question", tuple(QUESTION_ROWS)).items():
+            kept = [r["test_error"] for r in runs["seeds"] if not failed_run(r)]     # each chosen on validation
+            if len(kept) >= 3:
+                errors[(row, "question")] = kept
         best = min(errors, key=lambda k: np.mean(errors[k]), default=None)
         tried = "" if dataset in attempted else \
             f"no record attempt yet (`python -m ffnumpy.studies.record --dataset {dataset}`); "
@@ -97,8 +109,16 @@ def best_reached(out, attempted, recipe="results/recipe"):
             where = "none with 3 seeds yet"
         elif best[0] == "ff-hinton":
             where = f"FF with Hinton's recipe (100 epochs), {fmt(errors[best])}%"
+        elif best[1] == "record":
+            where = f"the record attempt {best[0]} (above), {fmt(errors[best])}%"
+        elif best[1] == "question":
+            where = (f"{ROW_LABELS[best[0]]} with Hinton's recipe (100 epochs, the question study: "
+                     f"`python -m ffnumpy.studies.hinton question --dataset {dataset}`), {fmt(errors[best])}%")
         else:
             where = f"{ROW_LABELS[best[0]]} at the {best[1]} budget, {fmt(errors[best])}%"
+        if best is not None:
+            gap = np.mean(errors[best]) - target
+            where += ": the target " + ("met" if gap <= 0 else f"missed by {gap:.2f} points")
         lines.append(f"- {dataset} (target {target:.2f}%): {tried}the best FF or CFF run so far: {where}.")
     return lines
 
