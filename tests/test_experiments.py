@@ -119,3 +119,16 @@ def test_the_objective_target_is_met_or_missed_from_the_means():
     assert "`entropy-labels`, at 12.95% on test: met" in lines
     assert "`entropy`, +1.60 points on test: missed" in lines
     assert target_lines("mnist", means, [2.5]) == []
+
+
+def test_the_objective_lesson_quotes_the_report_or_says_what_is_missing(tmp_path):
+    from ffnumpy.studies.objective_report import objective_lesson
+    readme = tmp_path / "README.md"
+    assert "not measured yet" in objective_lesson(readme, "mnist")[0]          # no report at all
+    readme.write_text("# Beyond\n\n### mnist: depth\n\nx\n\n### fashion-mnist: the entropy objective, three readings\n\n"
+                      "| reading | FF |\n|---|---|\n| `entropy` | 24.10 ± 1.00 |\n\n![the entropy objective](objective_f.png)\n"
+                      "\n### mnist: the entropy objective, three readings\n\nm\n## Transfer\n")
+    lines = objective_lesson(readme, "fashion-mnist")
+    assert lines[0].startswith("### fashion-mnist: the entropy objective") and "| `entropy` | 24.10 ± 1.00 |" in lines
+    assert f"(the figure: {tmp_path / 'objective_f.png'})" in lines and not any("mnist: the" in x for x in lines[1:])
+    assert objective_lesson(readme, "mnist")[-1] == "m"                           # stops at the next heading

@@ -1,6 +1,7 @@
 """Build the solved version of a tutorial: its student cells filled in, its questions answered.
 
-    python tutorials/make_solved.py      # writes tutorials/solutions/NN_*_solved.ipynb for every notebook
+    python tutorials/make_solved.py           # writes tutorials/solutions/NN_*_solved.ipynb for every notebook
+    python tutorials/make_solved.py 03        # only for the notebooks whose names start with these numbers
 
 A student cell is a code cell whose metadata holds {"exercise": ID}; a question is a
 markdown cell whose metadata holds {"question": ID}. tutorials/solutions/NN_cells.py
@@ -8,6 +9,7 @@ defines CELLS = {ID: solved source} and ANSWERS = {ID: answer in Markdown}. The
 solved notebook replaces each student cell's source with CELLS[ID] and puts an
 "Answer" cell after each question. Outputs are cleared (run_all.py executes it).
 """
+import argparse
 import copy
 import glob
 import importlib.util
@@ -63,8 +65,17 @@ def build(notebook_path):
     return solved(nbformat.read(notebook_path, as_version=4), module.CELLS, module.ANSWERS)
 
 
-def main():
-    for path in sorted(glob.glob(os.path.join(HERE, "[0-9][0-9]_*.ipynb"))):
+def main(argv=None):
+    p = argparse.ArgumentParser(prog="python tutorials/make_solved.py", description=__doc__.splitlines()[0])
+    p.add_argument("only", nargs="*", help="notebook numbers (e.g. 03); default: every notebook")
+    args = p.parse_args(argv)
+    paths = sorted(glob.glob(os.path.join(HERE, "[0-9][0-9]_*.ipynb")))
+    unknown = set(args.only) - {os.path.basename(path)[:2] for path in paths}
+    if unknown:
+        p.error(f"no notebook numbered {', '.join(sorted(unknown))}")
+    for path in paths:
+        if args.only and os.path.basename(path)[:2] not in args.only:
+            continue
         nbformat.write(build(path), solved_path(path))
         print(f"wrote {solved_path(path)}")
     return 0

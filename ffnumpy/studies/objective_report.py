@@ -121,3 +121,19 @@ def target_lines(dataset, means, ff_logistic):
         lines.append(f"- Target {what}: the reading with the lowest validation error, "
                      f"`{best.split('network-')[1]}`, {result} ({len(SEEDS)} seeds).")
     return lines
+
+
+def objective_lesson(readme, dataset):
+    """For a lesson: the entropy objective's section of the experiments report (README, e.g.
+    results/experiments/README.md) for DATASET, as written there (its verdicts are the report's,
+    Holm-corrected over the report's comparisons), the figure's line replaced by the figure's path;
+    or a line saying it is not measured yet and the command that measures it."""
+    title = f"### {dataset}: the entropy objective"
+    text = Path(readme).read_text().splitlines() if Path(readme).is_file() else []
+    start = next((i for i, line in enumerate(text) if line.startswith(title)), None)
+    if start is None:
+        return [f"{dataset}: not measured yet (`python -m ffnumpy.studies.experiments objective --dataset {dataset}`, "
+                "then `python -m ffnumpy.studies.experiments_report`)."]
+    end = next((i for i in range(start + 1, len(text)) if text[i].startswith("#")), len(text))
+    return [f"(the figure: {Path(readme).parent / line.split('(')[1].rstrip(')')})" if line.startswith("![") else line
+            for line in text[start:end]]

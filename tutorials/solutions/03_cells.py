@@ -103,3 +103,16 @@ ANSWERS['vote'] = (
     'ranks) gives every layer a say. '
 ).strip()
 
+
+ANSWERS['readings'] = (
+    "Two different things can fail. The objective fails when the layers learn nothing useful: each layer "
+    "alone then classifies poorly too. The vote fails when the layers are good alone but their goodness "
+    "differs wildly in scale, so the raw sum follows the loudest layer (section 6): a huge last-layer "
+    "goodness and many silent units point there. Every seed run keeps each layer's error alone "
+    "(`per_layer_test_error`) and its error under every goodness predictor (`test_error_by_predictor`: all "
+    "layers, layers 2 and up, the sum of log goodness), so the row to look at again is the reading's FF row "
+    "by layer 1 alone and by a scale-free vote: close to the logistic row means the vote was at fault, far "
+    "from it means the objective. For reading 3 the prediction comes before any run: scale-free within "
+    "each group, it gives no reason for a positive pair's goodness to exceed a negative one's, so an error "
+    "near chance is what it predicts, and it is measured only to check that."
+).strip()
