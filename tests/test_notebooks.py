@@ -107,3 +107,41 @@ def test_run_all_only_keeps_the_other_notebooks_times_and_drops_deleted_ones(tmp
                        "## 03_gone.ipynb: 3.0 min\n\n| z | 3 |\n")
     kept = run_all.kept_sections(str(timings), ["02_b.ipynb"], ["01_a.ipynb", "02_b.ipynb"])
     assert list(kept) == ["01_a.ipynb"] and "| x | 1 |" in kept["01_a.ipynb"]
+
+
+def measured(mode):
+    """{'01': (minutes of the notebook, {section number: seconds})} from tutorials/timings-<mode>.md."""
+    import re
+    found, current = {}, None
+    with open(os.path.join(TUTORIALS, f"timings-{mode}.md")) as f:
+        for line in f:
+            if m := re.match(r"## (\d\d)_\S+\.ipynb: ([\d.]+) min", line):
+                current = found[m[1]] = (float(m[2]), {})
+            elif current and (m := re.match(r"\| (\d+) · .* \| (\d+) \|$", line.strip())):
+                current[1][int(m[1])] = int(m[2])
+    return found
+
+
+def test_the_teaching_guide_and_the_tutorial_table_quote_the_measured_times():
+    """tutorials/README.md's minutes and TEACHING.md's compute column are the ones run_all.py last measured
+    (timings-full.md, timings-FAST.md): re-running a notebook and not its prose fails here."""
+    import re
+    full, fast = measured("full"), measured("FAST")
+    with open(os.path.join(TUTORIALS, "README.md")) as f:
+        rows = re.findall(r"\| `(\d\d)_\S+\.ipynb`.*\| ([\d.]+) min \| (\d+) s \|", f.read())
+    assert len(rows) == len(ALL)
+    for number, minutes, seconds in rows:
+        assert float(minutes) == full[number][0], number
+        assert abs(int(seconds) / 60 - fast[number][0]) <= 0.05 + 1e-9, number
+    checked, notebook = 0, None
+    with open(os.path.join(TUTORIALS, "TEACHING.md")) as f:
+        for line in f:
+            if m := re.match(r"## (\d\d) · ", line):
+                notebook = m[1]
+            elif notebook and (m := re.match(r"\| (\d+)(?:-(\d+))? · [^|]*\| [^|]*\| ([\d.]+) (s|min)\b", line)):
+                first, last = int(m[1]), int(m[2] or m[1])
+                seconds = sum(full[notebook][1].get(k, 0) for k in range(first, last + 1))
+                quoted = float(m[3]) * (60 if m[4] == "min" else 1)
+                assert abs(quoted - seconds) <= (30 if m[4] == "min" else 0), (notebook, line)
+                checked += 1
+    assert checked >= 20

@@ -141,3 +141,10 @@ def test_a_comparison_with_no_seed_left_after_failures_is_unstable_not_a_crash()
     b = [{**r, "config": {**r["config"], "method": "cff"}} for r in b]
     v = compare(a, b, y, Family())
     assert v["seeds"] == 0 and "failed" in v["unstable"] and in_words(v, "A", "B") == "unstable: no verdict"
+
+
+def test_the_rule_names_the_size_of_its_holm_family_or_says_there_is_none_yet():
+    from ffnumpy.studies.runs import rule
+    assert "Holm-corrected over the 28 comparisons of this report" in rule(28)
+    assert "over the comparisons of this report" in rule(0) and rule(0).endswith("has no comparison yet.)")
+    assert "0 comparisons" not in rule(0) and "no comparison yet" not in rule(28)

@@ -1,5 +1,5 @@
 """The report of python -m ffnumpy.studies.experiments: results/experiments/README.md and its figures,
-computed from the result files alone, with the reproduction's rule for a difference (stats.py, report.RULE)."""
+computed from the result files alone, with the reproduction's rule for a difference (stats.py, runs.rule)."""
 import sys
 from pathlib import Path
 
@@ -8,7 +8,7 @@ import numpy as np
 from ..data import load_dataset
 from .experiments import DEPTH_ROWS, DEPTHS, LEARNED, learned_study
 from ..plots import plot_depth
-from .runs import (RULE, ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, marginals, mcnemar_note, report_command,
+from .runs import (ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, marginals, mcnemar_note, report_command, rule,
                    two_passes)
 from .reproduce import BUDGETS
 from .stats import evidence, in_words
@@ -122,7 +122,7 @@ def write_report(out, reproduction="results/reproduction", labels=None):
         doc = ["# Beyond the paper: experiments", "",
                "Made by `python -m ffnumpy.studies.experiments_report` from the JSON files in this folder, with the "
                "reproduction's protocol (results/reproduction/README.md).", "",
-               RULE.format(n=family.size) + " The transfer and continual sections keep no per-image predictions: "
+               rule(family.size) + " The transfer and continual sections keep no per-image predictions: "
                "there the bootstrap resamples seeds only and there is no McNemar.", ""]
         for dataset in datasets:
             doc += depth_section(out, dataset, labels[dataset], family) + \

@@ -19,8 +19,8 @@ from .record import section
 from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines, regime_tuning_table
 from .protocol import EDGE_STEPS
 from .reproduce import ANSWER_SEEDS, BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
-from .runs import (RULE, ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load, load_group,
-                   marginals, p_text, report_command)
+from .runs import (ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load, load_group,
+                   marginals, p_text, report_command, rule)
 from .stats import Family
 
 COMPARISONS = [("ff-network", "cff-all-network"), ("ff-network", "cff-prev-network"),
@@ -154,7 +154,7 @@ def report_lines(out, found, labels, family):
                          seeds=", ".join(map(str, ANSWER_SEEDS)), bp_seeds=", ".join(map(str, SEEDS)),
                          edge_steps=EDGE_STEPS,
                          budgets="; ".join(f"`{k}`: 784-{'-'.join(map(str, v['hidden']))}, {v['epochs']} epochs"
-                                           for k, v in BUDGETS.items()), rule=RULE.format(n=family.size))]
+                                           for k, v in BUDGETS.items()), rule=rule(family.size))]
     if not found:
         doc.append("No results yet.")
     for (dataset, budget), rows in found.items():

@@ -113,12 +113,17 @@ def two_passes(build):
 
 
 RULE = ("A difference between two rows is called only when the paired t-test over the seeds, Holm-corrected "
-        "over the {n} comparisons of this report, gives p < 0.05 and the 95% bootstrap interval of the mean "
+        "over the {n}comparisons of this report, gives p < 0.05 and the 95% bootstrap interval of the mean "
         "difference (resampling seeds and test images) lies on the same side of 0; otherwise \"no difference "
         "shown\". A comparison with a failed seed (dead, or one class for 90% of the images or more: left out "
         "of every mean) or with seeds spread over more than 5 points is \"unstable: no verdict\". McNemar's test "
         "on the pooled predictions is shown beside: it is evidence about these trained networks, not the methods. "
         "Spreads are sample standard deviations (ddof 1) over seeds.")
+
+
+def rule(n):
+    """RULE for a report of n comparisons (n = 0: a report whose rows cannot be compared yet)."""
+    return RULE.format(n=f"{n} " if n else "") + (" (This report has no comparison yet.)" if not n else "")
 
 
 def mcnemar_note(v):
