@@ -331,3 +331,15 @@ def test_the_regime_tuning_table_shows_every_tuning_seed_and_bolds_the_tested_se
     length = next(line for line in lines if line.startswith("| length | FF"))
     assert "| 13.37 |" in length and "**" not in length                  # no test seeds: nothing chosen
     assert regime_tuning_table(tmp_path, "fashion-mnist") == []
+
+
+def test_the_time_left_counts_passes_over_the_data_and_the_runs_still_waiting_on_the_tuning():
+    from types import SimpleNamespace as Cfg
+    network = Cfg(epochs=100, hidden=(1000, 1000, 1000), schedule="network")      # 100 passes
+    layer = Cfg(epochs=30, hidden=(1000, 1000, 1000), schedule="layer")            # 90 passes
+    assert runner.passes(network) == 100 and runner.passes(layer) == 90
+    assert runner.estimate([], [("a", network, "seed")]) == ""                     # nothing done yet
+    todo = [("a", network, "seed"), ("b", layer, "seed")]
+    assert runner.estimate([30.0, 24.0, 90.0], todo) == ", about 95 min left"      # 30 s x 190 passes
+    assert runner.estimate([30.0], todo + [("c", None, "seed")]) == \
+        ", about 95 min left for 2 of them (1 wait on the tuning)"

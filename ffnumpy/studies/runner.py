@@ -141,7 +141,7 @@ def sweep(out, study, seeds=None, data=None, say=print, shard=None):
                 continue
             if data is None:
                 data = load_dataset(study.dataset, validation=True)
-            eta = f", about {statistics.median(done_seconds) * len(todo) / 60:.0f} min left" if done_seconds else ""
+            eta = estimate(done_seconds, todo)
             remain = "run remains" if len(todo) == 1 else "runs remain"
             say(f"[{study.name}] {len(todo)} {remain}{eta}: {path.relative_to(Path(out) / study.name)} "
                 f"({cfg.method} {cfg.schedule} lr {cfg.lr:g} theta-scale {cfg.theta_scale:g} seed {cfg.seed})",
@@ -152,7 +152,8 @@ def sweep(out, study, seeds=None, data=None, say=print, shard=None):
             record["wall_seconds"] = time.perf_counter() - t0   # this process's part of the run
             atomic_write_text(path, json.dumps(record, indent=1))
             ckpt.unlink(missing_ok=True)
-            done_seconds.append(record["wall_seconds"])
+            if record.get("history"):              # seconds per pass over the data (a diverged run has none)
+                done_seconds.append(record["train_seconds"] / len(record["history"]))
             failed = [w for w in record.get("warnings", []) if is_dead([w])]
             if failed:
                 say(f"[{study.name}] {path.relative_to(Path(out) / study.name)}: a failed run: {failed[0]}",
@@ -160,6 +161,24 @@ def sweep(out, study, seeds=None, data=None, say=print, shard=None):
         finally:
             held.release()
     return count
+
+
+def passes(cfg):
+    """Passes over the training data a run makes: epochs, times the layers under the Layer schedule."""
+    return cfg.epochs * (len(cfg.hidden) if cfg.schedule == "layer" else 1)
+
+
+def estimate(per_pass, todo):
+    """', about 270 min left' for the runs of `todo` whose configuration is known, from the median
+    seconds per pass over the data of the runs done so far (per_pass), and how many more wait on the
+    tuning; '' before the first run is done."""
+    if not per_pass:
+        return ""
+    known = [cfg for _, cfg, _ in todo if cfg is not None]
+    minutes = statistics.median(per_pass) * sum(passes(cfg) for cfg in known) / 60
+    waiting = len(todo) - len(known)
+    return f", about {minutes:.0f} min left" + (f" for {len(known)} of them ({waiting} wait on the tuning)"
+                                                   if waiting else "")
 
 
 def rerun(path, data=None):
