@@ -342,4 +342,4 @@ def test_the_time_left_counts_passes_over_the_data_and_the_runs_still_waiting_on
     todo = [("a", network, "seed"), ("b", layer, "seed")]
     assert runner.estimate([30.0, 24.0, 90.0], todo) == ", about 95 min left"      # 30 s x 190 passes
     assert runner.estimate([30.0], todo + [("c", None, "seed")]) == \
-        ", about 95 min left for 2 of them (1 wait on the tuning)"
+        ", about 95 min left for 2 of them (1 waits on the tuning)"

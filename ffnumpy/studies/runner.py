@@ -177,7 +177,7 @@ def estimate(per_pass, todo):
     known = [cfg for _, cfg, _ in todo if cfg is not None]
     minutes = statistics.median(per_pass) * sum(passes(cfg) for cfg in known) / 60
     waiting = len(todo) - len(known)
-    return f", about {minutes:.0f} min left" + (f" for {len(known)} of them ({waiting} wait on the tuning)"
+    return f", about {minutes:.0f} min left" + (f" for {len(known)} of them ({waiting} {'waits' if waiting == 1 else 'wait'} on the tuning)"
                                                    if waiting else "")
 
 
