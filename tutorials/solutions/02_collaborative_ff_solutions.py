@@ -101,9 +101,9 @@ def exercise_1_learning_rate():
     comparison then require for FF?
 
     Answer. All L layers push the one shared logit S, and under the Network schedule they all step at once, so
-    the same lr may be effectively larger for CFF (section 6's sweep tests this on a small budget). A smaller lr
+    the same lr may be effectively larger for CFF (the research appendix's sweep, 05 section 1, tests this on a small budget). A smaller lr
     can make CFF steadier, but it also learns more slowly, so at a fixed, short budget it trades one problem for
-    another; the reproduction's tuning (results/reproduction, section 8 of the notebook) shows which rate each
+    another; the reproduction's tuning (results/reproduction; the research appendix, section 3) shows which rate each
     method chose on validation data. A difference of a few tenths of a point is a few dozen test images: the
     printout calls each one with McNemar's test, not by eye. Next: more epochs
     (or a learning-rate sweep per method). Fairness then requires giving FF the same: the same number of

@@ -89,10 +89,14 @@ ANSWERS['across'] = (
 ).strip()
 
 ANSWERS['positives'] = (
-    "Ent = E[φ] · KL(q‖μ): if the positives' mean goodness is larger, their raw entropy is larger at the "
-    'same concentration, simply because Ent(cφ) = c Ent(φ). The concentration column (and the gain in KL '
-    "since initialisation) divides the mass out, so only it says whether the positives' goodness is more "
-    '*concentrated*. '
+    "Ent = E[φ] · KL(q‖μ): at the same concentration, the pairs with the larger mean goodness have the larger "
+    "raw entropy, simply because Ent(cφ) = c Ent(φ); so giving the positives more goodness pushes claim (c) "
+    "toward holding without changing the shape of anything. It is only a push: the raw entropy is mass times "
+    "concentration, and where the positives' goodness is less concentrated (a smaller KL) than the "
+    "negatives', the product can still come out lower. Read both in the table: E[φ] and KL at the end, for "
+    "each method. The concentration column (and its gain since initialisation) divides the mass out, so only "
+    "it says whether the positives' goodness is more *concentrated*; the research appendix (section 5) counts "
+    "the seeds in which each holds. "
 ).strip()
 
 ANSWERS['vote'] = (

@@ -123,8 +123,8 @@ def exercise_2_floor_eps():
     """The floor eps. (a) For the probe pairs of an untrained network, compute the entropy objective's
     gradient dL/dg on the positive pairs for eps in {1e-6, 1, 0.5 width, 10 width} and compare the
     largest gradient with the median one. (b) ff_update fixes eps = 0.5 width; write a short training
-    loop of your own and train FF with two different values of eps. Which trains better (McNemar's test),
-    and why?
+    loop of your own and train FF with two different values of eps. Which network is better (McNemar's
+    test)? What would you need before saying that one eps trains better, and why?
 
     Solution: dL/da = -(1 - q)/a with a = g(pos) + eps. At initialisation every layer's goodness is
     near theta = width, far from 0, so the floor hardly changes the gradients there: its effect shows
@@ -158,7 +158,7 @@ def exercise_2_floor_eps():
         print(f"      {net_name:26s} {out['error']:6.2f}%")
     (name_a, right_a), (name_b, right_b) = right.items()
     m = mcnemar(right_a, right_b)          # only the test images on which the two networks disagree count
-    call = "no difference shown" if m["p"] >= 0.05 else f"{name_a if m['b'] > m['c'] else name_b} trained better"
+    call = "no difference shown" if m["p"] >= 0.05 else f"the network with {name_a if m['b'] > m['c'] else name_b} is lower (these two networks; seeds decide for eps)"
     print(f"      McNemar: {m['b']} images right only with '{name_a}', {m['c']} only with '{name_b}', "
           f"p = {m['p']:.2g}: {call}" + ("  (FAST mode: means little)" if FAST else ""))
 

@@ -12,7 +12,7 @@ ANSWERS = {
         "for negatives tend to switch off for positives too: the layer can fall silent "
         "(g near 0 for every pair), and a ReLU unit that is off for every input gets no gradient and never comes "
         "back. The logistic form's push on a negative is sigmoid(s), which fades to 0 once s is well below 0: "
-        "rejected negatives stop pulling, and the loss has a floor. Section 7 printed the mean push and the g/theta "
+        "rejected negatives stop pulling, and the loss has a floor. Section 2 printed the mean push and the g/theta "
         "of both forms, so you can see how much of this happened in your run."),
     "budget": (
         "Between the course and the long budget three things change at once: the width (500 to 1000 units), the "
