@@ -180,7 +180,7 @@ def exercise_3_entropy_per_layer():
         print(f"  {label}: per-layer Ent/E[phi] by epoch (rows) and layer (columns)")
         for e, row in enumerate(per_unit):
             print(f"      epoch {e + 1}: " + "  ".join(f"{v:.5f}" for v in row))
-        print(f"      test error alone: " + "  ".join(f"{v:.2f}%" for v in errors))
+        print("      test error alone: " + "  ".join(f"{v:.2f}%" for v in errors))
         most = int(np.argmax(per_unit[-1]))
         best = int(np.argmin(errors))
         print(f"      most concentrated layer {most + 1}, best layer alone {best + 1}: "
