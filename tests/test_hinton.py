@@ -87,3 +87,23 @@ def test_the_last_layer_and_the_other_predictor_are_read_by_the_rows_own_predict
     cff = {"config": {"predict": "all"}, "test_error": 1.3, "per_layer_test_error": [1.8, 3.0, 9.0],
            "prefix_test_error": [1.8, 1.5, 1.3], "test_error_by_predictor": {"all": 1.3, "skip-first": 2.0}}
     assert last_layer(cff) == pytest.approx(0.2) and by_predictor(cff, "skip-first") == 2.0
+
+
+def test_the_demo_table_gives_the_recipe_by_its_predictor_and_by_all_layers(tmp_path):
+    import json
+
+    from ffnumpy.studies.hinton_report import demo_section
+
+    def tune(folder, row, lr, error, prefix):
+        path = tmp_path / folder / row / "tune" / f"lr{lr:g}-theta1.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps({"config": {"lr": lr, "seed": 0, "epochs": 6, "hidden": [500, 500, 500],
+                                               "dataset": "mnist", "theta_scale": 1.0},
+                                    "validation_error": error, "prefix_validation_error": prefix,
+                                    "train_seconds": 50.0, "train_size": 50000}))
+    tune("recipe/mnist-demo", "cff-prev-network", 1e-3, 3.30, [4.23, 2.89, 2.84])
+    tune("recipe/mnist-demo", "cff-prev-network", 2e-3, 3.72, [4.0, 3.1, 2.95])
+    tune("reproduction/mnist-course", "cff-prev-network", 2e-3, 2.46, [3.0, 2.6, 2.46])
+    lines = demo_section(tmp_path / "recipe", "mnist", reproduction=tmp_path / "reproduction")
+    row = next(line for line in lines if line.startswith("| CFF gamma(<t)"))
+    assert "| 3.30 | 2.84 | 50 | 2.46: Adam lower or equal |" in row
