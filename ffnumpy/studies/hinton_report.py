@@ -194,7 +194,8 @@ def demo_section(out, dataset, reproduction="results/reproduction"):
                      ("-" if mine is None else f"{mine['validation_error']:.2f}: {verdict} | {mine['train_seconds']:.0f}")
                      + " |")
     return lines + ["", "The recipe's runs predict by layers 2 and up (Hinton's predictor); 'best by all layers' "
-                    "scores the same runs by every layer (the predictor the question study gives CFF). The demo uses the recipe for a row only where the recipe is lower "
+                    "scores the same runs by every layer (the predictor the question study gives CFF). The demo "
+                    "uses the recipe for a row only where the recipe is lower "
                     "(`tests/test_demo.py` checks the demo against these files). Training seconds are as recorded: "
                     "the Adam runs on another day, and a run that shared the cores with other work took longer.", ""]
 

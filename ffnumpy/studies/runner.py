@@ -177,8 +177,10 @@ def estimate(per_pass, todo):
     known = [cfg for _, cfg, _ in todo if cfg is not None]
     minutes = statistics.median(per_pass) * sum(passes(cfg) for cfg in known) / 60
     waiting = len(todo) - len(known)
-    return f", about {minutes:.0f} min left" + (f" for {len(known)} of them ({waiting} {'waits' if waiting == 1 else 'wait'} on the tuning)"
-                                                   if waiting else "")
+    if not waiting:
+        return f", about {minutes:.0f} min left"
+    verb = "waits" if waiting == 1 else "wait"
+    return f", about {minutes:.0f} min left for {len(known)} of them ({waiting} {verb} on the tuning)"
 
 
 def rerun(path, data=None):

@@ -123,7 +123,8 @@ RULE = ("A difference between two rows is called only when the paired t-test ove
 
 def rule(n):
     """RULE for a report of n comparisons (n = 0: a report whose rows cannot be compared yet)."""
-    return RULE.format(n=f"{n} " if n else "") + (" (This report has no comparison yet.)" if not n else "")
+    text = RULE.format(n=f"{n} " if n else "")
+    return text if n else text + " (This report has no comparison yet.)"
 
 
 def mcnemar_note(v):
