@@ -137,3 +137,16 @@ def test_readme_demo_block_is_what_the_demo_printed():
 
 def test_readme_is_a_front_door():
     assert len(README.splitlines()) <= 250
+
+
+def test_readme_says_the_question_study_is_running_exactly_while_runs_of_it_are_missing():
+    """The README's answer to 'does collaboration help a strong FF?' waits on the question study: it says the
+    study is running while any of its runs is missing, and must stop saying so (and quote the report's
+    verdicts, added to QUOTED) once every run is in."""
+    from ffnumpy.studies.hinton import question_studies
+    from ffnumpy.studies.protocol import pending
+    out = RESULTS / "recipe"
+    missing = sum(len(pending(out, study)) for dataset in ("mnist", "fashion-mnist")
+                  for study in question_studies(dataset, out=str(out)))
+    running = "The paper's question asked again against this strong FF is running" in README
+    assert running == (missing > 0), f"{missing} runs of the question study are missing"
