@@ -148,3 +148,14 @@ def test_the_rule_names_the_size_of_its_holm_family_or_says_there_is_none_yet():
     assert "Holm-corrected over the 28 comparisons of this report" in rule(28)
     assert "over the comparisons of this report" in rule(0) and rule(0).endswith("has no comparison yet.)")
     assert "0 comparisons" not in rule(0) and "no comparison yet" not in rule(28)
+
+
+@pytest.mark.parametrize("module", ["report", "experiments_report", "hinton_report"])
+def test_a_report_refuses_a_folder_that_does_not_exist(module, tmp_path, capsys):
+    import importlib
+    report = importlib.import_module(f"ffnumpy.studies.{module}")
+    missing = tmp_path / "typo"
+    with pytest.raises(SystemExit) as stop:
+        report.main(["--out", str(missing)])
+    assert stop.value.code == 2 and "no such folder" in capsys.readouterr().err
+    assert not missing.exists()                                  # nothing written

@@ -158,5 +158,9 @@ def report_command(argv, prog, doc, write, **folders):
     p = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
     for name, default in folders.items():
         p.add_argument(f"--{name}", default=default, help=f"the result files' folder (default {default})")
-    print(f"report: {write(**vars(p.parse_args(argv)))}")
+    args = vars(p.parse_args(argv))
+    for name, folder in args.items():
+        if not Path(folder).is_dir():       # a mistyped folder: never write a report of nothing into a new one
+            p.error(f"--{name} {folder}: no such folder (run the study first, or name the folder of its files)")
+    print(f"report: {write(**args)}")
     return 0
