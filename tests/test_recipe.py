@@ -247,3 +247,14 @@ def test_a_recipe_whose_weights_went_nan_stops_as_diverged(small):
     model.net.W[1][:] = np.nan             # a diverged layer: the readout's scores are not finite
     with pytest.raises(FloatingPointError, match="diverged"):
         train_step(model, cfg, [(small.x_train[:100], small.y_train[:100])], [0, 1])
+
+
+def test_the_readouts_weight_gradient_is_the_softmax_losss_gradient():
+    """readout_backward against central differences in float64: L(W) = mean -log softmax(a W)[y]."""
+    from ffnumpy.gradcheck import assert_gradient
+    from ffnumpy.losses import softmax_cross_entropy
+    from ffnumpy.readout import readout_backward
+    rng = np.random.default_rng(9)
+    a, W, y = rng.standard_normal((6, 8)), rng.standard_normal((8, 10)) * 0.1, rng.integers(0, 10, 6)
+    _, dlogits = softmax_cross_entropy(a @ W, y)
+    assert_gradient(lambda W_: softmax_cross_entropy(a @ W_, y)[0], W, readout_backward(dlogits, a)[0], tol=1e-7)

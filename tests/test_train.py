@@ -121,3 +121,20 @@ def test_divergence_is_reported_not_hidden(small):
     with np.errstate(all="ignore"):
         with pytest.raises(FloatingPointError, match=r"learning rate --lr 1e\+30 is large"):
             train(quick(method="ff", optimizer="sgd", lr=1e30, epochs=1), data=small, progress=False)
+
+
+@pytest.mark.parametrize("schedule,lr_schedule", [("network", "linear-half"), ("layer", "linear-half"),
+                                                  ("network", "linear"), ("network", "constant")])
+def test_the_learning_rate_follows_its_schedule_step_by_step(small, schedule, lr_schedule):
+    """Hinton's schedule: constant for the first half of each phase (the whole run, or one layer's epochs
+    under the Layer schedule), then linearly to 0; the history records the rate of each epoch's last step."""
+    cfg = Config(hidden=(16, 16), epochs=4, batch_size=500, lr=1e-3, schedule=schedule, lr_schedule=lr_schedule)
+    result, _ = train(cfg, data=small, progress=False)
+    steps = len(small.x_train) // cfg.batch_size
+    expect = {"linear-half": lambda p: min(1.0, 2 * (1 - p)), "linear": lambda p: 1 - p, "constant": lambda p: 1.0}
+    for record in result["history"]:
+        e = (record["epoch"] - 1) % cfg.epochs                     # the epoch within its phase
+        progress = (e + (steps - 1) / steps) / cfg.epochs
+        assert record["lr"] == pytest.approx(cfg.lr * expect[lr_schedule](progress), rel=1e-12), record["epoch"]
+    if lr_schedule != "constant":
+        assert result["history"][-1]["lr"] < cfg.lr / steps + 1e-15          # down to (almost) 0 at the end

@@ -69,6 +69,8 @@ def test_backprop_pairwise_with_paper_negatives_gradient():
     for i in range(2):
         assert_gradient(lambda v: pairwise_loss_and_grads(net, xy, sign, "paper")[0], net.W[i], grads[i][0],
                         tol=1e-6)
+        assert_gradient(lambda v: pairwise_loss_and_grads(net, xy, sign, "paper")[0], net.b[i], grads[i][1],
+                        tol=1e-6)
 
 
 def test_backprop_label_with_unit_length_normalisation_gradient():
@@ -78,7 +80,23 @@ def test_backprop_label_with_unit_length_normalisation_gradient():
     x, y = rng.random((6, 16)), rng.integers(0, 10, 6)
     _, grads = label_loss_and_grads(net, head, x, y)
     assert_gradient(lambda v: label_loss_and_grads(net, head, x, y)[0], net.W[0], grads[0][0], tol=1e-6)
+    assert_gradient(lambda v: label_loss_and_grads(net, head, x, y)[0], net.b[0], grads[0][1], tol=1e-6)
     assert_gradient(lambda v: label_loss_and_grads(net, head, x, y)[0], head.V, grads[2][0], tol=1e-6)
+
+
+def test_backprop_label_on_a_task_gradient():
+    """With classes=, the other labels' logits are -inf: the gradient is still the loss's, in float64."""
+    net = Network([16, 7, 5], np.random.default_rng(8), dtype=np.float64)
+    head = OutputLayer(5, np.random.default_rng(8), dtype=np.float64)
+    rng = np.random.default_rng(8)
+    classes = (2, 5, 7)
+    x, y = rng.random((6, 16)), rng.choice(classes, 6)
+
+    def loss(v):
+        return label_loss_and_grads(net, head, x, y, classes)[0]
+    _, grads = label_loss_and_grads(net, head, x, y, classes)
+    for param, grad in ((net.W[0], grads[0][0]), (net.b[1], grads[1][1]), (head.V, grads[2][0]), (head.c, grads[2][1])):
+        assert_gradient(loss, param, grad, tol=1e-6)
 
 
 def test_shared_theta_subtracts_only_the_layers_own_threshold():
@@ -137,3 +155,37 @@ def test_variant_flags_that_do_not_apply_are_refused():
         Config(method="bp-label", negative_loss="paper").check()
     with pytest.raises(ValueError, match="--normalize"):
         Config(normalize="l2").check()
+
+
+@pytest.mark.parametrize("gamma_mode,objective", [("none", "entropy"), ("all", "entropy"), ("all", "entropy-labels"),
+                                                  ("all", "entropy-batch"), ("learned", "logistic")])
+def test_ff_update_steps_w_and_b_down_the_local_gradient_of_every_objective(gamma_mode, objective):
+    """SGD with lr 1: the change of W_1 and b_1 is minus the gradient of layer 1's own loss under each
+    entropy reading and under learned collaboration weights, gamma held fixed (float64 differences)."""
+    from ffnumpy.ff import ENTROPY_READINGS
+    from ffnumpy.entropy import FLOOR
+    rng = np.random.default_rng(7)
+    net = Network([16, 7, 6], rng, dtype=np.float64)
+    for b in net.b:
+        b += 0.1
+    x, y = rng.random((4, 16)), rng.integers(0, 10, 4)
+    if objective == "entropy-labels":                   # every image with each of the ten labels, label-major
+        labels = np.repeat(np.arange(10), 4)
+        xy, sign = overlay_label(np.tile(x, (10, 1)), labels), np.where(labels == np.tile(y, 10), 1.0, -1.0)
+    else:
+        xy, sign = np.concatenate([overlay_label(x, y), overlay_label(x, (y + 3) % 10)]), np.r_[np.ones(4), -np.ones(4)]
+    alpha = rng.random((2, 2)) * (1 - np.eye(2)) if gamma_mode == "learned" else None
+    hs, _ = net.forward(xy)
+    G0 = np.stack([goodness_forward(h)[0] for h in hs], axis=1)
+    gamma, Theta = collaboration_terms(G0, net.theta, gamma_mode, alpha=alpha)
+    before = [p.copy() for p in net.params(1)]
+    optimizers = [SGD(net.params(i) + ([alpha[i]] if alpha is not None else []), lr=1.0) for i in range(2)]
+    ff_update(net, optimizers, xy, sign, [0, 1], gamma_mode, objective, alpha=alpha)
+
+    def local_loss(W_, b_):
+        g = (ff_layer_forward(hs[0], W_, b_)[0] ** 2).sum(1)
+        if objective == "logistic":
+            return ff_loss(g, gamma[:, 1], Theta[1], sign)[0]
+        return ENTROPY_READINGS[objective](g, gamma[:, 1], sign, eps=FLOOR * 6)[0]
+    assert_gradient(lambda W_: local_loss(W_, before[1]), before[0].copy(), before[0] - net.W[1])
+    assert_gradient(lambda b_: local_loss(before[0], b_), before[1].copy(), before[1] - net.b[1])
