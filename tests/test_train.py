@@ -54,9 +54,13 @@ def test_same_seed_same_numbers_other_seed_other_numbers(small):
     assert not np.array_equal(m1.net.W[0], m3.net.W[0])
 
 
-@pytest.mark.parametrize("method", ["ff", "bp-label"])
-def test_checkpoint_round_trip_and_resume_is_exact(small, tmp_path, method):
-    cfg = quick(method=method, epochs=3, lr_schedule="linear-half")
+@pytest.mark.parametrize("settings", [dict(method="ff"), dict(method="bp-label"),
+                                      dict(method="ff", schedule="layer", epochs=2),     # resumed across a phase
+                                      dict(method="cff", gamma="previous", schedule="alternating"),
+                                      dict(method="ff", negatives="hard")],
+                         ids=lambda s: "-".join(str(v) for v in s.values()))
+def test_checkpoint_round_trip_and_resume_is_exact(small, tmp_path, settings):
+    cfg = quick(**{"epochs": 3, "lr_schedule": "linear-half", **settings})
     straight, m_straight = train(cfg, data=small, progress=False)
     path = tmp_path / "run.npz"
     train(cfg, data=small, progress=False, checkpoint_path=path, stop_after=1)
@@ -65,10 +69,10 @@ def test_checkpoint_round_trip_and_resume_is_exact(small, tmp_path, method):
     for a, b in zip(m_straight.net.W + m_straight.net.b, m_resumed.net.W + m_resumed.net.b):
         np.testing.assert_array_equal(a, b)
     assert resumed["test_error"] == straight["test_error"]
-    assert len(resumed["history"]) == 3
+    assert len(resumed["history"]) == len(straight["history"]) == cfg.total_epochs
     # a model loaded from the last checkpoint has the same weights
     fresh = build_model(cfg, 784, np.random.default_rng(123))
-    assert checkpoint.load(path, fresh, cfg)[0] == 3
+    assert checkpoint.load(path, fresh, cfg)[0] == cfg.total_epochs
     np.testing.assert_array_equal(fresh.net.W[1], m_straight.net.W[1])
 
 
