@@ -142,3 +142,20 @@ def test_the_learning_rate_follows_its_schedule_step_by_step(small, schedule, lr
         assert record["lr"] == pytest.approx(cfg.lr * expect[lr_schedule](progress), rel=1e-12), record["epoch"]
     if lr_schedule != "constant":
         assert result["history"][-1]["lr"] < cfg.lr / steps + 1e-15          # down to (almost) 0 at the end
+
+
+def test_cli_flags_reach_the_run_and_overwrite_replaces_the_file(mnist, tmp_path):
+    out = tmp_path / "r.json"
+    out.write_text("an older result")
+    code = cli_main(["--hidden", "16", "--epochs", "1", "--lr", "1e-3", "--weight-decay", "0.01", "--quiet",
+                     "--no-validation", "--init", "fan-in", "--no-bias-decay", "--overwrite", "--json", str(out)])
+    assert code == 0
+    result = json.loads(out.read_text())                                  # replaced, and parses
+    cfg = result["config"]
+    assert (cfg["validation"], cfg["init"], cfg["bias_decay"]) == (False, "fan-in", False)
+    assert result["train_size"] == 60000 and result.get("validation_error") is None
+    model = build_model(Config(hidden=(16,), weight_decay=0.01, bias_decay=False), 784, np.random.default_rng(0))
+    assert model.optimizers[0].decays == [0.01, 0.0]                     # W decays, b does not
+    for init, std in (("fan-in", 1 / np.sqrt(784)), ("he", np.sqrt(2 / 784))):   # N(0, 1/D) and N(0, 2/D)
+        W = build_model(Config(hidden=(500,), init=init), 784, np.random.default_rng(0)).net.W[0]
+        assert abs(W.std() / std - 1) < 0.01, init
