@@ -79,7 +79,7 @@ def test_cli_refuses_a_bad_study(capsys):
 
 
 def test_the_last_layer_and_the_other_predictor_are_read_by_the_rows_own_predictor():
-    from ffnumpy.studies.hinton_report import last_layer
+    from ffnumpy.studies.question_report import last_layer
     from ffnumpy.studies.runs import by_predictor
     ff = {"config": {"predict": "skip-first"}, "test_error": 1.4, "per_layer_test_error": [1.8, 1.6, 1.5],
           "prefix_test_error": [1.8, 1.5, 1.45]}                 # a run made before both predictors were kept

@@ -44,7 +44,7 @@ def recipe():
 def recipe_last_layer():
     """FF's last layer at the recipe, by the recipe's predictor (layers 2 and up), signed, over the
     question study's seeds."""
-    from ffnumpy.studies.hinton_report import last_layer
+    from ffnumpy.studies.question_report import last_layer
     from ffnumpy.studies.stats import mean_std
     r = load_group(RESULTS / "recipe" / "mnist-question", ("ff-network",))["ff-network"]["seeds"]
     m, s = mean_std([last_layer(x) for x in r])

@@ -1,4 +1,6 @@
-"""The report of `python -m ffnumpy.studies.hinton`: OUT/README.md and its figures, from the result files only.
+"""The report of `python -m ffnumpy.studies.hinton`: OUT/README.md and its figures, from the result files only:
+the recipe as it is, its ablations, its short form for the demo, and the question asked against it
+(question_report.py).
 
     python -m ffnumpy.studies.hinton_report [--out results/recipe]
 
@@ -14,16 +16,12 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import INPUT_SIZES
 from ..data import load_dataset
 from ..files import atomic_write_text
-from ..evaluate import failed_run
-from .hinton import ABLATIONS, DEMO_ROWS, OUT, QUESTION_GRID, QUESTION_ROWS, QUESTION_SEEDS, TUNE_EPOCHS
-from ..plots import plot_curves_and_layers, plot_seed_contributions
-from .protocol import EDGE_STEPS
-from .runs import (by_predictor, compare, edge as edge_of, fmt, load_group, p_text, report_command, rule,
-                   two_passes)
-from .stats import evidence, in_words
+from .hinton import ABLATIONS, DEMO_ROWS, OUT
+from ..plots import plot_curves_and_layers
+from .question_report import LABELS, question_section
+from .runs import budget, fmt, load_group, report_command, rule, split_failed, two_passes
 
 TARGET = 1.45      # issue 18: the mean of 3 seeds at the recipe, against the published ports' 1.34-1.47%
 PUBLISHED = [      # MNIST test error (%), from ../shared/PAPER.md
@@ -33,51 +31,10 @@ PUBLISHED = [      # MNIST test error (%), from ../shared/PAPER.md
     ("a PyTorch port of that code", "1.45"),
     ("the CFF paper: FF (Layer) / best CFF (gamma, Network)", "3.3 / 2.1"),
 ]
-LABELS = {"ff-network": "FF", "cff-prev-network": "CFF gamma(<t)", "cff-all-network": "CFF gamma"}
 ABLATION_TEXT = {"recipe": "the whole recipe", "no-peer-norm": "without peer normalisation",
                  "random-negatives": "random negatives instead of the readout's",
                  "bias-decay": "weight cost on the biases too", "he-init": "He initialisation (variance 2/D)",
                  "predict-all": "layer 1 counted in prediction"}
-
-
-def split(seeds):
-    """(the runs that count, the number that failed)."""
-    good = [r for r in seeds if not failed_run(r)]
-    return good, len(seeds) - len(good)
-
-
-def minutes(runs):
-    """'84 (41.2 s)': the median over the runs of their training minutes (train_seconds: every epoch,
-    across resumed processes) and of their median epoch's seconds, which a pause or a shared core
-    during a few epochs moves less than the total."""
-    if not runs:
-        return "-"
-    epoch = np.median([np.median([h["train_seconds"] for h in r["history"]]) for r in runs])
-    return f"{np.median([r['train_seconds'] for r in runs]) / 60:.0f} ({epoch:.1f} s)"
-
-
-PREDICTOR_TEXT = {"skip-first": "layers 2 and up", "all": "all layers"}
-
-
-def last_layer(record):
-    """What the last layer adds (points) by the run's own predictor: the error of its predictor's
-    layers without the last one, minus its test error; None where that error was not stored
-    (layers 2..L-1 for L > 3 under Hinton's predictor)."""
-    predict, L = record["config"]["predict"], len(record["per_layer_test_error"])
-    if predict == "all" and L > 1:
-        return record["prefix_test_error"][-2] - record["test_error"]
-    if predict == "skip-first" and L == 3:
-        return record["per_layer_test_error"][1] - record["test_error"]
-    return None
-
-
-def budget(runs):
-    """'784-1000-1000-1000, 100 epochs on 50000 training images', read from the runs' own records."""
-    if not runs:
-        return "no run yet"
-    cfg = runs[0]["config"]
-    return f"{'-'.join(map(str, [INPUT_SIZES[cfg['dataset']], *cfg['hidden']]))}, {cfg['epochs']} epochs on {runs[0]['train_size']} " \
-        "training images"
 
 
 def reference_summary(out, dataset):
@@ -85,8 +42,8 @@ def reference_summary(out, dataset):
 
     returns {"budget", "seeds", "failed", "error", "readout"}: errors as text, '1.37%' or '1.37 ± 0.03%'
     """
-    seeds, n_failed = split(load_group(Path(out) / f"{dataset}-reference", ("ff-network",))
-                            .get("ff-network", {}).get("seeds", []))
+    reference = load_group(Path(out) / f"{dataset}-reference", ("ff-network",))
+    seeds, n_failed = split_failed(reference.get("ff-network", {}).get("seeds", []))
     if not seeds and not n_failed:
         return None
     def text(key):
@@ -99,7 +56,7 @@ def reference_section(out, dataset, figures):
     rows = load_group(Path(out) / f"{dataset}-reference", ("ff-network",))
     if not rows:
         return []
-    seeds, n_failed = split(rows["ff-network"]["seeds"])
+    seeds, n_failed = split_failed(rows["ff-network"]["seeds"])
     lines = [f"## {dataset}: the recipe as it is (`python -m ffnumpy.studies.hinton reference --dataset {dataset}`)", "",
              f"FF, {budget(seeds)}, no tuning; test error of the goodness of layers 2 and up (Hinton's "
              "predictor) and of the softmax readout.", "",
@@ -198,89 +155,6 @@ def demo_section(out, dataset, reproduction="results/reproduction"):
                     "uses the recipe for a row only where the recipe is lower "
                     "(`tests/test_demo.py` checks the demo against these files). Training seconds are as recorded: "
                     "the Adam runs on another day, and a run that shared the cores with other work took longer.", ""]
-
-
-def question_rows(out, dataset):
-    return load_group(Path(out) / f"{dataset}-question", tuple(QUESTION_ROWS))
-
-
-def question_section(out, dataset, figures, family, y_test):
-    """The tuning and seed tables of one dataset, and FF against each CFF (judged by `family`)."""
-    rows = question_rows(out, dataset)
-    if not rows:
-        return []
-    lrs = sorted({s["lr"] for s in QUESTION_GRID} | {r["config"]["lr"] for row in rows.values() for r in row["tune"]})
-    grid = ", ".join(f"{setting['lr']:g}" for setting in QUESTION_GRID)
-    lines = [f"## {dataset}: does collaboration help a strong FF? (`python -m ffnumpy.studies.hinton question "
-             f"--dataset {dataset}`)", "",
-             f"Every row is the recipe (Network schedule) with its own learning rate, chosen on validation "
-             f"(seed 0) from {grid} (0.5, 1 and 2 times the "
-             f"recipe's; halved or doubled past an edge, at most {EDGE_STEPS} times) with the "
-             f"recipe cut to {TUNE_EPOCHS} epochs; then on test, every row at the same budget: "
-             f"{budget([r for row in rows.values() for r in row['seeds']])}.", "",
-             "Each row predicts as its method does (`hinton.QUESTION_ROWS`): FF by the goodness of layers 2 and "
-             "up (Hinton's recipe), CFF by the goodness of all layers (the paper's; a CFF layer is trained on "
-             "its goodness plus the others'). The next column gives each row by the other predictor, and the "
-             "last layer's contribution is measured by the row's own predictor.", "",
-             "| row | validation (%) at " + ", ".join(f"{lr:g}" for lr in lrs) + " | chosen lr | test error (%) "
-             "| by the other predictor (%) | readout (%) | seeds (failed) | last layer's contribution (points) "
-             "| training minutes per run (s per epoch) |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for row, label in LABELS.items():
-        if row not in rows:
-            continue
-        tune = {r["config"]["lr"]: r["validation_error"] for r in rows[row]["tune"]}
-        seeds, n_failed = split(rows[row]["seeds"])
-        chosen = seeds[0]["config"]["lr"] if seeds else None
-        edge = " (edge)" if chosen and rows[row]["tune"] and edge_of(chosen, [r["config"] for r in rows[row]["tune"]]) else ""
-        last = [v for v in (last_layer(r) for r in seeds) if v is not None]
-        hurts = " (below 0 in every seed)" if len(last) >= 2 and max(last) < 0 else ""
-        own = seeds[0]["config"]["predict"] if seeds else "all"
-        other = "all" if own == "skip-first" else "skip-first"
-        others = [v for v in (by_predictor(r, other) for r in seeds) if v is not None]
-        lines.append(f"| {label} | " + ", ".join(f"{tune[lr]:.2f}" if lr in tune else "-" for lr in lrs) +
-                     f" | {f'{chosen:g}{edge}' if chosen else '-'} | {fmt([r['test_error'] for r in seeds])} "
-                     f"({PREDICTOR_TEXT[own]}) | {fmt(others)} ({PREDICTOR_TEXT[other]}"
-                     f"{'' if len(others) == len(seeds) else f', {len(others)} seeds'}) | "
-                     f"{fmt([r['readout_test_error'] for r in seeds])} | "
-                     f"{len(seeds)} of {len(QUESTION_SEEDS[row])} ({n_failed}) | "
-                     f"{fmt(last) if last else '-'}{hurts} | {minutes(seeds)} |")
-    lines += ["", "Training minutes are the median over the seeds of each run's time in its epochs: a run that "
-              "shared the cores with other work, or was paused for it, took longer. The seconds per epoch (the "
-              "median epoch of each run, median over the seeds) are the fairer measure of speed.", ""]
-    verdicts = []
-    for row in ("cff-prev-network", "cff-all-network"):
-        if "ff-network" not in rows or row not in rows:
-            continue
-        ff, cff = rows["ff-network"]["seeds"], rows[row]["seeds"]
-        planned = min(len(QUESTION_SEEDS["ff-network"]), len(QUESTION_SEEDS[row]))
-        for name, v in ((f"FF vs {LABELS[row]}", compare(ff, cff, y_test, family)),
-                        ("the same, both by all layers", compare(ff, cff, y_test, family, predict="all"))):
-            if v is None:
-                continue
-            partial = f" (provisional: {v['seeds']} of {planned} seeds)" if v["seeds"] < planned else ""
-            if "paired_t" not in v:
-                verdicts.append(f"| {name} | {v['seeds']} | | | | | | unstable: no verdict{partial} {evidence(v)} |")
-                continue
-            t, (low, high), m = v["paired_t"], v["ci"], v["mcnemar"]
-            corrected = "-" if v["unstable"] else f"{v['corrected_p']:.3f}"
-            verdicts.append(f"| {name} | {v['seeds']} | {t['mean_diff']:+.2f} | {low:+.2f} to "
-                            f"{high:+.2f} | {t['p']:.3f} | {corrected} | {p_text(m['p']) if m else '-'} | "
-                            f"{in_words(v, '**FF lower**', f'**{LABELS[row]} lower**')}{partial} "
-                            f"{evidence(v) if v['unstable'] else ''} |")
-    if verdicts:
-        lines += ["FF against each CFF (FF minus CFF, each by its own predictor, over the seeds both have that did "
-                  "not fail; then both by all layers, the paper's predictor, over seeds only):", "",
-                  "| comparison | seeds | FF - CFF (points) | 95% CI | paired t p | corrected p (Holm) "
-                  "| McNemar p (these networks) | verdict |", "|---|---|---|---|---|---|---|---|"] + verdicts + [""]
-    groups = {LABELS[row]: split(rows[row]["seeds"])[0] for row in LABELS if rows.get(row, {}).get("seeds")}
-    if groups:
-        name = f"{dataset}-question-layers.png"
-        plot_seed_contributions(groups, Path(out) / name,
-                                title=f"{dataset}, Hinton's recipe: each layer alone, and what each later layer adds")
-        figures.append(name)
-        lines += [f"![layers]({name})", ""]
-    return lines
 
 
 def write_report(out, labels=None):

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..config import INPUT_SIZES
 from ..evaluate import CHANCE, failed_run
 from .reproduce import BUDGETS, DATASETS
 from .stats import Family, compare_seeds, in_words, mean_std
@@ -41,6 +42,21 @@ def load(out):
             if rows:
                 found[(dataset, budget)] = rows
     return found
+
+
+def split_failed(seeds):
+    """(the runs that count, the number that failed)."""
+    good = [r for r in seeds if not failed_run(r)]
+    return good, len(seeds) - len(good)
+
+
+def budget(runs):
+    """'784-1000-1000-1000, 100 epochs on 50000 training images', read from the runs' own records."""
+    if not runs:
+        return "no run yet"
+    cfg = runs[0]["config"]
+    sizes = "-".join(map(str, [INPUT_SIZES[cfg["dataset"]], *cfg["hidden"]]))
+    return f"{sizes}, {cfg['epochs']} epochs on {runs[0]['train_size']} training images"
 
 
 def marginals(record):
