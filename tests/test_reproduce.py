@@ -334,10 +334,10 @@ def test_the_regime_tuning_table_shows_every_tuning_seed_and_bolds_the_tested_se
 
 
 def test_the_time_left_counts_passes_over_the_data_and_the_runs_still_waiting_on_the_tuning():
-    from types import SimpleNamespace as Cfg
-    network = Cfg(epochs=100, hidden=(1000, 1000, 1000), schedule="network")      # 100 passes
-    layer = Cfg(epochs=30, hidden=(1000, 1000, 1000), schedule="layer")            # 90 passes
-    assert runner.passes(network) == 100 and runner.passes(layer) == 90
+    from ffnumpy.config import Config
+    network = Config(epochs=100, hidden=(1000, 1000, 1000), schedule="network")    # 100 passes
+    layer = Config(epochs=30, hidden=(1000, 1000, 1000), schedule="layer")          # 90 passes
+    assert network.total_epochs == 100 and layer.total_epochs == 90
     assert runner.estimate([], [("a", network, "seed")]) == ""                     # nothing done yet
     todo = [("a", network, "seed"), ("b", layer, "seed")]
     assert runner.estimate([30.0, 24.0, 90.0], todo) == ", about 95 min left"      # 30 s x 190 passes

@@ -163,11 +163,6 @@ def sweep(out, study, seeds=None, data=None, say=print, shard=None):
     return count
 
 
-def passes(cfg):
-    """Passes over the training data a run makes: epochs, times the layers under the Layer schedule."""
-    return cfg.epochs * (len(cfg.hidden) if cfg.schedule == "layer" else 1)
-
-
 def estimate(per_pass, todo):
     """', about 270 min left' for the runs of `todo` whose configuration is known, from the median
     seconds per pass over the data of the runs done so far (per_pass), and how many more wait on the
@@ -175,7 +170,7 @@ def estimate(per_pass, todo):
     if not per_pass:
         return ""
     known = [cfg for _, cfg, _ in todo if cfg is not None]
-    minutes = statistics.median(per_pass) * sum(passes(cfg) for cfg in known) / 60
+    minutes = statistics.median(per_pass) * sum(cfg.total_epochs for cfg in known) / 60
     waiting = len(todo) - len(known)
     if not waiting:
         return f", about {minutes:.0f} min left"
