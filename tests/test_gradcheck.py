@@ -2,7 +2,8 @@
 import numpy as np
 import pytest
 
-from ffnumpy.gradcheck import assert_gradient, check_gradient, numerical_gradient, relative_error
+from ffnumpy.gradcheck import (assert_gradient, central_differences, check_gradient, entry_errors, numerical_gradient,
+                               relative_error)
 
 
 def test_known_function_3x_has_gradient_3():
@@ -47,3 +48,34 @@ def test_relative_error_definition():
     assert relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
     assert relative_error(np.array([1.0]), np.array([3.0])) == pytest.approx(0.5)
     assert relative_error(np.zeros(2), np.zeros(2)) == 0.0
+    assert relative_error(np.array([100.0, 1.0]), np.array([100.0, 2.0])) == pytest.approx(1 / 3)  # per entry
+    assert relative_error(np.array([1.0]), np.array([3.0]), noise=1.0) == pytest.approx(0.25)  # 2 - 1 over 4
+
+
+def test_a_wrong_small_entry_cannot_hide_behind_a_large_right_one():
+    x = np.array([0.3, 0.7])
+    f = lambda v: 1e6 * v[0] + v[1] ** 2
+    analytic = np.array([1e6, 3 * x[1]])  # the second entry should be 2 * x[1]
+    result = check_gradient(f, x, analytic)
+    global_error = np.max(np.abs(analytic - result.numeric)) / np.max(np.abs(analytic) + np.abs(result.numeric))
+    assert global_error < 1e-6  # divided by the largest entry only, the wrong entry would pass
+    assert not result.passed and result.error == pytest.approx(0.2, abs=0.01)
+    assert result.report().splitlines()[2].split()[0] == "1"  # the wrong entry is listed first
+
+
+def test_entries_below_the_rounding_noise_do_not_fail_at_random():
+    x = np.array([0.3, 0.7])
+    f = lambda v: 1e3 * np.cos(v[0]) + 1e-9 * v[1]  # f is large, its second derivative tiny
+    analytic = np.array([-1e3 * np.sin(x[0]), 1e-9])
+    numeric, noise = central_differences(f, x.copy())
+    assert entry_errors(analytic, numeric)[1] > 1e-6  # the difference quotient cannot see 1e-9 ...
+    assert abs(numeric[1] - analytic[1]) < noise[1] < 1e-4  # ... and the noise estimate says so
+    assert check_gradient(f, x, analytic).passed
+
+
+def test_noise_floor_scales_with_f_and_the_step():
+    x = np.array([0.5])
+    _, small = central_differences(lambda v: np.sum(v ** 2), x.copy(), h=1e-6)
+    _, large = central_differences(lambda v: 1e3 + np.sum(v ** 2), x.copy(), h=1e-6)
+    _, coarse = central_differences(lambda v: np.sum(v ** 2), x.copy(), h=1e-4)
+    assert large[0] > 1e3 * small[0] and coarse[0] == pytest.approx(small[0] / 100)
