@@ -19,11 +19,11 @@ PLAIN_MINOR = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and round(v / 10 ** n
                             else "")
 
 
-
 def _spread(values):
     """Sample standard deviation (ddof 1, as every table) over the first axis; 0 for a single seed."""
     values = np.asarray(values, dtype=float)
     return values.std(axis=0, ddof=1) if len(values) > 1 else np.zeros(values.shape[1:])
+
 
 def _plain_log_axis(ax):
     """A log y axis with plain numbers; call it after plotting. Within a factor 3, evenly spaced labelled ticks."""

@@ -30,6 +30,7 @@ from .optim import SGD, Adam
 from .peer import peer_means
 from . import readout as ro
 
+
 @dataclass
 class Model:
     """The network, the softmax head (Backprop Label only) and the optimisers."""
@@ -294,14 +295,14 @@ def finish(model, cfg, data, history):
             "warnings": final_warnings(history, test["warnings"]),
             "alpha": None if model.alpha is None else model.alpha.tolist(),   # --gamma learned's weights
             "test_predictions": "".join(map(str, test["pred"].tolist())),  # one digit per test image
-            "readout_test_predictions": "".join(map(str, test["readout_pred"].tolist())) \
+            "readout_test_predictions": "".join(map(str, test["readout_pred"].tolist()))
             if model.readout is not None else None,
             # every goodness predictor (evaluate.PREDICTORS), whichever cfg.predict chose: a row can be
             # compared with another by the same predictor
-            "test_error_by_predictor": {p: e for p, (e, _) in test["by_predictor"].items()} \
+            "test_error_by_predictor": {p: e for p, (e, _) in test["by_predictor"].items()}
             if "by_predictor" in test else None,
             "test_predictions_by_predictor": {p: "".join(map(str, labels.tolist()))
-                                              for p, (_, labels) in test["by_predictor"].items()} \
+                                              for p, (_, labels) in test["by_predictor"].items()}
             if "by_predictor" in test else None,
             "train_size": len(data.x_train), "config": asdict(cfg), "history": history}, model
 

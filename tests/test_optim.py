@@ -50,4 +50,3 @@ def test_optimisers_minimise_a_quadratic(make):
     for _ in range(300):
         opt.step([2 * w])
     assert np.linalg.norm(w) < 1e-2
-

@@ -46,6 +46,7 @@ def reference_summary(out, dataset):
     seeds, n_failed = split_failed(reference.get("ff-network", {}).get("seeds", []))
     if not seeds and not n_failed:
         return None
+
     def text(key):
         return fmt([r[key] for r in seeds], unit="%").replace(" (1 seed)", "")
     return {"budget": budget(seeds), "seeds": len(seeds), "failed": n_failed,
