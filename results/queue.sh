@@ -4,8 +4,20 @@
 # Every command skips the runs that already have a result file, and a run in progress resumes from
 # its checkpoint after its last finished epoch, so the chain can be stopped and started at will.
 # Pause it for timed work with `kill -STOP/-CONT $(pgrep -f ffnumpy.studies)`: never two jobs at once.
+# QUEUE_DRY_RUN=1 gives every command --dry-run: it lists what is still owed, trains and moves nothing
+# (tests/test_queue.py runs it that way).
 set -u
-run() { echo "== $(date -u +%FT%TZ) $*"; python -m "$@" || echo "!! failed ($?): $*"; }
+# bash reads a script while it runs it: run a copy, so that editing this file never disturbs a running chain
+if [ -z "${QUEUE_COPY:-}" ]; then
+    copy=$(mktemp) && cp "$0" "$copy" && QUEUE_COPY=$copy exec bash "$copy" "$@"
+fi
+# a chain started before this one may still be running its study: wait for it (never two runs at once)
+[ -n "${QUEUE_DRY_RUN:-}" ] || while pgrep -f "python -m ffnumpy.studies" > /dev/null; do sleep 30; done
+run() {
+    echo "== $(date -u +%FT%TZ) $*"
+    python -m "$@" ${QUEUE_DRY_RUN:+--dry-run} || { status=$?; echo "!! failed ($status): $*"; failed=1; }
+}
+failed=0
 
 # Issue 18: the paper's question against Hinton's recipe.
 for d in mnist fashion-mnist; do run ffnumpy.studies.hinton question --dataset "$d"; done
@@ -28,3 +40,4 @@ done
 # Issue 23: the readings of the entropy objective.
 for d in fashion-mnist mnist; do run ffnumpy.studies.experiments objective --dataset "$d"; done
 echo "== $(date -u +%FT%TZ) queue done"
+exit $failed

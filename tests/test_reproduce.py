@@ -243,7 +243,10 @@ def test_seeds_of_a_setting_no_longer_chosen_are_moved_aside(tiny, small, tmp_pa
     record = json.loads(next((row / "tune").glob("*.json")).read_text())
     record["config"]["lr"], record["validation_error"] = past, -1.0  # ... and the value past it is best
     path.write_text(json.dumps(record))
+    would = protocol.supersede(tmp_path, study, dry_run=True)      # a dry run only says what would move
+    assert (row / "seed1.json").exists() and not (row / "superseded").exists()
     moved = protocol.supersede(tmp_path, study)
+    assert moved == would
     assert moved == [(row / "seed1.json", row / "superseded" / "seed1.json")] and past != chosen
     (todo, cfg, kind), = protocol.pending(tmp_path, study)
     assert todo == row / "seed1.json" and cfg.lr == past            # the seed runs again, at the new choice

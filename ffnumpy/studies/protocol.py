@@ -151,11 +151,11 @@ def pending(out, study, seeds=None):
     return todo
 
 
-def supersede(out, study):
+def supersede(out, study, dry_run=False):
     """Move aside the seed runs made with a setting the row no longer chooses (its tuning went on past a
     grid edge and chose another): OUT/NAME/ROW/seedS.json -> OUT/NAME/ROW/superseded/seedS.json, kept
     for the record and read by no report. A run that differs in anything else is left to pending()'s
-    refusal. returns [(old path, new path)]."""
+    refusal. dry_run: move nothing, only say what would move. returns [(old path, new path)]."""
     moved = []
     for row in study.rows:
         setting = row_setting(out, study, row)
@@ -167,8 +167,9 @@ def supersede(out, study):
             differ = {k for k in now if was[k] != now[k]}
             if differ and differ <= {"lr", "theta_scale"}:
                 target = path.parent / "superseded" / path.name
-                target.parent.mkdir(exist_ok=True)
-                path.rename(target)
+                if not dry_run:
+                    target.parent.mkdir(exist_ok=True)
+                    path.rename(target)
                 moved.append((path, target))
     return moved
 

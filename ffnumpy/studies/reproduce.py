@@ -172,8 +172,8 @@ def main(argv=None):
     try:
         check_writable(args.out, "--out", folder=True)
         if args.supersede:
-            for old, new in (m for study in studies for m in supersede(args.out, study)):
-                print(f"superseded: {old} -> {new}")
+            for old, new in (m for study in studies for m in supersede(args.out, study, args.dry_run)):
+                print(f"{'would supersede' if args.dry_run else 'superseded'}: {old} -> {new}")
             return 0
         if args.rerun:
             was, now, differ = rerun(args.rerun)
