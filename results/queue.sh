@@ -11,6 +11,7 @@ set -u
 if [ -z "${QUEUE_COPY:-}" ]; then
     copy=$(mktemp) && cp "$0" "$copy" && QUEUE_COPY=$copy exec bash "$copy" "$@"
 fi
+trap 'rm -f "$QUEUE_COPY"' EXIT
 # a chain started before this one may still be running its study: wait for it (never two runs at once)
 [ -n "${QUEUE_DRY_RUN:-}" ] || while pgrep -f "python -m ffnumpy.studies" > /dev/null; do sleep 30; done
 run() {
