@@ -346,3 +346,27 @@ def test_the_time_left_counts_passes_over_the_data_and_the_runs_still_waiting_on
     assert runner.estimate([30.0, 24.0, 90.0], todo) == ", about 95 min left"      # 30 s x 190 passes
     assert runner.estimate([30.0], todo + [("c", None, "seed")]) == \
         ", about 95 min left for 2 of them (1 waits on the tuning)"
+
+
+def test_a_runs_speed_is_its_median_epoch_so_a_paused_epoch_barely_moves_it(tmp_path):
+    history = [{"train_seconds": s} for s in (20.0, 21.0, 600.0, 19.0, 20.5)]    # one epoch paused for 10 min
+    assert runner.pass_seconds({"history": history}) == 20.5
+    assert runner.pass_seconds({"history": []}) is None                             # a diverged run
+    row = tmp_path / "study" / "ff-network"
+    (row / "tune").mkdir(parents=True)
+    (row / "seed1.json").write_text(json.dumps({"history": history}))
+    (row / "tune" / "lr0.001-theta1.json").write_text(json.dumps({"history": history[:2]}))
+    (row / "seed2.json.claim").write_text("12345")
+    (row / "broken.json").write_text("{")                                           # half written: skipped
+    assert runner.seconds_per_pass(tmp_path / "study") == [20.5, 20.5]
+
+
+def test_a_dry_run_says_how_long_the_missing_runs_will_take(tiny, small, tmp_path, capsys):
+    study = reproduce.table_study("mnist", "course", ("ff-network",))
+    reproduce.main(["--rows", "ff-network", "--out", str(tmp_path), "--dry-run"])
+    first = capsys.readouterr().out
+    assert "[mnist-course] 7 to train\n" in first                                  # nothing done: no guess
+    runner.sweep(tmp_path, study, seeds=(), data=small, say=lambda *a, **k: None)   # the tuning runs only
+    assert reproduce.main(["--rows", "ff-network", "--out", str(tmp_path), "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "[mnist-course] 5 to train, about 0 min left" in out and "5 runs missing" in out

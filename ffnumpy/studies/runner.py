@@ -152,8 +152,8 @@ def sweep(out, study, seeds=None, data=None, say=print, shard=None):
             record["wall_seconds"] = time.perf_counter() - t0   # this process's part of the run
             atomic_write_text(path, json.dumps(record, indent=1))
             ckpt.unlink(missing_ok=True)
-            if record.get("history"):              # seconds per pass over the data (a diverged run has none)
-                done_seconds.append(record["train_seconds"] / len(record["history"]))
+            if pass_seconds(record) is not None:    # seconds per pass over the data (a diverged run has none)
+                done_seconds.append(pass_seconds(record))
             failed = [w for w in record.get("warnings", []) if is_dead([w])]
             if failed:
                 say(f"[{study.name}] {path.relative_to(Path(out) / study.name)}: a failed run: {failed[0]}",
@@ -161,6 +161,28 @@ def sweep(out, study, seeds=None, data=None, say=print, shard=None):
         finally:
             held.release()
     return count
+
+
+def pass_seconds(record):
+    """The seconds of a run's median epoch (its training loop): unlike the mean, a few epochs paused
+    or slowed by other work barely move it. None for a run without a history (a diverged one)."""
+    epochs = [h["train_seconds"] for h in record.get("history") or () if "train_seconds" in h]
+    return statistics.median(epochs) if epochs else None
+
+
+def seconds_per_pass(folder):
+    """pass_seconds of every run already done under `folder` (tuning and seeds, superseded ones too):
+    the samples estimate() takes its median of."""
+    found = []
+    for path in sorted(Path(folder).rglob("*.json")):
+        try:
+            record = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        seconds = pass_seconds(record) if isinstance(record, dict) else None
+        if seconds is not None:
+            found.append(seconds)
+    return found
 
 
 def estimate(per_pass, todo):
@@ -233,6 +255,10 @@ def execute(p, out, studies, args, argv=None):
                 print(f"{kind:5s} {path}" + ("" if cfg else "  (waits for its row's tuning)") +
                       ("  (the same run exists: copied)" if copy else ""))
             print(f"{len(todo)} runs missing" + (f", {copies} of them copied, not trained" if copies else ""))
+            for name in dict.fromkeys(study.name for study in studies):   # a folder may hold two Studies
+                mine = [t for s, t in todo if s.name == name and not (t[1] and copy_of(out, s, t[0], t[1]))]
+                if mine:   # the time left, from the folder's finished runs: this machine's speed
+                    print(f"[{name}] {len(mine)} to train{estimate(seconds_per_pass(Path(out) / name), mine)}")
             return 0
         if args.jobs > 1:
             return run_jobs(p, args.jobs, sys.argv[1:] if argv is None else argv)
