@@ -3,7 +3,10 @@
 QUOTED pairs each quoted text with the function that makes it from the files; a
 README that drifts from the files, or files that change under the README, fail.
 """
+import functools
 import json
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -120,6 +123,21 @@ QUOTED = [
     ("2.60%\nagainst Adam's 2.40%", lambda: demo_recipe("ff-network")),
     ("3.30% against 2.46%", lambda: demo_recipe("cff-prev-network")),
 ]
+
+
+@functools.lru_cache(maxsize=None)
+def recipe_report():
+    """results/recipe/README.md as hinton_report writes it now, from a copy of the result files."""
+    from ffnumpy.studies.hinton_report import write_report
+    with tempfile.TemporaryDirectory() as tmp:
+        for folder in ("recipe", "speed"):                  # the report quotes the recipe's benchmark
+            shutil.copytree(RESULTS / folder, Path(tmp) / folder)
+        return write_report(Path(tmp) / "recipe").read_text()
+
+
+def test_the_recipe_report_is_what_its_files_give_now():
+    assert recipe_report() == (RESULTS / "recipe" / "README.md").read_text(), \
+        "results/recipe/README.md is stale: python -m ffnumpy.studies.hinton_report"
 
 
 @pytest.mark.parametrize("quoted,source", QUOTED, ids=[q for q, _ in QUOTED])
