@@ -119,10 +119,41 @@ QUOTED = [
     ("3 of 3 seeds) | 1.38 ± 0.02 (readout 1.51 ± 0.08)", recipe),
     ("over seeds 1-3 it measured 1.38 ± 0.02% by goodness", lambda: recipe_finding()),
     ("adds +0.13 ± 0.05 points over 5 seeds", lambda: recipe_last_layer()),
+    ("FF gives 1.41 ± 0.06% (layers 2 and up) and CFF gamma(<t) 1.50 ± 0.06% (all layers): no difference shown "
+     "(paired t p = 0.107, corrected p = 0.150", lambda: question("mnist", "CFF gamma(<t)")),
+    ("favours FF's 5 networks (p = 0.0063)", lambda: question_pooled("mnist", "CFF gamma(<t)")),
+    ("CFF gamma(<t)'s adds +0.05 ± 0.07 by all layers", lambda: question_last_layer("mnist", "CFF gamma(<t)")),
     ("184 s\nin all", demo_seconds),
     ("2.60%\nagainst Adam's 2.40%", lambda: demo_recipe("ff-network")),
     ("3.30% against 2.46%", lambda: demo_recipe("cff-prev-network")),
 ]
+
+
+def question_cells(dataset):
+    """{first cell: the row's cells} of the recipe report's question tables for `dataset` (the report is
+    checked against the files by test_the_recipe_report_is_what_its_files_give_now)."""
+    section = recipe_report().split(f"## {dataset}: does collaboration help a strong FF?")[1].split("\n## ")[0]
+    rows = [line.strip("| ").split(" | ") for line in section.splitlines() if line.startswith("| ")]
+    return {cells[0]: cells for cells in rows}
+
+
+def question(dataset, label):
+    """'FF gives <e>% (<predictor>) and <label> <e>% (<predictor>): <verdict> (paired t p = .., corrected p'"""
+    cells = question_cells(dataset)
+    ff, cff, vs = cells["FF"][3], cells[label][3], cells[f"FF vs {label}"]
+    return (f"FF gives {ff.replace(' (', '% (', 1)} and {label} {cff.replace(' (', '% (', 1)}: {vs[7].strip()} "
+            f"(paired t p = {vs[4]}, corrected p = {vs[5]}")
+
+
+def question_pooled(dataset, label):
+    vs = question_cells(dataset)[f"FF vs {label}"]
+    return f"favours FF's {vs[1]} networks (p = {vs[6]})" if float(vs[2]) < 0 else \
+        f"favours {label}'s {vs[1]} networks (p = {vs[6]})"
+
+
+def question_last_layer(dataset, label):
+    m, s = question_cells(dataset)[label][7].split(" ± ")
+    return f"{label}'s adds {float(m):+.2f} ± {s} by all layers"
 
 
 @functools.lru_cache(maxsize=None)
