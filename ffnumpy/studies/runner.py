@@ -152,8 +152,9 @@ def sweep(out, study, seeds=None, data=None, say=print, shard=None):
             record["wall_seconds"] = time.perf_counter() - t0   # this process's part of the run
             atomic_write_text(path, json.dumps(record, indent=1))
             ckpt.unlink(missing_ok=True)
-            if pass_seconds(record) is not None:    # seconds per pass over the data (a diverged run has none)
-                done_seconds.append(pass_seconds(record))
+            seconds = pass_seconds(record)         # seconds per pass over the data (a diverged run has none)
+            if seconds is not None:
+                done_seconds.append(seconds)
             failed = [w for w in record.get("warnings", []) if is_dead([w])]
             if failed:
                 say(f"[{study.name}] {path.relative_to(Path(out) / study.name)}: a failed run: {failed[0]}",
