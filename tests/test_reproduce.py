@@ -1,6 +1,7 @@
 """The reproduction runner on tiny budgets: it tunes on validation only, chooses
 by validation, runs the seeds on test, skips what exists, and reports."""
 import json
+import re
 
 import pytest
 
@@ -369,4 +370,23 @@ def test_a_dry_run_says_how_long_the_missing_runs_will_take(tiny, small, tmp_pat
     runner.sweep(tmp_path, study, seeds=(), data=small, say=lambda *a, **k: None)   # the tuning runs only
     assert reproduce.main(["--rows", "ff-network", "--out", str(tmp_path), "--dry-run"]) == 0
     out = capsys.readouterr().out
-    assert "[mnist-course] 5 to train, about 0 min left" in out and "5 runs missing" in out
+    assert re.search(r"\[mnist-course\] 5 to train, about \d+ min left\n", out) and "5 runs missing" in out
+
+
+def test_a_study_with_no_finished_run_borrows_its_sister_studys_pace(tmp_path):
+    from ffnumpy.config import Config
+    assert runner.sister("fashion-mnist-question") == "mnist-question"
+    assert runner.sister("regimes/mnist-paper-negative") == "regimes/fashion-mnist-paper-negative"
+    assert runner.sister("transfer") is None
+    todo = [("a", Config(epochs=100, hidden=(1000, 1000, 1000), schedule="network"), "seed")]
+    assert runner.time_left(tmp_path, "fashion-mnist-question", todo) == ""          # neither has a run
+    row = tmp_path / "mnist-question" / "ff-network"
+    row.mkdir(parents=True)
+    (row / "seed1.json").write_text(json.dumps({"history": [{"train_seconds": 18.0}]}))
+    assert runner.time_left(tmp_path, "fashion-mnist-question", todo) == \
+        ", about 30 min left, at mnist-question's pace"                            # 18 s x 100 passes
+    assert runner.time_left(tmp_path, "mnist-question", todo) == ", about 30 min left"   # its own runs
+    mine = tmp_path / "fashion-mnist-question" / "ff-network"
+    mine.mkdir(parents=True)
+    (mine / "seed1.json").write_text(json.dumps({"history": [{"train_seconds": 24.0}]}))
+    assert runner.time_left(tmp_path, "fashion-mnist-question", todo) == ", about 40 min left"
