@@ -102,6 +102,17 @@ def test_family_corrects_over_its_comparisons_and_flags_unstable():
         family.judge("never seen", clear)
 
 
+def test_two_different_comparisons_under_one_key_are_refused_not_merged():
+    from ffnumpy.studies.stats import Family, compare_seeds
+    a = compare_seeds([3.0, 3.1, 2.9], [8.0, 8.2, 7.9])
+    b = compare_seeds([3.0, 3.1, 2.9], [3.2, 3.3, 3.0])
+    family = Family()
+    family.judge(("x", "y"), a)
+    family.judge(("x", "y"), compare_seeds([3.0, 3.1, 2.9], [8.0, 8.2, 7.9]))   # the same comparison again: fine
+    with pytest.raises(ValueError, match="share the key"):
+        family.judge(("x", "y"), b)                     # another one: it would have taken the first one's p
+
+
 def test_call_needs_the_interval_on_the_same_side():
     from ffnumpy.studies.stats import call
     v = {"unstable": None, "paired_t": {"mean_diff": -1.0}, "ci": (-0.5, 0.2)}

@@ -1,4 +1,6 @@
 """Tasks (a subset of the labels in play), transfer and continual learning on tiny budgets."""
+import json
+
 import numpy as np
 import pytest
 
@@ -148,3 +150,28 @@ def test_paired_call_without_enough_seeds_says_so():
     from ffnumpy.studies.tasks_report import paired_call
     one = [{"config": {"seed": 1}, "x": 1.0}]
     assert paired_call(one, one, lambda r: r["x"], "A", "B", Family(), "x").startswith("no verdict yet (1 common seed)")
+
+
+def test_the_same_rows_in_two_transfer_pairs_are_two_comparisons(tmp_path):
+    """The two transfer pairs train rows of the same configuration: their comparisons must not merge."""
+    from ffnumpy.studies.runs import two_passes
+    from ffnumpy.studies.tasks_report import transfer_section
+    from ffnumpy.studies.transfer import PAIRS
+    rng = np.random.default_rng(0)
+    for k, pair in enumerate(PAIRS):
+        for row in ("ff-network", "bp-label"):
+            folder = tmp_path / "transfer" / pair / row
+            folder.mkdir(parents=True)
+            for seed in (1, 2, 3):
+                probe = list(10 + 5 * k + rng.random(3) + (row == "ff-network"))
+                folder.joinpath(f"seed{seed}.json").write_text(json.dumps(
+                    {"kind": "seed", "config": {"seed": seed, "method": row, "epochs": 1}, "probe_error": probe,
+                     "source_test_error": 2.0, "initial_probe_error": probe, "finetune_error": 5.0,
+                     "scratch_error": 6.0, "probe_epochs": 1, "finetune_epochs": 1}))
+    sizes = []
+
+    def build(family):
+        sizes.append(family.size)
+        return transfer_section(tmp_path, family)
+    two_passes(build)
+    assert sizes == [0, len(PAIRS)]               # one per pair (best probe, FF against BP); merged, it was 1

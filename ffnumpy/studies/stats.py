@@ -190,6 +190,8 @@ class Family:
     def judge(self, key, v):
         """v (compare_seeds) with "call" and "corrected_p" added; key names the comparison."""
         if self.corrected is None:
+            if key in self.found and repr(self.found[key]) != repr(v):   # two comparisons, one key: one would
+                raise ValueError(f"two different comparisons share the key {key}")   # take the other's p
             self.found.setdefault(key, v)
             p = v["paired_t"]["p"] if "paired_t" in v else 1.0
         else:

@@ -65,12 +65,12 @@ def transfer_section(out, family):
             if cff in seeds and "ff-network" in seeds:
                 lines.append(f"- {ROW_LABELS[cff]}: " + paired_call(seeds[cff], seeds["ff-network"], specificity,
                                                                      ROW_LABELS[cff], ROW_LABELS["ff-network"],
-                                                                     family, "specificity", "less specific"))
+                                                                     family, f"specificity, {pair}", "less specific"))
         for a, b in (("ff-network", "bp-label"), ("cff-prev-network", "ff-network")):
             if a in seeds and b in seeds:
                 lines.append(f"- best-layer probe, {ROW_LABELS[a]} against {ROW_LABELS[b]}: " +
                              paired_call(seeds[a], seeds[b], lambda r: min(r["probe_error"]), ROW_LABELS[a],
-                                         ROW_LABELS[b], family, "best probe"))
+                                         ROW_LABELS[b], family, f"best probe, {pair}"))
         name = f"transfer_{pair}.png"
         plot_transfer({ROW_LABELS[row]: runs for row, runs in seeds.items()}, Path(out) / name,
                       title=f"transfer {pair}: linear probe per frozen layer")
