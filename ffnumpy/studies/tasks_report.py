@@ -63,9 +63,9 @@ def transfer_section(out, family):
                   "minus the best layer's, CFF against FF):", ""]
         for cff in ("cff-prev-network", "cff-all-network"):
             if cff in seeds and "ff-network" in seeds:
-                lines.append(f"- {ROW_LABELS[cff]}: " + paired_call(seeds[cff], seeds["ff-network"], specificity,
-                                                                     ROW_LABELS[cff], ROW_LABELS["ff-network"],
-                                                                     family, f"specificity, {pair}", "less specific"))
+                lines.append(f"- {ROW_LABELS[cff]}: " + paired_call(
+                    seeds[cff], seeds["ff-network"], specificity, ROW_LABELS[cff], ROW_LABELS["ff-network"],
+                    family, f"specificity, {pair}", "less specific"))
         for a, b in (("ff-network", "bp-label"), ("cff-prev-network", "ff-network")):
             if a in seeds and b in seeds:
                 lines.append(f"- best-layer probe, {ROW_LABELS[a]} against {ROW_LABELS[b]}: " +
