@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ffnumpy.studies.report import VERDICTS
+from ffnumpy.studies.runs import VERDICTS
 from ffnumpy.studies.runs import comparison_key, fmt, load, load_group
 from ffnumpy.studies.stats import Family
 

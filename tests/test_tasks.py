@@ -138,6 +138,7 @@ def test_experiments_transfer_and_continual_resume(small, tmp_path, monkeypatch)
     assert len(record["accuracy"]["class"]) == 2
     from ffnumpy.studies.experiments_report import write_report
     text = write_report(out, repro).read_text()
+    assert (out / "verdicts.json").exists()                  # its comparisons' corrected p, for the notebooks
     assert "### Transfer: mnist labels 0-4 -> mnist labels 5-9" in text and "probe, layer 2" in text
     assert "### Continual learning: Split-MNIST" in text and "| Backprop label |" in text
     assert "task-incremental forgetting, FF, Network against Backprop label: " in text
@@ -152,11 +153,13 @@ def test_paired_call_without_enough_seeds_says_so():
     assert paired_call(one, one, lambda r: r["x"], "A", "B", Family(), "x").startswith("no verdict yet (1 common seed)")
 
 
-def test_the_same_rows_in_two_transfer_pairs_are_two_comparisons(tmp_path):
+def test_the_same_rows_in_two_transfer_pairs_are_two_comparisons(tmp_path, monkeypatch):
     """The two transfer pairs train rows of the same configuration: their comparisons must not merge."""
+    from ffnumpy.studies import tasks_report
     from ffnumpy.studies.runs import two_passes
-    from ffnumpy.studies.tasks_report import transfer_section
-    from ffnumpy.studies.transfer import PAIRS
+    PAIRS = transfer.PAIRS                      # both pairs (a test above narrows it while it runs)
+    monkeypatch.setattr(tasks_report, "PAIRS", PAIRS)
+    assert len(PAIRS) == 2
     rng = np.random.default_rng(0)
     for k, pair in enumerate(PAIRS):
         for row in ("ff-network", "bp-label"):
@@ -172,6 +175,6 @@ def test_the_same_rows_in_two_transfer_pairs_are_two_comparisons(tmp_path):
 
     def build(family):
         sizes.append(family.size)
-        return transfer_section(tmp_path, family)
+        return tasks_report.transfer_section(tmp_path, family)
     two_passes(build)
     assert sizes == [0, len(PAIRS)]               # one per pair (best probe, FF against BP); merged, it was 1

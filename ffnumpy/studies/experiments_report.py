@@ -9,9 +9,9 @@ from ..data import load_dataset
 from .experiments import DEPTH_ROWS, DEPTHS, LEARNED, learned_study
 from ..plots import plot_depth
 from .runs import (ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, marginals, mcnemar_note, report_command, rule,
-                   two_passes)
+                   save_family, two_passes)
 from .reproduce import BUDGETS
-from .stats import evidence, in_words
+from .stats import Family, evidence, in_words
 from .objective_report import objective_section
 from .tasks_report import continual_section, transfer_section
 
@@ -113,7 +113,8 @@ def learned_section(out, reproduction, dataset, y_test, family):
 
 
 def write_report(out, reproduction="results/reproduction", labels=None):
-    """Write OUT/README.md from the result files; returns its path."""
+    """Write OUT/README.md, and OUT/verdicts.json (its comparisons' corrected p-values: runs.report_family),
+    from the result files; returns the README's path."""
     datasets = [d for d in ("mnist", "fashion-mnist")
                 if any(any((Path(out) / study).glob(f"{d}-*")) for study in ("depth", "learned", "objective"))]
     labels = labels or {d: load_dataset(d).y_test for d in datasets}
@@ -130,10 +131,12 @@ def write_report(out, reproduction="results/reproduction", labels=None):
                 objective_section(out, reproduction, dataset, labels[dataset], family)
         return doc + transfer_section(out, family) + continual_section(out, family, "mnist") + \
             continual_section(out, family, "fashion-mnist")
-    doc = two_passes(build)
+    family = Family()
+    doc = two_passes(build, family)
     path = Path(out) / "README.md"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(doc) + "\n")
+    save_family(out, family)          # the notebooks call each comparison as this report did
     return path
 
 

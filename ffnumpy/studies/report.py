@@ -20,7 +20,7 @@ from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines, reg
 from .protocol import EDGE_STEPS
 from .reproduce import ANSWER_SEEDS, BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
 from .runs import (ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load, load_group,
-                   marginals, p_text, report_command, rule)
+                   marginals, p_text, report_command, rule, save_family)
 from .stats import Family
 
 COMPARISONS = [("ff-network", "cff-all-network"), ("ff-network", "cff-prev-network"),
@@ -125,9 +125,6 @@ def layer_table(rows):
     return lines
 
 
-VERDICTS = "verdicts.json"    # the report's family, closed: its corrected p-values by comparison
-
-
 def conclusion_calls(out, dataset, y_test, budget, family):
     table = load(out).get((dataset, budget), {})
     groups = [("", table, SAME_SCHEDULE)]
@@ -213,7 +210,7 @@ def write_report(out, labels=None):
     doc += section(out)
     path = out / "README.md"
     path.write_text("\n".join(doc) + "\n")
-    (out / VERDICTS).write_text(json.dumps(family.saved(), indent=0) + "\n")
+    save_family(out, family)
     (out / CLOSING).write_text(json.dumps(closing(out, labels, family), indent=1) + "\n")
     return path
 

@@ -4,6 +4,7 @@
     fmt, fmt_runs        'mean ± std' over seeds (failed seeds counted, not averaged in)
     compare(a, b, ...)   two rows by the verdict rule (stats.py), judged by a report's Family
     two_passes(build)    a report built twice: gather the comparisons, then call them
+    report_family(f)     the comparisons a report made, corrected as it corrected them (VERDICTS)
 """
 import argparse
 import json
@@ -121,11 +122,27 @@ def comparison_key(seeds_a, seeds_b):
     return row(seeds_a), row(seeds_b)
 
 
-def two_passes(build):
-    """build(family) -> result, run twice: once to gather the comparisons, once to call them (stats.Family)."""
-    family = Family()
+def two_passes(build, family=None):
+    """build(family) -> result, run twice: once to gather the comparisons, once to call them (stats.Family).
+    family: a new Family to use (the caller keeps it, to save it); default a fresh one."""
+    family = Family() if family is None else family
     build(family)
     return build(family.close())
+
+
+VERDICTS = "verdicts.json"    # a report's family, closed: its corrected p-values by comparison
+
+
+def save_family(folder, family):
+    """Write a report's closed family into its folder (VERDICTS), for report_family."""
+    (Path(folder) / VERDICTS).write_text(json.dumps(family.saved(), indent=0) + "\n")
+
+
+def report_family(folder):
+    """The closed family the report in `folder` saved: another text (a notebook, the demo) then calls
+    each comparison as the report did, Holm-corrected over the report's comparisons, not its own few;
+    a stable comparison the report did not make raises KeyError."""
+    return Family.load(json.loads((Path(folder) / VERDICTS).read_text()))
 
 
 RULE = ("A difference between two rows is called only when the paired t-test over the seeds, Holm-corrected "

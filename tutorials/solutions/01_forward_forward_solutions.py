@@ -12,7 +12,9 @@ Every comparison of two models is decided by McNemar's exact test on their
 per-image correctness over the same test images (ffnumpy.studies.stats.mcnemar): a
 verdict says which model has the lower error only when p < 0.05, and "no
 difference shown" otherwise. A difference of a tenth of a point is a handful
-of test images, well within chance.
+of test images, well within chance. Each model here is one trained network
+(one seed), so a verdict is about those two networks, not about the settings
+that made them: a claim about a setting needs several seeds (notebook 05, section 3).
 """
 import os
 import time
@@ -129,7 +131,7 @@ def compare(name_a, right_a, name_b, right_b, alpha=0.05):
     if m["p"] >= alpha:
         call = "no difference shown"
     else:
-        call = f"{name_a if m['b'] > m['c'] else name_b} has the lower error"
+        call = f"{name_a if m['b'] > m['c'] else name_b} has the lower error (these networks, one seed each)"
     p_text = "< 1e-300" if m["p"] == 0 else f"= {m['p']:.3g}"     # an exact 0 is an underflow
     return (f"{name_a} ({error(right_a):.2f}%) vs {name_b} ({error(right_b):.2f}%): {call} "
             f"(McNemar p {p_text}; right only with {name_a}: {m['b']}, only with {name_b}: {m['c']})")

@@ -96,16 +96,18 @@ def fmt(values, sign=False):
 
 def exercise_1_learning_rate():
     """A learning rate for CFF gamma (all), at the full budget. Train CFF gamma (all) under the Network schedule
-    with lr 2e-3, 1e-3 and 5e-4 at the budget of section 5 and compare each with FF at 2e-3 using McNemar's test.
-    Does a smaller rate close the gap at this number of epochs? What would you change next, and what would a fair
-    comparison then require for FF?
+    with lr 2e-3, 1e-3 and 5e-4 at the budget of section 5 and compare each with FF at 2e-3 using McNemar's test
+    (one network per rate: it compares those networks). Does a smaller rate close the gap at this number of
+    epochs, and how many seeds would a claim about the rates need? What would you change next, and what would a
+    fair comparison then require for FF?
 
     Answer. All L layers push the one shared logit S, and under the Network schedule they all step at once, so
     the same lr may be effectively larger for CFF (the research appendix's sweep, 05 section 1, tests this on a small budget). A smaller lr
     can make CFF steadier, but it also learns more slowly, so at a fixed, short budget it trades one problem for
     another; the reproduction's tuning (results/reproduction; the research appendix, section 3) shows which rate each
     method chose on validation data. A difference of a few tenths of a point is a few dozen test images: the
-    printout calls each one with McNemar's test, not by eye. Next: more epochs
+    printout calls each one with McNemar's test, not by eye, and that call is about these networks: a claim
+    about the rates needs several seeds per rate, paired and tested over seeds (the appendix, section 3). Next: more epochs
     (or a learning-rate sweep per method). Fairness then requires giving FF the same: the same number of
     epochs and its own best learning rate, chosen on a validation split, not on the test set.
     """

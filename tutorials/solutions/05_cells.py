@@ -19,8 +19,9 @@ ANSWERS = {
         "passes over the data (24 to 90 under the Layer schedule) and, silently, the fit of the settings: they were "
         "chosen on validation at the course budget and reused. The experiment that separates the two readings keeps "
         "the long budget's width and passes and tunes each method's learning rate again on validation at that "
-        "budget (a grid that extends past its edges). If CFF still wins with each method at its own best rate, "
-        "'CFF helps when trained longer' stands; if the gap closes, FF's course-budget rate was the cause. Cost: "
+        "budget (a grid that extends past its edges). If, with each method at its own best rate, "
+        "the difference still moves toward CFF at the longer budget (and a test over seeds calls it), 'CFF gains "
+        "more from longer training' stands; if it does not, FF's course-budget rate was the cause. Cost: "
         "(grid points) x (methods) runs at the report's seconds per long run, then the seeds again. It must be "
         "scored on validation because choosing a setting by its test error makes the test error of that choice "
         "optimistic: the test set would then have been used to fit the setting, and could no longer measure it."),
