@@ -107,9 +107,9 @@ def exercise_1_learning_rate():
     another; the reproduction's tuning (results/reproduction; the research appendix, section 3) shows which rate each
     method chose on validation data. A difference of a few tenths of a point is a few dozen test images: the
     printout calls each one with McNemar's test, not by eye, and that call is about these networks: a claim
-    about the rates needs several seeds per rate, paired and tested over seeds (the appendix, section 3). Next: more epochs
-    (or a learning-rate sweep per method). Fairness then requires giving FF the same: the same number of
-    epochs and its own best learning rate, chosen on a validation split, not on the test set.
+    about the rates needs several seeds per rate, paired and tested over seeds (the appendix, section 3).
+    Next: more epochs (or a learning-rate sweep per method). Fairness then requires giving FF the same: the
+    same number of epochs and its own best learning rate, chosen on a validation split, not on the test set.
     """
     ff = run("ff")["test_error"]
     errors = {lr: run("cff", "all", lr=lr)["test_error"] for lr in (2e-3, 1e-3, 5e-4)}
