@@ -108,3 +108,13 @@ def test_the_demo_table_gives_the_recipe_by_its_predictor_and_by_all_layers(tmp_
     lines = demo_section(tmp_path / "recipe", "mnist", reproduction=tmp_path / "reproduction")
     row = next(line for line in lines if line.startswith("| CFF gamma(<t)"))
     assert "| 3.30 | 2.84 | 50 | 2.46: Adam lower or equal |" in row
+
+
+def test_a_row_still_tuning_is_labelled_by_its_own_predictor(small, tmp_path, monkeypatch):
+    monkeypatch.setattr(protocol, "EDGE_STEPS", 0)
+    out = tmp_path / "recipe"
+    for s in hinton.question_studies("mnist"):
+        runner.sweep(out, tiny(s), seeds=(), data=small, say=quiet)          # the tuning runs only
+    report = write_report(out, labels={"mnist": small.y_test}).read_text()
+    ff = next(line for line in report.splitlines() if line.startswith("| FF |"))
+    assert "| - (layers 2 and up) | - (all layers) |" in ff                   # FF predicts as the recipe does

@@ -77,7 +77,8 @@ def question_section(out, dataset, figures, family, y_test):
         edge = " (edge)" if chosen and tried and edge_of(chosen, tried) else ""
         last = [v for v in (last_layer(r) for r in seeds) if v is not None]
         hurts = " (below 0 in every seed)" if len(last) >= 2 and max(last) < 0 else ""
-        own = seeds[0]["config"]["predict"] if seeds else "all"
+        runs = seeds or rows[row]["tune"]              # before its seeds, the row's tuning runs say how it predicts
+        own = runs[0]["config"]["predict"] if runs else "all"
         other = "all" if own == "skip-first" else "skip-first"
         others = [v for v in (by_predictor(r, other) for r in seeds) if v is not None]
         lines.append(f"| {label} | " + ", ".join(f"{tune[lr]:.2f}" if lr in tune else "-" for lr in lrs) +
