@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from ffnumpy.data import load_mnist
+from ffnumpy.studies.runner import machine
 
 SIZES = [784, 1000, 1000, 1000]
 BATCH = 100
@@ -61,7 +62,9 @@ def main(argv=None):
     torch.manual_seed(0)
     data = load_mnist()
     x_train, y_train = torch.from_numpy(data.x_train), torch.from_numpy(data.y_train)
-    out = {"torch": torch.__version__, "threads": torch.get_num_threads()}
+    out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "machine": machine(),
+           "date": time.strftime("%Y-%m-%d")}
+    print(f"{out['machine']['cpu']}, {out['machine']['cores']} cores, PyTorch {torch.__version__}, {out['date']}")
     theta = torch.tensor([float(m) for m in SIZES[1:]])
     runs = [(label, collaborative, optimizer) for optimizer in ("adam", "sgd")
             for label, collaborative in (("FF", False), ("CFF", True))]

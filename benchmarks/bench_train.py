@@ -23,8 +23,6 @@ Run it alone: anything else on the 2 cores distorts every number.
 """
 import argparse
 import json
-import os
-import platform
 import time
 
 import numpy as np
@@ -32,6 +30,7 @@ import numpy as np
 from ffnumpy.data import load_mnist
 from ffnumpy.config import Config
 from ffnumpy.train import build_model, train_step
+from ffnumpy.studies.runner import machine
 
 SIZES = [784, 1000, 1000, 1000]
 BATCH = 100
@@ -97,8 +96,11 @@ def main(argv=None):
     args = p.parse_args(argv)
     data = load_mnist()
     peak, flops_per_step = gemm_throughput(gemm_shapes(SIZES, 2 * BATCH))
-    out = {"sizes": SIZES, "batch": BATCH, "gemm_gflops": peak / 1e9, "machine": platform.processor() or
-           platform.machine(), "cpus": os.cpu_count(), "numpy": np.__version__}
+    # the CPU changes between sessions on a rented machine: a number is only comparable with others of its CPU
+    out = {"sizes": SIZES, "batch": BATCH, "gemm_gflops": peak / 1e9, "machine": machine(),
+           "date": time.strftime("%Y-%m-%d")}
+    print(f"{out['machine']['cpu']}, {out['machine']['cores']} cores, numpy {np.__version__} "
+          f"({out['machine']['blas']}), {out['date']}")
     print(f"float32 GEMM throughput on the training shapes: {peak / 1e9:.1f} GFLOP/s")
     for optimizer in () if args.recipe else ("adam", "sgd"):
         for label, gamma in (("FF", None), ("CFF", "all")):
