@@ -91,8 +91,8 @@ def reference_section(out, dataset, figures):
                   f"results/speed/bench_recipe.txt), {epochs * alone / 60:.0f} minutes of training per run: "
                   + ("over" if epochs * alone > 1800 else "within") + " the 30 minutes the issue allows. The "
                   "machine's CPU has changed between sessions (the later runs record the CPU they finished on): "
-                  "the table's seconds per epoch come from the CPU of their day, and exceed the benchmark's where other work "
-                  "shared the cores during the run.",
+                  "the table's seconds per epoch come from the CPU of their day, and exceed the benchmark's where "
+                  "other work shared the cores during the run.",
                   "", "Seed 1 was trained before peer normalisation was kept in float32 (commit 'Peer normalisation "
                   "kept float32'): its weight gradients were float64 products, rounded into the float32 weights. "
                   "Later seeds compute them in float32: the same algorithm, other rounding, and a larger share of the "
