@@ -360,6 +360,13 @@ def test_a_runs_speed_is_its_median_epoch_so_a_paused_epoch_barely_moves_it(tmp_
     (row / "seed2.json.claim").write_text("12345")
     (row / "broken.json").write_text("{")                                           # half written: skipped
     assert runner.seconds_per_pass(tmp_path / "study") == [20.5, 20.5]
+    # the CPU changes between sessions: the runs that finished on this one, when there are any
+    here = {"history": [{"train_seconds": 7.0}], "machine": {"cpu": "CPU B"}}
+    (row / "seed3.json").write_text(json.dumps({**here, "machine": {"cpu": "CPU A"}, "history": history}))
+    assert runner.seconds_per_pass(tmp_path / "study", cpu="CPU B") == [20.5, 20.5, 20.5]   # none on B: all
+    (row / "seed4.json").write_text(json.dumps(here))
+    assert runner.seconds_per_pass(tmp_path / "study", cpu="CPU B") == [7.0]
+    assert runner.seconds_per_pass(tmp_path / "study", cpu="CPU A") == [20.5]
 
 
 def test_a_dry_run_says_how_long_the_missing_runs_will_take(tiny, small, tmp_path, capsys):

@@ -171,10 +171,12 @@ def pass_seconds(record):
     return statistics.median(epochs) if epochs else None
 
 
-def seconds_per_pass(folder):
+def seconds_per_pass(folder, cpu=None):
     """pass_seconds of every run already done under `folder` (tuning and seeds, superseded ones too):
-    the samples estimate() takes its median of."""
-    found = []
+    the samples estimate() takes its median of. The machine's CPU changes between sessions, so only
+    the runs that finished on `cpu` (default: this machine's, machine()) count when there are any."""
+    cpu = cpu or machine()["cpu"]
+    found, here = [], []
     for path in sorted(Path(folder).rglob("*.json")):
         try:
             record = json.loads(path.read_text())
@@ -183,7 +185,9 @@ def seconds_per_pass(folder):
         seconds = pass_seconds(record) if isinstance(record, dict) else None
         if seconds is not None:
             found.append(seconds)
-    return found
+            if (record.get("machine") or {}).get("cpu") == cpu:
+                here.append(seconds)
+    return here or found
 
 
 def estimate(per_pass, todo):
