@@ -78,8 +78,16 @@ def goodness_entropies(net, x, y, y_neg):
 
 
 # The entropy objective, read two more ways (issue 23). losses.entropy_objective is reading 1: per
-# image, the two pairs (true label, one wrong label). Both below are scale-free: multiplying every
-# goodness by c > 0 leaves the loss unchanged, so, like reading 1, nothing in them fixes a layer's scale.
+# image, the two pairs (true label, one wrong label). What fixes a layer's scale? Not the loss:
+#  - at eps = 0 all three are scale-free (L(c g) = L(g)), so for FF a layer's loss does not change when
+#    its (W, b) are scaled together; its gradient is then orthogonal to (W, b), and a gradient step
+#    (W, b) - lr grad can only lengthen them: |w - lr d|^2 = |w|^2 + lr^2 |d|^2 when d . w = 0;
+#  - with the floor eps > 0 that training uses, a larger goodness shrinks eps's share of phi, and the
+#    loss falls as the scale grows whenever the positives already lead (readings 1 and 2), or it lifts
+#    the positives away from eps (reading 3: C(phi) grows as phi rises above eps).
+# So nothing in the loss bounds the goodness; in the studies only the learning-rate schedule does (Adam
+# moves each weight by about lr a step, and linear-half takes lr to 0), and the studies measure the growth
+# (the goodness and the silent units per epoch, track_entropy; objective_report.py).
 
 def entropy_objective_labels(g, gamma, sign, eps):
     """Reading 2: per image, over all ten labels. phi(x, y) = g + gamma + eps > 0, and
@@ -125,10 +133,12 @@ def entropy_objective_batch(g, gamma, sign, eps):
 
         L = C(phi_neg) - C(phi_pos),   dL/dphi_pos = -dC/dphi_pos,   dL/dphi_neg = +dC/dphi_neg
 
-    Each C is scale-free, C(c phi) = C(phi): the loss is the same whether the positives are louder
-    than the negatives or quieter, so nothing in it ranks a positive pair above a negative one,
-    which is what prediction reads. It is measured as the paper's finding turned into a loss, and
-    expected to classify no better than chance (tests/test_entropy.py shows the invariance).
+    At eps = 0 each C is scale-free, C(c phi) = C(phi), and the loss would be the same whether the
+    positives were louder than the negatives or quieter (tests/test_entropy.py shows the invariance).
+    The floor breaks the tie: phi = g + eps is spread more evenly, C lower, the closer g is to 0, so
+    the loss rewards positives that rise far above eps and negatives that stay near it, a ranking
+    of positive over negative pairs only by way of eps. Measured as the paper's finding turned into
+    a loss; how well that ranking classifies is the study's question.
 
     g, gamma : (2B,) rows [positives; negatives]; sign : (2B,) +1 then -1
     returns loss, dL/dg : (2B,)

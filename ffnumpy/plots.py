@@ -267,18 +267,20 @@ def plot_objective(rows, path, title=None):
     readings = list(dict.fromkeys(reading for _, reading in rows))
     methods = list(dict.fromkeys(method for method, _ in rows))
     for (method, reading), seeds in rows.items():
+        seeds = [r for r in seeds if r.get("history")]       # a diverged run has no history: nothing to draw
         if not seeds:
             continue
         label = f"{method}, {reading}"
         style = dict(ls=("-", "--", ":", "-.")[methods.index(method) % 4],
                      color=cycle[readings.index(reading) % len(cycle)])
-        epochs = [h["epoch"] for h in seeds[0]["history"]]
-        curves = [[h["train_error"] for h in r["history"]] for r in seeds]
+        n = min(len(r["history"]) for r in seeds)            # the epochs every seed has
+        epochs = [h["epoch"] for h in seeds[0]["history"][:n]]
+        curves = [[h["train_error"] for h in r["history"][:n]] for r in seeds]
         axes[0].plot(epochs, np.mean(curves, axis=0), marker="o", label=label, **style)
-        curves = [[h["entropy"]["positive"]["mean"] for h in r["history"]] for r in seeds]
+        curves = [[h["entropy"]["positive"]["mean"] for h in r["history"][:n]] for r in seeds]
         axes[1].plot(epochs, np.mean(curves, axis=0), marker="o", label=label, **style)
-        if all("activity" in h for r in seeds for h in r["history"]):
-            curves = [[h["activity"]["silent"][-1] for h in r["history"]] for r in seeds]
+        if all("activity" in h for r in seeds for h in r["history"][:n]):
+            curves = [[h["activity"]["silent"][-1] for h in r["history"][:n]] for r in seeds]
             axes[2].plot(epochs, np.mean(curves, axis=0), marker="o", label=label, **style)
     axes[0].set(title="training error", xlabel="epoch", ylabel="error (%, log)")
     _plain_log_axis(axes[0])

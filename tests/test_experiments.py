@@ -1,5 +1,7 @@
 """The experiments runner on tiny budgets: depth reuses the reproduction's choices, learned gamma is
 tuned like every row, both resume, and the report compares them with the reproduction's rows."""
+import json
+
 import pytest
 
 from ffnumpy.studies import experiments, protocol, reproduce, runner
@@ -102,6 +104,21 @@ def test_the_objective_study_tunes_each_reading_and_resumes_and_is_reported(tiny
     text = "\n".join(objective_section(out, repro, "mnist", small.y_test, Family()))
     assert "| `entropy-labels` | " in text and "| `entropy` | not run |" in text
     assert "against logistic" in text and "silent" in text and "The logistic rows" in text
+    assert (out / "objective_mnist.png").stat().st_size > 10_000
+    # a collapsed seed and a diverged one (no history) are counted as failed and kept out of the
+    # activity means and the figure, which drew a diverged run's empty curve and stopped before
+    row = out / study.name / "ff-network-entropy-labels"
+    cells = next(line for line in text.splitlines() if line.startswith("| `entropy-labels` |")).split(" | ")
+    collapsed = {**seed, "seed": 3, "warnings": ["the network predicts one class for 95.0% of the test images"]}
+    collapsed["history"] = [{**h, "activity": {**h["activity"], "goodness": [1e9] * 2}} for h in seed["history"]]
+    (row / "seed3.json").write_text(json.dumps(collapsed))
+    (row / "seed4.json").write_text(json.dumps(runner.diverged(protocol.saved_config(row / "seed1.json"), "seed",
+                                                               "the loss is nan")))
+    section = "\n".join(objective_section(out, repro, "mnist", small.y_test, Family()))
+    again = next(line for line in section.splitlines() if line.startswith("| `entropy-labels` |")).split(" | ")
+    assert "(2 of 4 seeds failed)" in again[1] and again[1].startswith(cells[1])
+    assert again[-2] == cells[-2]                                       # FF's activity: the two good seeds only
+    assert "unstable: no verdict" in again[3]
     assert (out / "objective_mnist.png").stat().st_size > 10_000
     assert seed["config"]["objective"] == "entropy-labels" and seed["config"]["method"] == "ff"
     assert 0 <= seed["test_error"] <= 100 and len(seed["test_predictions"]) == len(small.y_test)
