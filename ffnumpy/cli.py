@@ -60,6 +60,9 @@ def parser():
                    help="ff/cff: log sigmoid(g + gamma - theta) (default), or the entropy objective read per image "
                         "over a pair (entropy), over all ten labels (entropy-labels) or over the batch "
                         "(entropy-batch); ff.py")
+    p.add_argument("--goodness-penalty", type=float,
+                   help="entropy objectives: add strength * mean(g) / width to each layer's loss, which bounds "
+                        "the goodness (entropy.goodness_penalty); default 0")
     p.add_argument("--track-entropy", action="store_true", help="record the goodness entropies every epoch")
     p.add_argument("--negatives", choices=["random", "hard", "readout"],
                    help="random (default); hard: drawn from the goodness of all 10 labels (ten passes); "

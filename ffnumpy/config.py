@@ -33,7 +33,8 @@ APPLIES_TO = {"gamma": (("cff",), "method"),
               "momentum": (("sgd",), "optimizer"),
               "theta_mode": (("cff",), "method"),
               "negative_loss": (("ff", "cff", "bp-pairwise"), "method"),
-              "peer_norm": (("ff", "cff"), "method")}
+              "peer_norm": (("ff", "cff"), "method"),
+              "goodness_penalty": (("ff", "cff"), "method")}
 
 
 @dataclass
@@ -63,6 +64,7 @@ class Config:
     negative_loss: str = "logistic"    # softplus(s) on negatives, or the paper's log sigmoid(s)
     init: str = "he"                   # W ~ N(0, 2 theta_scale / D), or N(0, 1 / D) (fan-in, Hinton's)
     peer_norm: float = 0.0             # ff, cff: strength of peer normalisation (peer.py; Hinton 0.03)
+    goodness_penalty: float = 0.0      # ff, cff, entropy objectives: strength * mean(g) / M per layer (entropy.py)
     bias_decay: bool = True            # weight decay on the biases too (Hinton's code: no)
     recipe: str = "none"               # the named configuration this one started from (RECIPES)
 
@@ -96,6 +98,7 @@ class Config:
         _real(self, "momentum", 0, 1, high_open=True)
         _real(self, "weight_decay", 0, math.inf)
         _real(self, "peer_norm", 0, math.inf)
+        _real(self, "goodness_penalty", 0, math.inf)
         if train_size is None:
             train_size = TRAIN_SIZE[self.dataset] - (VALIDATION_SIZE if self.validation else 0)
         if self.batch_size > train_size:
@@ -114,6 +117,9 @@ class Config:
         if self.negative_loss == "paper" and self.objective != "logistic":
             raise ValueError(f"--negative-loss paper is a form of the logistic objective, not of --objective "
                              f"{self.objective}")
+        if self.goodness_penalty and self.objective == "logistic":
+            raise ValueError("--goodness-penalty bounds the goodness of the entropy objectives (--objective entropy, "
+                             "entropy-labels, entropy-batch); the logistic objective's threshold already does")
         if self.objective == "entropy-labels" and self.negatives != "random":
             raise ValueError("--objective entropy-labels scores all ten labels of every image: it takes no "
                              f"--negatives {self.negatives}")

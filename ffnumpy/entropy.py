@@ -85,9 +85,28 @@ def goodness_entropies(net, x, y, y_neg):
 #  - with the floor eps > 0 that training uses, a larger goodness shrinks eps's share of phi, and the
 #    loss falls as the scale grows whenever the positives already lead (readings 1 and 2), or it lifts
 #    the positives away from eps (reading 3: C(phi) grows as phi rises above eps).
-# So nothing in the loss bounds the goodness; in the studies only the learning-rate schedule does (Adam
-# moves each weight by about lr a step, and linear-half takes lr to 0), and the studies measure the growth
-# (the goodness and the silent units per epoch, track_entropy; objective_report.py).
+# So nothing in the loss bounds the goodness: without a penalty only the learning-rate schedule does (Adam
+# moves each weight by about lr a step, and linear-half takes lr to 0). goodness_penalty adds a bound; the
+# studies run every reading with and without it and measure the growth (the goodness and the silent units
+# per epoch, track_entropy; objective_report.py).
+
+def goodness_penalty(g, width, strength):
+    """The penalty that bounds an entropy objective's goodness (--goodness-penalty): strength times the
+    layer's mean squared activity, averaged over the N rows of the batch,
+
+        P     = strength * mean_n g_n / M,        dP/dg_n = strength / (M N)
+
+    Why it bounds: write g = e^s g0. The floor's reward for growing, -dL/ds, falls like eps / g as g
+    grows, while dP/ds = P grows like g: their sum has a minimum at a finite scale. And where the loss
+    is scale-free (eps = 0, FF), P's gradient points along the weights, against the lengthening that
+    steps orthogonal to them cause. At strength 0.01 (the studies') a layer whose units are all about
+    1 in size (g = M) pays 0.01, against losses of order 0.1 to 1: small beside the objective at the
+    start, growing with the goodness.
+
+    g : (N,) this layer's goodness on every row; width : M, the layer's units; returns P, dP/dg : (N,)
+    """
+    return strength * float(np.mean(g)) / width, np.full(len(g), strength / (width * len(g)), dtype=g.dtype)
+
 
 def entropy_objective_labels(g, gamma, sign, eps):
     """Reading 2: per image, over all ten labels. phi(x, y) = g + gamma + eps > 0, and

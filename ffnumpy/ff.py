@@ -12,7 +12,7 @@ frozen copy f^), so no layer's update depends on the order of the updates.
 """
 import numpy as np
 
-from .entropy import FLOOR, entropy_objective_batch, entropy_objective_labels
+from .entropy import FLOOR, entropy_objective_batch, entropy_objective_labels, goodness_penalty
 from .layers import ff_layer_backward
 from .peer import peer_term, peer_update
 from .losses import (collaboration_terms, entropy_objective, ff_loss, goodness_backward, goodness_forward,
@@ -23,7 +23,8 @@ ENTROPY_READINGS = {"entropy": entropy_objective, "entropy-labels": entropy_obje
 
 
 def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="logistic",
-              theta_mode="per-layer", negative="logistic", alpha=None, peer=None, peer_strength=0.0):
+              theta_mode="per-layer", negative="logistic", alpha=None, peer=None, peer_strength=0.0,
+              penalty=0.0):
     """Update the chosen layers of `net` on one batch of pairs.
 
     net        : Network
@@ -44,6 +45,7 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
                  normalisation (peer.py), updated here from the positive pairs; its term
                  is averaged over the B positives (Hinton's code: his gradient is the
                  positives' sum plus the negatives' sum over B, which ffnumpy's dL/dW equals)
+    penalty    : with an entropy objective, the strength of entropy.goodness_penalty (0: none)
     returns {layer index: loss before the update}
     """
     # Layers above the last trained one matter only to the full gamma.
@@ -55,6 +57,9 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
     for i in layers:
         if objective in ENTROPY_READINGS:                               # floor eps: half the width
             losses[i], dg = ENTROPY_READINGS[objective](G[:, i], gamma[:, i], sign, eps=FLOOR * hs[i].shape[1])
+            if penalty:                                                  # + strength mean(g) / M
+                bound, dbound = goodness_penalty(G[:, i], hs[i].shape[1], penalty)
+                losses[i], dg = losses[i] + bound, dg + dbound
         else:
             losses[i], dg = ff_loss(G[:, i], gamma[:, i], Theta[i], sign, negative)  # dL/dg_i; gamma: none
         dh = goodness_backward(dg, hs[i])                                # dL/dh_i = dL/dg_i * 2 h_i

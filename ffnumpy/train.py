@@ -142,7 +142,8 @@ def train_step(model, cfg, batches, layers):
         model.optimizers[0].step([g for pair in grads for g in pair])
         return loss
     rule = dict(gamma_mode=cfg.gamma_mode, objective=cfg.objective, theta_mode=cfg.theta_mode,
-                negative=cfg.negative_loss, alpha=model.alpha, peer=model.peer, peer_strength=cfg.peer_norm)
+                negative=cfg.negative_loss, alpha=model.alpha, peer=model.peer, peer_strength=cfg.peer_norm,
+                penalty=cfg.goodness_penalty)
     if cfg.schedule == "alternating":
         losses = [ff_update(net, model.optimizers, *make_pairs(model, cfg, x, y, rng), [i], **rule)[i]
                   for i, (x, y) in zip(layers, batches)]

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from ffnumpy.entropy import (concentration_grad, decompose, entropy, entropy_kl_form, entropy_objective_batch,
-                             entropy_objective_labels, goodness_entropies)
+                             entropy_objective_labels, goodness_entropies, goodness_penalty)
 from ffnumpy.gradcheck import assert_gradient
 from ffnumpy.losses import entropy_objective
 from ffnumpy.network import Network
@@ -180,19 +180,55 @@ def test_training_with_each_reading_lowers_its_loss(small, objective):
     result, _ = train(cfg, data=small, progress=False)
     losses = [h["loss"] for h in result["history"]]
     assert losses[-1] < losses[0] and np.all(np.isfinite(losses))
-    if objective == "entropy-labels":       # it classifies (about 12% here); the batch reading does not
+    if objective == "entropy-labels":       # it classifies (about 12% here)
         assert result["test_error"] < 20.0
 
 
-def test_the_batch_reading_cannot_rank_positives_above_negatives():
-    """Scaling the positives' or the negatives' phi leaves the batch reading's loss unchanged: it has
-    no term that makes a positive pair louder than a negative one (what prediction reads)."""
+def test_the_batch_reading_ranks_positives_above_negatives_only_by_way_of_the_floor():
+    """At eps = 0, scaling the positives' or the negatives' phi leaves the batch reading's loss unchanged:
+    no term makes a positive pair louder than a negative one (what prediction reads). With the floor,
+    louder positives and quieter negatives both lower it."""
     rng = np.random.default_rng(0)
     g = rng.uniform(1, 5, size=8)
     sign = np.array([1.0] * 4 + [-1.0] * 4)
-    base, _ = entropy_objective_batch(g, 0.0, sign, eps=0.0)
-    for scale in ([10.0] * 4 + [1.0] * 4, [1.0] * 4 + [1e-3] * 4):
-        assert entropy_objective_batch(g * np.array(scale), 0.0, sign, eps=0.0)[0] == pytest.approx(base, rel=1e-12)
+    for eps in (0.0, 2.0):
+        base, _ = entropy_objective_batch(g, 0.0, sign, eps=eps)
+        for scale in ([10.0] * 4 + [1.0] * 4, [1.0] * 4 + [1e-3] * 4):
+            moved = entropy_objective_batch(g * np.array(scale), 0.0, sign, eps=eps)[0]
+            assert moved == pytest.approx(base, rel=1e-12) if eps == 0 else moved < base - 1e-3
+
+
+def test_the_goodness_penalty_has_an_exact_gradient_and_bounds_the_scale():
+    """P = strength mean(g) / M. Along g = c g0 the labels reading alone keeps falling as c grows (the
+    floor's share shrinks), so nothing stops the goodness; with P the sum turns up at a finite c."""
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 10, 6)
+    sign = labels_layout(y)
+    g = np.where(sign > 0, 40.0, 4.0) * rng.uniform(0.5, 1.5, 60)        # positives already lead
+    P, dP = goodness_penalty(g, 20, 0.01)
+    assert P == pytest.approx(0.01 * g.mean() / 20)
+    assert_gradient(lambda v: goodness_penalty(v, 20, 0.01)[0], g.copy(), dP)
+    scales = np.geomspace(1, 1e4, 25)
+    alone = [entropy_objective_labels(c * g, 0.0, sign, eps=10.0)[0] for c in scales]
+    both = [a + goodness_penalty(c * g, 20, 0.01)[0] for a, c in zip(alone, scales)]
+    assert np.all(np.diff(alone) < 0)                                     # growing always pays without it
+    best = int(np.argmin(both))
+    assert 0 < best < len(scales) - 1 and both[-1] > both[best] + 1       # a finite best scale with it
+    with pytest.raises(ValueError, match="--goodness-penalty"):
+        Config(method="ff", goodness_penalty=0.01).check()                # the logistic objective: refused
+    Config(method="cff", gamma="all", objective="entropy-batch", goodness_penalty=0.01).check()
+
+
+def test_training_with_the_goodness_penalty_holds_the_goodness_lower(small):
+    """The same run with and without a strong penalty: the penalised layers end with a smaller goodness."""
+    from ffnumpy.network import overlay_label
+    ends = []
+    for strength in (0.0, 1.0):
+        cfg = Config(method="ff", objective="entropy", hidden=(32, 32), epochs=2, batch_size=50, lr=1e-2,
+                     lr_schedule="constant", goodness_penalty=strength)
+        _, model = train(cfg, data=small, progress=False)
+        ends.append(model.net.goodness(overlay_label(small.x_test[:200], small.y_test[:200])).mean(axis=0))
+    assert np.all(ends[1] < 0.5 * ends[0]), ends
 
 
 def test_the_log_predictor_multiplies_the_layers_q_and_needs_their_widths():

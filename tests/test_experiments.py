@@ -103,6 +103,7 @@ def test_the_objective_study_tunes_each_reading_and_resumes_and_is_reported(tiny
                  data=small, say=quiet)
     text = "\n".join(objective_section(out, repro, "mnist", small.y_test, Family()))
     assert "| `entropy-labels` | " in text and "| `entropy` | not run |" in text
+    assert "| `entropy-labels-penalty` | not run |" in text and "- `entropy-batch-penalty`: 3 batch, with 0.01" in text
     assert "against logistic" in text and "silent" in text and "The logistic rows" in text
     assert (out / "objective_mnist.png").stat().st_size > 10_000
     # a collapsed seed and a diverged one (no history) are counted as failed and kept out of the
@@ -122,8 +123,12 @@ def test_the_objective_study_tunes_each_reading_and_resumes_and_is_reported(tiny
     assert (out / "objective_mnist.png").stat().st_size > 10_000
     assert seed["config"]["objective"] == "entropy-labels" and seed["config"]["method"] == "ff"
     assert 0 <= seed["test_error"] <= 100 and len(seed["test_predictions"]) == len(small.y_test)
-    assert set(experiments.OBJECTIVE_ROWS) == {f"{r}-{o}" for r in ("ff-network", "cff-all-network")
-                                              for o in experiments.READINGS}
+    assert set(experiments.OBJECTIVE_ROWS) == {f"{r}-{o}{p}" for r in ("ff-network", "cff-all-network")
+                                              for o in experiments.READINGS for p in ("", "-penalty")}
+    assert {row.get("goodness_penalty", 0.0) for name, row in experiments.OBJECTIVE_ROWS.items()} == \
+        {0.0, experiments.PENALTY}
+    assert all((row.get("goodness_penalty", 0.0) > 0) == name.endswith("-penalty")
+               for name, row in experiments.OBJECTIVE_ROWS.items())
     assert {row["predict"] for name, row in experiments.OBJECTIVE_ROWS.items() if name.startswith("ff")} == {"log"}
     assert seed["config"]["predict"] == "log" and "log" in seed["test_error_by_predictor"]
 

@@ -157,13 +157,15 @@ def test_variant_flags_that_do_not_apply_are_refused():
         Config(normalize="l2").check()
 
 
-@pytest.mark.parametrize("gamma_mode,objective", [("none", "entropy"), ("all", "entropy"), ("all", "entropy-labels"),
-                                                  ("all", "entropy-batch"), ("learned", "logistic")])
-def test_ff_update_steps_w_and_b_down_the_local_gradient_of_every_objective(gamma_mode, objective):
+@pytest.mark.parametrize("gamma_mode,objective,penalty", [
+    ("none", "entropy", 0.0), ("all", "entropy", 0.0), ("all", "entropy-labels", 0.0), ("all", "entropy-batch", 0.0),
+    ("learned", "logistic", 0.0), ("none", "entropy-labels", 0.3), ("all", "entropy-batch", 0.3)])
+def test_ff_update_steps_w_and_b_down_the_local_gradient_of_every_objective(gamma_mode, objective, penalty):
     """SGD with lr 1: the change of W_1 and b_1 is minus the gradient of layer 1's own loss under each
-    entropy reading and under learned collaboration weights, gamma held fixed (float64 differences)."""
+    entropy reading (with and without the goodness penalty) and under learned collaboration weights,
+    gamma held fixed (float64 differences)."""
     from ffnumpy.ff import ENTROPY_READINGS
-    from ffnumpy.entropy import FLOOR
+    from ffnumpy.entropy import FLOOR, goodness_penalty
     rng = np.random.default_rng(7)
     net = Network([16, 7, 6], rng, dtype=np.float64)
     for b in net.b:
@@ -180,12 +182,12 @@ def test_ff_update_steps_w_and_b_down_the_local_gradient_of_every_objective(gamm
     gamma, Theta = collaboration_terms(G0, net.theta, gamma_mode, alpha=alpha)
     before = [p.copy() for p in net.params(1)]
     optimizers = [SGD(net.params(i) + ([alpha[i]] if alpha is not None else []), lr=1.0) for i in range(2)]
-    ff_update(net, optimizers, xy, sign, [0, 1], gamma_mode, objective, alpha=alpha)
+    ff_update(net, optimizers, xy, sign, [0, 1], gamma_mode, objective, alpha=alpha, penalty=penalty)
 
     def local_loss(W_, b_):
         g = (ff_layer_forward(hs[0], W_, b_)[0] ** 2).sum(1)
         if objective == "logistic":
             return ff_loss(g, gamma[:, 1], Theta[1], sign)[0]
-        return ENTROPY_READINGS[objective](g, gamma[:, 1], sign, eps=FLOOR * 6)[0]
+        return ENTROPY_READINGS[objective](g, gamma[:, 1], sign, eps=FLOOR * 6)[0] + goodness_penalty(g, 6, penalty)[0]
     assert_gradient(lambda W_: local_loss(W_, before[1]), before[0].copy(), before[0] - net.W[1])
     assert_gradient(lambda b_: local_loss(before[0], b_), before[1].copy(), before[1] - net.b[1])
