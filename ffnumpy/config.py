@@ -117,9 +117,9 @@ class Config:
         if self.negative_loss == "paper" and self.objective != "logistic":
             raise ValueError(f"--negative-loss paper is a form of the logistic objective, not of --objective "
                              f"{self.objective}")
-        if self.goodness_penalty and self.objective == "logistic":
-            raise ValueError("--goodness-penalty bounds the goodness of the entropy objectives (--objective entropy, "
-                             "entropy-labels, entropy-batch); the logistic objective's threshold already does")
+        if ("goodness_penalty" in given or self.goodness_penalty) and self.objective == "logistic":
+            raise ValueError("--goodness-penalty is for the entropy objectives (--objective entropy, entropy-labels, "
+                             "entropy-batch), which have no threshold; not for --objective logistic")
         if self.objective == "entropy-labels" and self.negatives != "random":
             raise ValueError("--objective entropy-labels scores all ten labels of every image: it takes no "
                              f"--negatives {self.negatives}")

@@ -79,12 +79,13 @@ def goodness_entropies(net, x, y, y_neg):
 
 # The entropy objective, read two more ways (issue 23). losses.entropy_objective is reading 1: per
 # image, the two pairs (true label, one wrong label). What fixes a layer's scale? Not the loss:
-#  - at eps = 0 all three are scale-free (L(c g) = L(g)), so for FF a layer's loss does not change when
-#    its (W, b) are scaled together; its gradient is then orthogonal to (W, b), and a gradient step
-#    (W, b) - lr grad can only lengthen them: |w - lr d|^2 = |w|^2 + lr^2 |d|^2 when d . w = 0;
-#  - with the floor eps > 0 that training uses, a larger goodness shrinks eps's share of phi, and the
-#    loss falls as the scale grows whenever the positives already lead (readings 1 and 2), or it lifts
-#    the positives away from eps (reading 3: C(phi) grows as phi rises above eps).
+#  - at eps = 0 all three are scale-free (L(c g) = L(g)), and g = |relu(W x + b)|^2 is homogeneous of
+#    degree 2 in (W, b), so for FF a layer's loss does not change when its (W, b) are scaled together:
+#    by Euler's theorem its gradient d is orthogonal to them, and a plain gradient step can only
+#    lengthen them, |w - lr d|^2 = |w|^2 + lr^2 |d|^2 (Adam's step is not exactly orthogonal);
+#  - with the floor eps > 0 that training uses, a larger goodness shrinks eps's share of phi: the loss
+#    falls as the scale grows once the positives lead (readings 1 and 2); reading 3 falls as the
+#    positives' scale grows (C(phi) rises as phi leaves eps behind).
 # So nothing in the loss bounds the goodness: without a penalty only the learning-rate schedule does (Adam
 # moves each weight by about lr a step, and linear-half takes lr to 0). goodness_penalty adds a bound; the
 # studies run every reading with and without it and measure the growth (the goodness and the silent units
@@ -97,11 +98,11 @@ def goodness_penalty(g, width, strength):
         P     = strength * mean_n g_n / M,        dP/dg_n = strength / (M N)
 
     Why it bounds: write g = e^s g0. The floor's reward for growing, -dL/ds, falls like eps / g as g
-    grows, while dP/ds = P grows like g: their sum has a minimum at a finite scale. And where the loss
-    is scale-free (eps = 0, FF), P's gradient points along the weights, against the lengthening that
-    steps orthogonal to them cause. At strength 0.01 (the studies') a layer whose units are all about
-    1 in size (g = M) pays 0.01, against losses of order 0.1 to 1: small beside the objective at the
-    start, growing with the goodness.
+    grows, while dP/ds = P grows like g: L + P has its minimum at a finite scale. And where the loss
+    is scale-free (eps = 0, FF), P's gradient has a part along the weights (by Euler's theorem, grad P
+    . (W, b) = 2 P > 0), so a step against it shortens them, against the lengthening that the loss's
+    orthogonal steps cause. At strength 0.01 (the studies') a layer whose units are all about 1 in
+    size (g = M) pays 0.01; the penalty grows with the goodness.
 
     g : (N,) this layer's goodness on every row; width : M, the layer's units; returns P, dP/dg : (N,)
     """
@@ -154,10 +155,11 @@ def entropy_objective_batch(g, gamma, sign, eps):
 
     At eps = 0 each C is scale-free, C(c phi) = C(phi), and the loss would be the same whether the
     positives were louder than the negatives or quieter (tests/test_entropy.py shows the invariance).
-    The floor breaks the tie: phi = g + eps is spread more evenly, C lower, the closer g is to 0, so
-    the loss rewards positives that rise far above eps and negatives that stay near it, a ranking
-    of positive over negative pairs only by way of eps. Measured as the paper's finding turned into
-    a loss; how well that ranking classifies is the study's question.
+    The floor changes what it rewards, but not into a ranking: C(phi_pos) grows when the positives'
+    goodness is large and uneven (silencing most positives and raising a few also lowers L), and
+    C(phi_neg) falls when the negatives' goodness is even, loud or quiet. Nothing in it asks an
+    image's positive pair to beat its negative pair, which is what prediction reads. Measured as the
+    paper's finding turned into a loss; how well it classifies is the study's question.
 
     g, gamma : (2B,) rows [positives; negatives]; sign : (2B,) +1 then -1
     returns loss, dL/dg : (2B,)

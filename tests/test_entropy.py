@@ -184,10 +184,11 @@ def test_training_with_each_reading_lowers_its_loss(small, objective):
         assert result["test_error"] < 20.0
 
 
-def test_the_batch_reading_ranks_positives_above_negatives_only_by_way_of_the_floor():
+def test_the_batch_reading_is_scale_free_in_each_group_only_without_the_floor():
     """At eps = 0, scaling the positives' or the negatives' phi leaves the batch reading's loss unchanged:
     no term makes a positive pair louder than a negative one (what prediction reads). With the floor,
-    louder positives and quieter negatives both lower it."""
+    scaling the positives up or the negatives down lowers it; yet silencing most positives lowers it
+    too, and even negatives score as well loud as quiet: still no ranking of pair against pair."""
     rng = np.random.default_rng(0)
     g = rng.uniform(1, 5, size=8)
     sign = np.array([1.0] * 4 + [-1.0] * 4)
@@ -196,6 +197,11 @@ def test_the_batch_reading_ranks_positives_above_negatives_only_by_way_of_the_fl
         for scale in ([10.0] * 4 + [1.0] * 4, [1.0] * 4 + [1e-3] * 4):
             moved = entropy_objective_batch(g * np.array(scale), 0.0, sign, eps=eps)[0]
             assert moved == pytest.approx(base, rel=1e-12) if eps == 0 else moved < base - 1e-3
+    two = np.array([1.0, 1.0, -1.0, -1.0])
+    assert entropy_objective_batch(np.array([4.0, 0, 1, 1]), 0.0, two, eps=1.0)[0] < \
+        entropy_objective_batch(np.array([2.0, 2, 1, 1]), 0.0, two, eps=1.0)[0]        # one positive silenced
+    assert entropy_objective_batch(np.array([2.0, 2, 50, 50]), 0.0, two, eps=1.0)[0] <= \
+        entropy_objective_batch(np.array([2.0, 2, 0.1, 0.3]), 0.0, two, eps=1.0)[0]    # loud, even negatives
 
 
 def test_the_goodness_penalty_has_an_exact_gradient_and_bounds_the_scale():
@@ -214,8 +220,9 @@ def test_the_goodness_penalty_has_an_exact_gradient_and_bounds_the_scale():
     assert np.all(np.diff(alone) < 0)                                     # growing always pays without it
     best = int(np.argmin(both))
     assert 0 < best < len(scales) - 1 and both[-1] > both[best] + 1       # a finite best scale with it
-    with pytest.raises(ValueError, match="--goodness-penalty"):
-        Config(method="ff", goodness_penalty=0.01).check()                # the logistic objective: refused
+    for given in (dict(goodness_penalty=0.01), dict(goodness_penalty=0.0)):      # the logistic objective: refused
+        with pytest.raises(ValueError, match="--goodness-penalty"):
+            Config(method="ff", **given).check(given=given)
     Config(method="cff", gamma="all", objective="entropy-batch", goodness_penalty=0.01).check()
 
 

@@ -26,9 +26,9 @@ TARGET_CFF, TARGET_FF_GAP = 13.0, 1.0   # issue 23: CFF gamma <= 13.0%, FF withi
 READING_TEXT = {"entropy": "1 pair: per image, the entropy per unit goodness of its positive and one negative pair",
                 "entropy-labels": "2 labels: per image over all ten labels, the mass of q(y | x) on the true label",
                 "entropy-batch": "3 batch: the entropy per unit goodness of the positive pairs minus the "
-                                 "negative ones' (scale-free in each group but for the floor eps, which alone "
-                                 "ranks a positive pair above a negative one: positives pushed far above eps, "
-                                 "negatives held near it)"}
+                                 "negative ones' (scale-free in each group but for the floor eps; it rewards "
+                                 "large, uneven goodness on the positives and even goodness on the negatives, "
+                                 "and nothing in it asks an image's positive pair to beat its negative one)"}
 READING_TEXT.update({f"{r}-penalty": f"{READING_TEXT[r].split(':')[0]}, with {PENALTY:g} mean(g) / M added to each "
                      "layer's loss (entropy.goodness_penalty): nothing in the three losses bounds the goodness; this "
                      "does" for r in READINGS})
@@ -124,8 +124,9 @@ def target_lines(dataset, means, ff_logistic):
         else:
             gap = test - float(np.mean(ff_logistic))
             result = f"{gap:+.2f} points on test: {'met' if gap <= TARGET_FF_GAP else 'missed'}"
+        bound = " (with the goodness penalty: the paper's objective plus a bound)" if best.endswith("-penalty") else ""
         lines.append(f"- Target {what}: the reading with the lowest validation error, "
-                     f"`{best.split('network-')[1]}`, {result} ({len(SEEDS)} seeds).")
+                     f"`{best.split('network-')[1]}`{bound}, {result} ({len(SEEDS)} seeds).")
     return lines
 
 
