@@ -204,7 +204,8 @@ def memory_estimate(cfg):
     sizes = [INPUT_SIZES[cfg.dataset], *cfg.hidden]
     params = sum(d * m + m for d, m in zip(sizes[:-1], sizes[1:]))
     state = {"adam": 4, "sgd": 3}[cfg.optimizer]            # w, grad, moments, scratch
-    rows = 2 * cfg.batch_size                               # positives and negatives
+    # rows a training step holds: positives and negatives, or every image with each of its ten labels
+    rows = (10 if cfg.objective == "entropy-labels" else 2) * cfg.batch_size
     step = 4 * rows * sum(sizes) * 3                        # input, pre-activation, activity per layer
     evaluation = 4 * 1000 * max(sizes) * 4                  # goodness_per_label's batch of 1000
     data = 4 * (TRAIN_SIZE[cfg.dataset] + 10_000) * sizes[0] * 2

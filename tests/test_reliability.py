@@ -150,6 +150,10 @@ def test_the_python_api_has_the_same_checks():
     with pytest.raises(ValueError, match="--epochs"):
         Config(epochs=2.5).check()
     assert memory_estimate(Config(hidden=(200_000,) * 3)) > 100 * 2**30
+    # entropy-labels holds ten rows per image in a step, not two: five times the activations
+    big = dict(hidden=(4000,) * 3, batch_size=10_000)
+    labels, pairs = memory_estimate(Config(objective="entropy-labels", **big)), memory_estimate(Config(**big))
+    assert labels - pairs == 4 * 8 * 10_000 * (784 + 12_000) * 3
 
 
 def test_divergence_names_the_likely_cause():
