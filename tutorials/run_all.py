@@ -24,6 +24,7 @@ from nbclient import NotebookClient
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import make_solved  # noqa: E402
+from ffnumpy.studies.runner import machine  # noqa: E402
 
 
 def run(nb, timeout=1800):
@@ -68,7 +69,8 @@ def main(argv=None):
     mode = "FAST" if os.environ.get("FFNUMPY_FAST") == "1" else "full"
     report = [f"# Measured times of the tutorials, {mode} mode", "",
               f"`{'FFNUMPY_FAST=1 ' if mode == 'FAST' else ''}python tutorials/run_all.py`, on this project's "
-              f"2-core machine, one notebook at a time.", ""]
+              f"2-core machine, one notebook at a time. The machine's CPU changes between sessions: each "
+              f"notebook says on which CPU and day it was measured.", ""]
     sections = dict(kept)
     for path in paths:
         nb = make_solved.build(path) if args.solved else nbformat.read(path, as_version=4)
@@ -76,7 +78,7 @@ def main(argv=None):
         print(f"{os.path.basename(path)}{' (solved)' if args.solved else ''}: {seconds:.0f} s ({mode} mode)",
               flush=True)
         sections[os.path.basename(path)] = [f"## {os.path.basename(path)}: {seconds / 60:.1f} min", "",
-                                            "| section | seconds |", "|---|---|"] + \
+                                            measured_on(), "", "| section | seconds |", "|---|---|"] + \
             [f"| {title} | {s:.0f} |" for title, s in section_seconds(nb)] + [""]
         if not args.check and mode == "full":   # only full-mode outputs are ever saved into a notebook
             nbformat.write(nb, make_solved.solved_path(path) if args.solved else path)
@@ -84,6 +86,11 @@ def main(argv=None):
         with open(timings, "w") as f:
             f.write("\n".join(report + [line for name in sorted(sections) for line in sections[name]]) + "\n")
     return 0
+
+
+def measured_on():
+    """'Measured on 2026-12-03, CPU ...': the times of one machine say little about another's."""
+    return f"Measured on {datetime.date.today().isoformat()}, CPU {machine()['cpu']}."
 
 
 def kept_sections(path, rerun, existing):
