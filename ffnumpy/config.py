@@ -230,7 +230,8 @@ def available_memory():
 def _check_memory(cfg):
     need, have = memory_estimate(cfg), available_memory()
     if have is not None and need > have:
-        raise ValueError(f"--hidden {','.join(map(str, cfg.hidden))} (with --batch-size {cfg.batch_size}): "
+        labels = ", --objective entropy-labels: ten rows per image" if cfg.objective == "entropy-labels" else ""
+        raise ValueError(f"--hidden {','.join(map(str, cfg.hidden))} (with --batch-size {cfg.batch_size}{labels}): "
                          f"needs about {need / 2**30:.1f} GiB of memory, {have / 2**30:.1f} GiB is available")
 
 

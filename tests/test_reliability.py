@@ -156,6 +156,19 @@ def test_the_python_api_has_the_same_checks():
     assert labels - pairs == 4 * 8 * 10_000 * (784 + 12_000) * 3
 
 
+def test_a_network_too_large_for_memory_is_refused_naming_what_makes_it_large(monkeypatch):
+    import ffnumpy.config as config
+    big = dict(hidden=(5000, 5000), batch_size=1000)
+    pairs, labels = memory_estimate(Config(**big)), memory_estimate(Config(objective="entropy-labels", **big))
+    monkeypatch.setattr(config, "available_memory", lambda: (pairs + labels) // 2)   # on any machine
+    Config(**big).check()                                     # positive and negative pairs fit
+    with pytest.raises(ValueError, match=r"--hidden 5000,5000 \(with --batch-size 1000, --objective entropy-labels: "
+                                         r"ten rows per image\): needs about .* GiB of memory, .* GiB is available"):
+        Config(objective="entropy-labels", **big).check()     # ten rows per image do not
+    with pytest.raises(ValueError, match=r"--hidden 20000,5000 \(with --batch-size 1000\): needs about"):
+        Config(**dict(big, hidden=(20000, 5000))).check()
+
+
 def test_divergence_names_the_likely_cause():
     assert "--momentum 0.99" in divergence_hint(Config(optimizer="sgd", lr=1e-3, momentum=0.99))
     assert "--weight-decay" in divergence_hint(Config(lr=1e-3, weight_decay=1e3))
