@@ -110,11 +110,11 @@ QUOTED = [
     ("over seeds 1-3 it measured 1.38 ± 0.02% by goodness", lambda: recipe_finding()),
     ("adds +0.13 ± 0.05 points over 5 seeds", lambda: recipe_last_layer()),
     ("FF gives 1.41 ± 0.06% (layers 2 and up) and CFF gamma(<t) 1.50 ± 0.06% (all layers): no difference shown "
-     "(paired t p = 0.107, corrected p = 0.150", lambda: question("mnist", "CFF gamma(<t)")),
+     "(paired t p = 0.107, corrected p = 0.190", lambda: question("mnist", "CFF gamma(<t)")),
     ("favours FF's 5 networks (p = 0.0063)", lambda: question_pooled("mnist", "CFF gamma(<t)")),
     ("CFF gamma(<t)'s adds +0.05 ± 0.07 by all layers", lambda: question_last_layer("mnist", "CFF gamma(<t)")),
     ("over 3 seeds CFF gamma gives 1.66 ± 0.06% (all layers): no difference shown (paired t p = 0.019, corrected "
-     "p = 0.071)", lambda: question_other("mnist", "CFF gamma")),
+     "p = 0.107)", lambda: question_other("mnist", "CFF gamma")),
     ("CFF gamma's adds +2.70 ± 0.08 by all layers", lambda: question_last_layer("mnist", "CFF gamma")),
     ("184 s\nin all", demo_seconds),
     ("2.60%\nagainst Adam's 2.40%", lambda: demo_recipe("ff-network")),
@@ -176,18 +176,47 @@ def question_last_layer(dataset, label):
 
 
 @functools.lru_cache(maxsize=None)
-def recipe_report():
-    """results/recipe/README.md as hinton_report writes it now, from a copy of the result files."""
+def recipe_written():
+    """(README.md, verdicts.json) of results/recipe as hinton_report writes them now, from a copy of the files."""
     from ffnumpy.studies.hinton_report import write_report
     with tempfile.TemporaryDirectory() as tmp:
         for folder in ("recipe", "speed"):                  # the report quotes the recipe's benchmark
-            shutil.copytree(RESULTS / folder, Path(tmp) / folder)
-        return write_report(Path(tmp) / "recipe").read_text()
+            shutil.copytree(RESULTS / folder, Path(tmp) / folder,
+                            ignore=shutil.ignore_patterns("*.ckpt.npz", "*.claim"))   # a run in progress
+        path = write_report(Path(tmp) / "recipe")
+        return path.read_text(), (path.parent / VERDICTS).read_text()
+
+
+def recipe_report():
+    return recipe_written()[0]
 
 
 def test_the_recipe_report_is_what_its_files_give_now():
-    assert recipe_report() == (RESULTS / "recipe" / "README.md").read_text(), \
+    report, verdicts = recipe_written()
+    assert report == (RESULTS / "recipe" / "README.md").read_text(), \
         "results/recipe/README.md is stale: python -m ffnumpy.studies.hinton_report"
+    assert verdicts == (RESULTS / "recipe" / VERDICTS).read_text(), "results/recipe/verdicts.json is stale"
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion-mnist"])
+def test_the_lessons_answer_calls_each_comparison_as_the_recipe_report(dataset):
+    """question_answer (tutorial 05) reads the report's family: its calls are the report's table's."""
+    from ffnumpy import load_dataset
+    from ffnumpy.studies.question_report import question_answer
+    from ffnumpy.studies.runs import report_family
+    cells = question_cells(dataset)
+    lines = question_answer(RESULTS / "recipe", dataset, report_family(RESULTS / "recipe"),
+                            load_dataset(dataset).y_test)
+    for label in ("CFF gamma(<t)", "CFF gamma"):
+        if label not in cells or cells[label][3].startswith("- "):     # not run, or only its tuning
+            assert f"{label}: no test seed yet" in lines
+            continue
+        assert f"{label}: {cells[label][3].split(' (')[0]}% by " in "\n".join(lines)
+        if f"FF vs {label}" in cells:
+            verdict = cells[f"FF vs {label}"][7].replace("**", "").split(" (provisional")[0].strip()
+            answer = next(x for x in lines if x.startswith(f"FF against {label}:"))
+            assert answer.startswith(f"FF against {label}: {verdict} ("), (answer, verdict)
+            assert f"corrected p = {float(cells[f'FF vs {label}'][5]):.2g}," in answer
 
 
 @pytest.mark.parametrize("quoted,source", QUOTED, ids=[q for q, _ in QUOTED])

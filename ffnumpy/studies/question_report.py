@@ -45,6 +45,44 @@ def question_rows(out, dataset):
     return load_group(Path(out) / f"{dataset}-question", tuple(QUESTION_ROWS))
 
 
+def ff_against_cff(rows, y_test, family):
+    """[(name, CFF row, v, seeds planned)]: FF against each CFF row by each row's own predictor, then both
+    by all layers (runs.compare, called by `family`), for the rows that have seeds."""
+    found = []
+    for row in ("cff-prev-network", "cff-all-network"):
+        if "ff-network" not in rows or row not in rows:
+            continue
+        ff, cff = rows["ff-network"]["seeds"], rows[row]["seeds"]
+        planned = min(len(QUESTION_SEEDS["ff-network"]), len(QUESTION_SEEDS[row]))
+        for name, v in ((f"FF vs {LABELS[row]}", compare(ff, cff, y_test, family)),
+                        ("the same, both by all layers", compare(ff, cff, y_test, family, predict="all"))):
+            if v is not None:
+                found.append((name, row, v, planned))
+    return found
+
+
+def question_answer(out, dataset, family, y_test):
+    """The question's answer on one dataset in sentences, for a lesson: each row's test error by its own
+    predictor, and FF against each CFF called by `family` (the report's, closed: runs.report_family), as
+    results/recipe/README.md calls it.   y_test : (10000,) test labels"""
+    rows = question_rows(out, dataset)
+    lines = []
+    for row, label in LABELS.items():
+        seeds, n_failed = split_failed(rows.get(row, {}).get("seeds", []))
+        if not seeds:
+            lines.append(f"{label}: no test seed yet")
+            continue
+        lines.append(f"{label}: {fmt([r['test_error'] for r in seeds])}% by "
+                     f"{PREDICTOR_TEXT[seeds[0]['config']['predict']]}, {len(seeds)} of "
+                     f"{len(QUESTION_SEEDS[row])} seeds ({n_failed} failed)")
+    for name, row, v, planned in ff_against_cff(rows, y_test, family):
+        if name.startswith("FF vs"):
+            partial = f", provisional: {v['seeds']} of {planned} seeds" if v["seeds"] < planned else ""
+            lines.append(f"FF against {LABELS[row]}: {in_words(v, 'FF lower', f'{LABELS[row]} lower')} "
+                         f"{evidence(v)[:-1]}{partial})")
+    return lines
+
+
 def question_section(out, dataset, figures, family, y_test):
     """The tuning and seed tables of one dataset, and FF against each CFF (judged by `family`)."""
     rows = question_rows(out, dataset)
@@ -92,25 +130,17 @@ def question_section(out, dataset, figures, family, y_test):
               "shared the cores with other work, or was paused for it, took longer. The seconds per epoch (the "
               "median epoch of each run, median over the seeds) are the fairer measure of speed.", ""]
     verdicts = []
-    for row in ("cff-prev-network", "cff-all-network"):
-        if "ff-network" not in rows or row not in rows:
+    for name, row, v, planned in ff_against_cff(rows, y_test, family):
+        partial = f" (provisional: {v['seeds']} of {planned} seeds)" if v["seeds"] < planned else ""
+        if "paired_t" not in v:
+            verdicts.append(f"| {name} | {v['seeds']} | | | | | | unstable: no verdict{partial} {evidence(v)} |")
             continue
-        ff, cff = rows["ff-network"]["seeds"], rows[row]["seeds"]
-        planned = min(len(QUESTION_SEEDS["ff-network"]), len(QUESTION_SEEDS[row]))
-        for name, v in ((f"FF vs {LABELS[row]}", compare(ff, cff, y_test, family)),
-                        ("the same, both by all layers", compare(ff, cff, y_test, family, predict="all"))):
-            if v is None:
-                continue
-            partial = f" (provisional: {v['seeds']} of {planned} seeds)" if v["seeds"] < planned else ""
-            if "paired_t" not in v:
-                verdicts.append(f"| {name} | {v['seeds']} | | | | | | unstable: no verdict{partial} {evidence(v)} |")
-                continue
-            t, (low, high), m = v["paired_t"], v["ci"], v["mcnemar"]
-            corrected = "-" if v["unstable"] else f"{v['corrected_p']:.3f}"
-            verdicts.append(f"| {name} | {v['seeds']} | {t['mean_diff']:+.2f} | {low:+.2f} to "
-                            f"{high:+.2f} | {t['p']:.3f} | {corrected} | {p_text(m['p']) if m else '-'} | "
-                            f"{in_words(v, '**FF lower**', f'**{LABELS[row]} lower**')}{partial} "
-                            f"{evidence(v) if v['unstable'] else ''} |")
+        t, (low, high), m = v["paired_t"], v["ci"], v["mcnemar"]
+        corrected = "-" if v["unstable"] else f"{v['corrected_p']:.3f}"
+        verdicts.append(f"| {name} | {v['seeds']} | {t['mean_diff']:+.2f} | {low:+.2f} to "
+                        f"{high:+.2f} | {t['p']:.3f} | {corrected} | {p_text(m['p']) if m else '-'} | "
+                        f"{in_words(v, '**FF lower**', f'**{LABELS[row]} lower**')}{partial} "
+                        f"{evidence(v) if v['unstable'] else ''} |")
     if verdicts:
         lines += ["FF against each CFF (FF minus CFF, each by its own predictor, over the seeds both have that did "
                   "not fail; then both by all layers, the paper's predictor, over seeds only):", "",
