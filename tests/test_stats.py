@@ -136,6 +136,13 @@ def test_a_saved_family_calls_as_the_report_did(tmp_path):
     assert again.judge(("a", "b"), v)["corrected_p"] == family.judge(("a", "b"), v)["corrected_p"]
     with pytest.raises(KeyError):
         again.judge(("a", "z"), v)
+    # a seed added since the report was written moves the comparison's p: the saved calls are stale
+    moved = compare_seeds([3.0, 3.1, 2.9, 3.3], [8.0, 8.2, 7.9, 3.2], right, right & (rng.random(3000) > 0.05))
+    with pytest.raises(ValueError, match="stale"):
+        again.judge(("a", "b"), moved)
+    # a file saved before the family kept each p ([key..., corrected p]) still loads, unchecked
+    old = Family.load([[*key, p] for key, p in family.corrected.items()])
+    assert old.judge(("a", "b"), moved)["corrected_p"] == family.corrected[("a", "b")]
 
 
 def test_a_comparison_with_no_seed_left_after_failures_is_unstable_not_a_crash():

@@ -185,7 +185,7 @@ class Family:
     """
 
     def __init__(self, alpha=0.05):
-        self.alpha, self.found, self.corrected = alpha, {}, None
+        self.alpha, self.found, self.corrected, self.raw = alpha, {}, None, {}
 
     def judge(self, key, v):
         """v (compare_seeds) with "call" and "corrected_p" added; key names the comparison."""
@@ -198,6 +198,10 @@ class Family:
             if key not in self.found and not v["unstable"]:
                 raise KeyError(f"comparison {key} was not seen in the first pass")
             p = self.corrected.get(key, 1.0)
+            was = self.raw.get(key)                   # a loaded family knows each comparison's p when saved
+            if was is not None and "paired_t" in v and not np.isclose(v["paired_t"]["p"], was, rtol=1e-9, atol=0):
+                raise ValueError(f"the report's verdicts are stale: comparison {key} has p = {v['paired_t']['p']:.4g} "
+                                 f"in the files now, {was:.4g} when its report was written; write the report again")
         return {**v, "corrected_p": p, "call": call(v, p, self.alpha)}
 
     def close(self):
@@ -211,14 +215,22 @@ class Family:
         return len(self.corrected or ())
 
     def saved(self):
-        """The closed family as JSON-ready data: [[key..., corrected p]] of its stable comparisons."""
-        return [[*key, p] for key, p in self.corrected.items()]
+        """The closed family as JSON-ready data: [[key..., corrected p, p]] of its stable comparisons."""
+        return [[*key, p, self.found[key]["paired_t"]["p"]] for key, p in self.corrected.items()]
 
     @classmethod
     def load(cls, saved, alpha=0.05):
-        """A closed family from saved(): another text (the demo) then calls a comparison as the report did."""
+        """A closed family from saved(): another text (the demo) then calls a comparison as the report did,
+        and a comparison whose p has changed since (files added, the report not written again) raises.
+        Older files hold [key..., corrected p] only: no staleness check for them."""
         family = cls(alpha)
-        family.corrected = {tuple(entry[:-1]): entry[-1] for entry in saved}
+        family.corrected = {}
+        for entry in saved:
+            key = tuple(x for x in entry if isinstance(x, str))
+            numbers = entry[len(key):]
+            family.corrected[key] = numbers[0]
+            if len(numbers) > 1:
+                family.raw[key] = numbers[1]
         family.found = dict.fromkeys(family.corrected)
         return family
 
