@@ -3,6 +3,26 @@
 CELLS = {}
 
 ANSWERS = {
+    "strong_ff": (
+        "(a) A call needs both parts of the rule: the paired t-test over seeds, Holm-corrected, below 0.05, and the "
+        "bootstrap interval on one side of 0. Either can withhold it. Holm multiplies the k-th smallest of the "
+        "report's m p-values by m - k + 1 (never letting a larger p's corrected value fall below a smaller one's), "
+        "and m counts every comparison of the report, both datasets and both predictors: a p of 0.02 can end well "
+        "above 0.05. And the t-test itself is cautious with few seeds: with 2 to 5 seeds it has 1 to 4 degrees of "
+        "freedom, and the t value it needs is large (12.7 for 1, 4.30 for 2), so a difference of the same sign in "
+        "every seed can still give p above 0.05. The percentile bootstrap is much narrower with so few seeds: 2 or 3 "
+        "seeds have only 3 or 10 distinct resamples, its spread divides by n rather than n - 1, and it uses no "
+        "t-quantile; for the 'both by all layers' rows, which resample seeds only, it is just the range of the "
+        "seeds' differences. Read the table's raw and corrected p to see which part withheld each call. When the "
+        "parts disagree, no difference is shown: more seeds could decide, and 'no difference shown' is not 'the "
+        "same'. "
+        "(b) No. Picking, after seeing the test errors, whichever predictor is lower uses the test set to choose, "
+        "and the chosen error is then optimistic: the same selection bias as tuning a learning rate on test. Here "
+        "even the validation split favours all layers for FF on Fashion-MNIST (each tuning run stores its validation "
+        "error by every predictor), so choosing the predictor on validation, before the test seeds, would have been "
+        "honest; but FF's predictor was fixed in advance, and switching after the test is read is a forking path. "
+        "The place for the other reading is the one the report specified before the runs: the comparison of both "
+        "rows by all layers, which is in the same Holm family."),
     "floor": (
         "Under the paper's loss L = log sigmoid(s) on a negative, dL/ds = sigmoid(-s) = sigmoid(20) ≈ 1: the "
         "largest possible push, on a pair that is already rejected. The step lowers the pair's goodness again, and "
