@@ -72,7 +72,8 @@ def question_answer(out, dataset, family, y_test):
         if not seeds:
             lines.append(f"{label}: no test seed yet")
             continue
-        lines.append(f"{label}: {fmt([r['test_error'] for r in seeds])}% by "
+        errors = [r["test_error"] for r in seeds]                 # one seed: its error, no spread
+        lines.append(f"{label}: {fmt(errors) if len(errors) > 1 else f'{errors[0]:.2f}'}% by "
                      f"{PREDICTOR_TEXT[seeds[0]['config']['predict']]}, {len(seeds)} of "
                      f"{len(QUESTION_SEEDS[row])} seeds ({n_failed} failed)")
     for name, row, v, planned in ff_against_cff(rows, y_test, family):
