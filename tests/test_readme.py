@@ -132,12 +132,16 @@ QUOTED = [
 ]
 
 
-def question_cells(dataset):
-    """{first cell: the row's cells} of the recipe report's question tables for `dataset` (the report is
+def question_table_rows(dataset):
+    """[the row's cells] of the recipe report's question tables for `dataset`, in order (the report is
     checked against the files by test_the_recipe_report_is_what_its_files_give_now)."""
     section = recipe_report().split(f"## {dataset}: does collaboration help a strong FF?")[1].split("\n## ")[0]
-    rows = [line.strip("| ").split(" | ") for line in section.splitlines() if line.startswith("| ")]
-    return {cells[0]: cells for cells in rows}
+    return [line.strip("| ").split(" | ") for line in section.splitlines() if line.startswith("| ")]
+
+
+def question_cells(dataset):
+    """{first cell: the row's cells} of question_table_rows (a repeated first cell keeps its last row)."""
+    return {cells[0]: cells for cells in question_table_rows(dataset)}
 
 
 def question(dataset, label):
@@ -169,8 +173,7 @@ def question_table(label, datasets):
 
 def question_all_layers(dataset, label):
     """'<verdict> (corrected p = ..)': FF against `label` with both by all layers (the row after 'FF vs <label>')."""
-    section = recipe_report().split(f"## {dataset}: does collaboration help a strong FF?")[1].split("\n## ")[0]
-    rows = [line.strip("| ").split(" | ") for line in section.splitlines() if line.startswith("| ")]
+    rows = question_table_rows(dataset)
     vs = rows[[cells[0] for cells in rows].index(f"FF vs {label}") + 1]
     assert vs[0] == "the same, both by all layers", vs
     return f"{vs[7].replace('**', '').strip()} (corrected p = {vs[5]})"
