@@ -96,7 +96,8 @@ def learned_section(out, reproduction, dataset, y_test, family):
     lines = [f"### {dataset}: collaboration that learns its weights", "",
              f"`python -m ffnumpy.studies.experiments learned --dataset {dataset}`", "",
              f"CFF learned gamma, Network: {fmt([r['test_error'] for r in learned])}% over {len(learned)} seeds "
-             f"(setting lr {learned[0]['config']['lr']:g}{edge(learned[0]['config']['lr'], learned_study(dataset).grid)}, "
+             f"(setting lr {learned[0]['config']['lr']:g}"
+             f"{edge(learned[0]['config']['lr'], learned_study(dataset).grid)}, "
              f"theta-scale {learned[0]['config']['theta_scale']:g}, chosen on validation).", ""]
     for row in ("ff-network", "cff-all-network", "cff-prev-network"):
         seeds = fixed.get(row, {}).get("seeds", [])

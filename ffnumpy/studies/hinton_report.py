@@ -59,7 +59,8 @@ def reference_section(out, dataset, figures):
     if not rows:
         return []
     seeds, n_failed = split_failed(rows["ff-network"]["seeds"])
-    lines = [f"## {dataset}: the recipe as it is (`python -m ffnumpy.studies.hinton reference --dataset {dataset}`)", "",
+    command = f"python -m ffnumpy.studies.hinton reference --dataset {dataset}"
+    lines = [f"## {dataset}: the recipe as it is (`{command}`)", "",
              f"FF, {budget(seeds)}, no tuning; test error of the goodness of layers 2 and up (Hinton's "
              "predictor) and of the softmax readout.", "",
              "| seed | test error (%) | readout test error (%) | validation (%) | each layer alone (%) "
@@ -151,10 +152,10 @@ def demo_section(out, dataset, reproduction="results/reproduction"):
         mine = min(adam.get(row, {}).get("tune", []), key=lambda r: r["validation_error"], default=None)
         verdict = "-" if mine is None else ("recipe lower" if best["validation_error"] < mine["validation_error"]
                                             else "Adam lower or equal")
-        lines.append(f"| {LABELS[row]} | " + ", ".join(f"{r['validation_error']:.2f} ({r['config']['lr']:g})" for r in tune) +
-                     f" | {best['validation_error']:.2f} | {every:.2f} | {best['train_seconds']:.0f} | " +
-                     ("-" if mine is None else f"{mine['validation_error']:.2f}: {verdict} | {mine['train_seconds']:.0f}")
-                     + " |")
+        grid = ", ".join(f"{r['validation_error']:.2f} ({r['config']['lr']:g})" for r in tune)
+        adam_cells = "-" if mine is None else f"{mine['validation_error']:.2f}: {verdict} | {mine['train_seconds']:.0f}"
+        lines.append(f"| {LABELS[row]} | {grid} | {best['validation_error']:.2f} | {every:.2f} | "
+                     f"{best['train_seconds']:.0f} | {adam_cells} |")
     return lines + ["", "The recipe's runs predict by layers 2 and up (Hinton's predictor); 'best by all layers' "
                     "scores the same runs by every layer (the predictor the question study gives CFF). The demo "
                     "uses the recipe for a row only where the recipe is lower "
@@ -166,7 +167,8 @@ def write_report(out, labels=None):
     """Write OUT/README.md (and its figures) from the result files; returns its path.
     labels : {dataset: (10000,) test labels}; default: loaded with the dataset"""
     datasets = [d for d in ("mnist", "fashion-mnist")
-                if any((Path(out) / f"{d}-{study}").exists() for study in ("reference", "ablation", "question", "demo"))]
+                if any((Path(out) / f"{d}-{study}").exists()
+                       for study in ("reference", "ablation", "question", "demo"))]
     labels = labels or {d: load_dataset(d).y_test for d in datasets}
 
     def build(family):

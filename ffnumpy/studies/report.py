@@ -33,7 +33,8 @@ def comparison_line(rows, a, b, y_test, family):
     if v is None:
         return None
     if "paired_t" not in v:
-        return f"| {ROW_LABELS[a]} vs {ROW_LABELS[b]} | {v['seeds']} | | | | | | unstable: no verdict ({v['unstable']}) |"
+        return (f"| {ROW_LABELS[a]} vs {ROW_LABELS[b]} | {v['seeds']} | | | | | | "
+                f"unstable: no verdict ({v['unstable']}) |")
     t, m = v["paired_t"], v["mcnemar"]
     passes = [rows[k]["seeds"][0]["passes_over_data"] for k in (a, b)]
     unequal = f" (unequal budgets: {passes[0]} vs {passes[1]} passes)" if passes[0] != passes[1] else ""

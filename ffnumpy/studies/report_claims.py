@@ -100,7 +100,8 @@ def regime_lines(out, dataset, baseline, y_test, family):
         cells = [regime]
         for row in REGIME_ROWS:
             runs = [r for r in seeds[row] if not failed_run(r)]       # a failed run's layers say nothing
-            later = [[marginals(r)[k] for r in runs] for k in range(1, len(runs[0]["prefix_test_error"]) if runs else 1)]
+            depth = len(runs[0]["prefix_test_error"]) if runs else 1
+            later = [[marginals(r)[k] for r in runs] for k in range(1, depth)]
             own = regime != "baseline" and row in studies[regime].rows   # not the baseline's FF
             lr = f" (lr {runs[0]['config']['lr']:g}{regime_tuning(out, studies[regime], row, runs[0])})" \
                 if runs and own else ""
@@ -132,7 +133,8 @@ def regime_lines(out, dataset, baseline, y_test, family):
                      + (f" (not yet measured: {', '.join(g for g in table if g not in calls)})"
                         if len(calls) < len(table) else "") + ".")
     name = f"regimes_{dataset}.png"
-    plot_regimes({regime: {ROW_LABELS[r]: seeds[r] for r in REGIME_ROWS if seeds[r]} for regime, seeds in table.items()},
+    plot_regimes({regime: {ROW_LABELS[r]: seeds[r] for r in REGIME_ROWS if seeds[r]}
+                  for regime, seeds in table.items()},
                  Path(out) / name, title=f"{dataset}, course budget: the paper's claims under each reading")
     return lines + ["", f"![regimes]({name})", ""]
 

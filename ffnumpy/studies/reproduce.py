@@ -85,7 +85,8 @@ WIDE_REGIME_GRID = [dict(lr=lr, theta_scale=1.0) for lr in (3e-4, 1e-3, 3e-3, 1e
 # Regimes marked unstable by the regime report when each row was tuned on seed 0 alone: a comparison there
 # had a failed seed or seeds spread over more than 5 points (MNIST paper-negative, literal; Fashion-MNIST
 # length (wide grid), paper-negative, literal). One tuning seed chooses at random there, so their rows
-# are tuned on the mean validation error of two seeds (TWO_SEEDS), under both grids. The second tuning seed is none of the test seeds: a test seed that also chose the setting
+# are tuned on the mean validation error of two seeds (TWO_SEEDS), under both grids. The second tuning
+# seed is none of the test seeds: a test seed that also chose the setting
 # would screen itself (a setting where it failed would not be chosen). Frozen here, not recomputed: the
 # choice must not flip with the runs it chooses; tests/test_reproduce.py checks that every regime the files
 # show unstable is in it.
