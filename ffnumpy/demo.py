@@ -1,6 +1,6 @@
 """First run: train FF and Collaborative FF on MNIST side by side.
 
-    python -m ffnumpy.demo            # about 3 minutes on a 2-core laptop CPU
+    python -m ffnumpy.demo            # 1 to 3 minutes on a 2-core CPU
     python -m ffnumpy.demo --quick    # under 30 seconds (what CI runs)
     python -m ffnumpy.demo --regime   # and then the regime where the paper's pattern appears (3 more)
 

@@ -225,10 +225,10 @@ def closing(out, labels, family):
     paper, as the report called them."""
     summary = {}
     for dataset, y_test in labels.items():
-        calls = [c for budget in BUDGETS for c in conclusion_calls(out, dataset, y_test, budget, family)]
+        calls = [(budget, c) for budget in BUDGETS for c in conclusion_calls(out, dataset, y_test, budget, family)]
         by = {}
-        for label, v, _ in calls:
-            by.setdefault(v["call"], []).append(label)
+        for budget, (label, v, _) in calls:       # the same pair runs at both budgets: say which
+            by.setdefault(v["call"], []).append(f"long budget: {label}" if budget == "long" else label)
         summary[dataset] = {"comparisons": len(calls), "calls": by, "corrected_over": family.size}
     return summary
 
