@@ -4,12 +4,13 @@
 # Every command skips the runs that already have a result file, and a run in progress resumes from
 # its checkpoint after its last finished epoch, so the chain can be stopped and started at will.
 # Pause it for timed work with `kill -STOP/-CONT $(pgrep -f ffnumpy.studies)`: never two jobs at once.
+# Stop it with `pkill -f queue.sh; pkill -f ffnumpy.studies` (the copy it runs is named queue.sh.XXXXXX).
 # QUEUE_DRY_RUN=1 gives every command --dry-run: it lists what is still owed, trains and moves nothing
 # (tests/test_queue.py runs it that way).
 set -u
 # bash reads a script while it runs it: run a copy, so that editing this file never disturbs a running chain
 if [ -z "${QUEUE_COPY:-}" ]; then
-    copy=$(mktemp) && cp "$0" "$copy" && QUEUE_COPY=$copy exec bash "$copy" "$@"
+    copy=$(mktemp "${TMPDIR:-/tmp}/queue.sh.XXXXXX") && cp "$0" "$copy" && QUEUE_COPY=$copy exec bash "$copy" "$@"
 fi
 trap 'rm -f "$QUEUE_COPY"' EXIT
 # a chain started before this one may still be running its study: wait for it (never two runs at once)
@@ -36,6 +37,10 @@ for pair in mnist:paper-negative mnist:literal \
         run ffnumpy.studies.reproduce --dataset "$d" --regime "$r" $wide --supersede
         run ffnumpy.studies.reproduce --dataset "$d" --regime "$r" $wide
     done
+done
+# ... and the one regime row whose wide grid still chose its edge (Fashion-MNIST shared theta, CFF gamma at lr 3e-4).
+for step in --tune-only --supersede ""; do
+    run ffnumpy.studies.reproduce --dataset fashion-mnist --regime shared-theta --wide-grid $step
 done
 
 # Issue 23: the readings of the entropy objective.
