@@ -189,6 +189,19 @@ def test_report_from_tiny_results(tiny, small, tmp_path, monkeypatch):
     assert "where the paper's claims hold" in text and "| paper-negative |" in text and "| baseline |" in text
     for name in ("contributions_mnist-course.png", "entropy_mnist-course.png", "regimes_mnist.png"):
         assert (tmp_path / name).stat().st_size > 10_000
+    # closing.json, the demo's closing lines: every FF-against-CFF comparison once, under the call the report made
+    summary = json.loads((tmp_path / "closing.json").read_text())["mnist"]
+    labels = [label for found in summary["calls"].values() for label in found]
+    assert len(labels) == len(set(labels)) == summary["comparisons"]
+    assert set(summary["calls"]) <= {"A lower", "B lower", "no difference shown", "unstable"}
+    for prefix in ("regime paper-negative: ", "regime paper-negative (wide grid): "):
+        assert f"{prefix}FF, Network vs CFF gamma, Network" in labels
+    table = [label for label in labels if not label.startswith("regime")]
+    assert table
+    for call, found in summary["calls"].items():          # the report's verdict table says the same call
+        for label in set(found) & set(table):
+            row = next(line for line in text.splitlines() if line.startswith(f"| {label} |"))
+            assert ("lower**" in row) == call.endswith("lower") and ("unstable" in row) == (call == "unstable")
 
 
 def test_a_result_made_with_another_configuration_is_refused(small, tmp_path, monkeypatch):
