@@ -152,6 +152,24 @@ def test_the_labels_reading_on_known_goodness():
     assert entropy_objective_labels(peaked, 0.0, sign, eps=0.0)[0] == pytest.approx(-np.log(0.91))
 
 
+@pytest.mark.parametrize("reading,n", [("labels", 10), ("pair", 2)])
+def test_a_label_blind_unit_is_pushed_down_once_the_true_label_beats_chance(reading, n):
+    # dL/dc for the same c added to every label's phi is the sum of dL/dphi over an image's rows
+    rng = np.random.default_rng(11)
+    B = 200
+    phi = rng.uniform(0.1, 5.0, (n, B))
+    if reading == "labels":
+        sign = labels_layout(np.zeros(B, dtype=int))                  # row 0 of each image is its true label
+        _, dphi = entropy_objective_labels(phi.reshape(-1), 0.0, sign, eps=0.0)
+    else:
+        sign = np.repeat([1.0, -1.0], B)                              # rows [positives; negatives]
+        _, dphi = entropy_objective(phi.reshape(-1), 0.0, sign, eps=0.0)
+    push = dphi.reshape(n, B).sum(axis=0) * B                          # per image (the loss is a mean)
+    assert push == pytest.approx(n / phi.sum(axis=0) - 1 / phi[0])
+    q_true = phi[0] / phi.sum(axis=0)
+    assert np.all((push > 0) == (q_true > 1 / n)) and 0 < np.mean(q_true > 1 / n) < 1
+
+
 def test_concentration_grad_is_ent_over_the_mean():
     phi = np.random.default_rng(6).uniform(0.1, 4, 9)
     c, d = concentration_grad(phi)

@@ -6,7 +6,9 @@ and for CFF gamma, tuned on validation like every row, then run with 3 seeds
 on test at the course budget; the logistic rows of the reproduction, same budget and protocol, are the
 comparison. Where a reading falls short, the curves show why: the training error per epoch, the mean
 goodness of the positive pairs per epoch (does it grow without bound?) and the share of the last layer's
-silent units; the table gives the last layer's goodness and every layer's silent share at the end.
+silent units; the table gives the last layer's goodness and every layer's silent share at the end, and
+holdback_lines reads, for each method's best reading, its silent layers, its goodness growth, the tuned
+rates that keep its layers alive and its cost against the logistic row.
 """
 from pathlib import Path
 
@@ -23,6 +25,8 @@ from .stats import evidence, in_words
 # the paper's section 5: its entropy objective on Fashion-MNIST, against its logistic CFF row (12.0%)
 PAPER_CFF = 12.9
 TARGET_CFF, TARGET_FF_GAP = 13.0, 1.0   # issue 23: CFF gamma <= 13.0%, FF within 1 point of its logistic row
+SILENT = 0.99        # a layer with at least this share of its units off for every probe pair is called silent
+ROWS_PER_IMAGE = {"entropy-labels": 10}   # pairs an image costs per step (xy's rows); every other reading: 2
 READING_TEXT = {"entropy": "1 pair: per image, the entropy per unit goodness of its positive and one negative pair",
                 "entropy-labels": "2 labels: per image over all ten labels, the mass of q(y | x) on the true label",
                 "entropy-batch": "3 batch: the entropy per unit goodness of the positive pairs minus the "
@@ -95,6 +99,7 @@ def objective_section(out, reproduction, dataset, y_test, family):
                                  for b in ("ff-network", "cff-all-network"))
     lines += ["", f"The logistic rows (results/reproduction): FF {fmt(ff_logistic)}%, CFF gamma {fmt(cff_logistic)}%."]
     lines += target_lines(dataset, means, ff_logistic)
+    lines += holdback_lines(runs, logistic, means)
     name = f"objective_{dataset}.png"
     if not any(runs.get(row, {}).get("seeds") for row in OBJECTIVE_ROWS):
         return lines + [""]                       # tuning only: no seed run to draw yet
@@ -130,6 +135,72 @@ def target_lines(dataset, means, ff_logistic):
         among = f"of the {len(found)} of {total} readings with every seed run and none failed, "
         lines.append(f"- Target {what}: the reading with the lowest validation error {among}"
                      f"`{best.split('network-')[1]}`{bound}, {result} ({len(SEEDS)} seeds).")
+    return lines
+
+
+def layer_names(numbers):
+    """'layer 1' or 'layers 2, 3'.   numbers : layer numbers, from 1"""
+    return f"layer{'s' if len(numbers) > 1 else ''} {', '.join(map(str, numbers))}"
+
+
+def holdback_lines(runs, logistic, means):
+    """What holds each method's best reading back, read from its files: the silent layers and units at
+    the last epoch, how far the goodness grew, which tuned rates keep every layer alive, and what a run
+    costs against its logistic row. runs, logistic : load_group() of the study and of the reproduction;
+    means : {row: (test mean, validation mean)} as in target_lines (the best is chosen on validation)."""
+    lines = []
+    for base, method in (("ff-network", "FF"), ("cff-all-network", "CFF gamma")):
+        found = {r: m for r, m in means.items() if r.startswith(base + "-")}
+        if not found:
+            continue
+        best = min(found, key=lambda r: found[r][1])
+        seeds = [r for r in runs[best]["seeds"] if not failed_run(r)]
+        if not all(h.get("activity") for r in seeds for h in r["history"]):
+            continue                                              # made before the activity was recorded
+        silent = np.array([r["history"][-1]["activity"]["silent"] for r in seeds])       # (seeds, L)
+        grown = np.array([r["history"][-1]["activity"]["goodness"] for r in seeds]).mean(axis=0)
+        first = np.array([r["history"][0]["activity"]["goodness"] for r in seeds]).mean(axis=0)
+        dead = [i + 1 for i in range(silent.shape[1]) if silent[:, i].min() >= SILENT]
+        alive = [i for i in range(silent.shape[1]) if i + 1 not in dead]
+        text = (f"- {method}, `{best.split('network-')[1]}`: at the last epoch "
+                f"{', '.join(f'{s:.2f}' for s in silent.mean(axis=0))} of each layer's units are silent on "
+                f"positive pairs (mean over {len(seeds)} seeds)")
+        if dead:
+            text += (f"; {layer_names(dead)} end{'' if len(dead) > 1 else 's'} silent in every seed, so the network "
+                     f"scores with {layer_names([i + 1 for i in alive])} alone")
+        text += (". The goodness of the positive pairs went from "
+                 f"{', '.join(f'{first[i]:.3g}' for i in alive)} after epoch 1 to "
+                 f"{', '.join(f'{grown[i]:.3g}' for i in alive)} after epoch {len(seeds[0]['history'])} "
+                 f"({layer_names([i + 1 for i in alive])}).")
+        if dead:
+            tune = [t for t in runs[best]["tune"] if t.get("history") and t["history"][-1].get("activity")]
+            kept = [t for t in tune if max(t["history"][-1]["activity"]["silent"][i - 1] for i in dead) < 0.5]
+            where = layer_names(dead)
+            if kept:
+                t = min(kept, key=lambda t: t["validation_error"])
+                text += (f" Of the {len(tune)} tuned rates, {len(kept)} keep{'s' if len(kept) == 1 else ''} most "
+                         f"units of {where} (under half silent): the best of them, lr {t['config']['lr']:g}, reaches "
+                         f"{t['validation_error']:.2f}% on validation.")
+            else:
+                text += f" None of the {len(tune)} tuned rates keeps most units of {where} (under half silent)."
+        reading = seeds[0]["config"]["objective"]
+        paid = [r["train_seconds"] for r in seeds]
+        cheap = [r["train_seconds"] for r in logistic.get(base, {}).get("seeds", []) if not failed_run(r)]
+        if cheap:
+            text += (f" Each image costs {ROWS_PER_IMAGE.get(reading, 2)} pairs a step against the logistic row's 2, "
+                     f"at the same {seeds[0]['config']['epochs']} epochs: {np.median(paid):.0f} s a run "
+                     f"against {np.median(cheap):.0f} s (medians).")
+        lines.append(text)
+    if lines:
+        lines = ["", "What holds each method's best reading back (from its files):", ""] + lines
+        if any(silent_share > 0.5 for r in means for s in runs[r]["seeds"] if not failed_run(s)
+               for silent_share in ((s.get("history") or [{}])[-1].get("activity") or {}).get("silent", [])):
+            lines.append("- Why units fall silent (entropy.py, derived beside the readings): a unit that fires "
+                         "alike for every label adds the same c to each phi(x, y), and dL/dc = n / sum_y phi - "
+                         "1 / phi(x, y_true) over the n labels a reading compares, positive as soon as q(y_true | x) > "
+                         "1/n. Once a layer's goodness beats chance, every label-blind unit is pushed towards silence; "
+                         "layers 2 and 3 see the label only through layer 1, and under CFF gamma layer 1's goodness "
+                         "is in their phi from the first step.")
     return lines
 
 
