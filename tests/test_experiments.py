@@ -124,7 +124,7 @@ def test_the_objective_study_tunes_each_reading_and_resumes_and_is_reported(tiny
     assert seed["config"]["objective"] == "entropy-labels" and seed["config"]["method"] == "ff"
     assert 0 <= seed["test_error"] <= 100 and len(seed["test_predictions"]) == len(small.y_test)
     assert set(experiments.OBJECTIVE_ROWS) == {f"{r}-{o}{p}" for r in ("ff-network", "cff-all-network")
-                                              for o in experiments.READINGS for p in ("", "-penalty")}
+                                               for o in experiments.READINGS for p in ("", "-penalty")}
     assert {row.get("goodness_penalty", 0.0) for name, row in experiments.OBJECTIVE_ROWS.items()} == \
         {0.0, experiments.PENALTY}
     assert all((row.get("goodness_penalty", 0.0) > 0) == name.endswith("-penalty")
@@ -143,7 +143,7 @@ def test_the_objective_target_is_met_or_missed_from_the_means():
     assert "`entropy`, +1.60 points on test: missed" in lines
     assert target_lines("mnist", means, [2.5]) == []
     bounded = "\n".join(target_lines("fashion-mnist", {**means, "cff-all-network-entropy-penalty": (12.7, 12.9)},
-                                      [13.8, 14.0]))
+                                     [13.8, 14.0]))
     assert "`entropy-penalty` (with the goodness penalty: the paper's objective plus a bound), at 12.70%" in bounded
 
 
@@ -151,8 +151,10 @@ def test_the_objective_lesson_quotes_the_report_or_says_what_is_missing(tmp_path
     from ffnumpy.studies.objective_report import objective_lesson
     readme = tmp_path / "README.md"
     assert "not measured yet" in objective_lesson(readme, "mnist")[0]          # no report at all
-    readme.write_text("# Beyond\n\n### mnist: depth\n\nx\n\n### fashion-mnist: the entropy objective, three readings\n\n"
-                      "| reading | FF |\n|---|---|\n| `entropy` | 24.10 ± 1.00 |\n\n![the entropy objective](objective_f.png)\n"
+    readme.write_text("# Beyond\n\n### mnist: depth\n\nx\n\n"
+                      "### fashion-mnist: the entropy objective, three readings\n\n"
+                      "| reading | FF |\n|---|---|\n| `entropy` | 24.10 ± 1.00 |\n\n"
+                      "![the entropy objective](objective_f.png)\n"
                       "\n### mnist: the entropy objective, three readings\n\nm\n## Transfer\n")
     lines = objective_lesson(readme, "fashion-mnist")
     assert lines[0].startswith("### fashion-mnist: the entropy objective") and "| `entropy` | 24.10 ± 1.00 |" in lines

@@ -55,7 +55,9 @@ def test_relative_error_definition():
 
 def test_a_wrong_small_entry_cannot_hide_behind_a_large_right_one():
     x = np.array([0.3, 0.7])
-    f = lambda v: 1e6 * v[0] + v[1] ** 2
+
+    def f(v):
+        return 1e6 * v[0] + v[1] ** 2
     analytic = np.array([1e6, 3 * x[1]])  # the second entry should be 2 * x[1]
     result = check_gradient(f, x, analytic)
     global_error = np.max(np.abs(analytic - result.numeric)) / np.max(np.abs(analytic) + np.abs(result.numeric))
@@ -66,7 +68,9 @@ def test_a_wrong_small_entry_cannot_hide_behind_a_large_right_one():
 
 def test_entries_below_the_rounding_noise_do_not_fail_at_random():
     x = np.array([0.3, 0.7])
-    f = lambda v: 1e3 * np.cos(v[0]) + 1e-9 * v[1]  # f is large, its second derivative tiny
+
+    def f(v):
+        return 1e3 * np.cos(v[0]) + 1e-9 * v[1]  # f is large, its second derivative tiny
     analytic = np.array([-1e3 * np.sin(x[0]), 1e-9])
     numeric, noise = central_differences(f, x.copy())
     assert entry_errors(analytic, numeric)[1] > 1e-6  # the difference quotient cannot see 1e-9 ...

@@ -137,8 +137,12 @@ def test_network_step_names_the_mistakes_and_the_curve_check_fails_a_flat_curve(
     from ffnumpy.graders.forward_forward import check_learning, reference_step
     check = EXERCISES["network_step"].check
     assert grade("step", lambda: check(reference_step))
-    staged = lambda params, pairs, sign, lr: reference_step(params, pairs, sign, lr, frozen_forward=False)
-    ascent = lambda params, pairs, sign, lr: reference_step(params, pairs, sign, -lr)
+
+    def staged(params, pairs, sign, lr):
+        return reference_step(params, pairs, sign, lr, frozen_forward=False)
+
+    def ascent(params, pairs, sign, lr):
+        return reference_step(params, pairs, sign, -lr)
     for wrong, hint in ((staged, "one forward pass"), (ascent, "climbs the loss")):
         assert not grade("step", lambda: check(wrong))
         assert hint in capsys.readouterr().out

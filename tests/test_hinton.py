@@ -12,8 +12,8 @@ from ffnumpy.studies.hinton_report import write_report
 def tiny(study):
     """The same study with a 30-unit, one-epoch network (the plan and the files are what is tested)."""
     make = study.make
-    study.make = lambda row, setting, seed: Config(**{**make(row, setting, seed).__dict__, "hidden": (30, 30),
-                                                     "epochs": 1})
+    study.make = lambda row, setting, seed: Config(**{**make(row, setting, seed).__dict__,
+                                                      "hidden": (30, 30), "epochs": 1})
     return study
 
 

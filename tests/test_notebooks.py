@@ -71,7 +71,8 @@ def test_lesson_code_cells_are_short(path):
     the research code in the appendix)."""
     nbformat = pytest.importorskip("nbformat")
     nb = nbformat.read(path, as_version=4)
-    long = [(i, len(code_lines(c))) for i, c in enumerate(nb.cells) if c.cell_type == "code" and len(code_lines(c)) > 25]
+    long = [(i, len(code_lines(c))) for i, c in enumerate(nb.cells)
+            if c.cell_type == "code" and len(code_lines(c)) > 25]
     assert not long, long
 
 

@@ -66,7 +66,8 @@ def speed(name, key):
 def torch_ratio():
     """PyTorch's seconds over ffnumpy's: the four training columns and the evaluation."""
     ours, theirs = (json.loads((RESULTS / "speed" / n).read_text()) for n in ("bench_train.json", "bench_torch.json"))
-    ratios = [theirs[k]["epoch_seconds"] / ours[k]["epoch_seconds"] for k in ("FF-adam", "CFF-adam", "FF-sgd", "CFF-sgd")]
+    ratios = [theirs[k]["epoch_seconds"] / ours[k]["epoch_seconds"]
+              for k in ("FF-adam", "CFF-adam", "FF-sgd", "CFF-sgd")]
     ratios.append(theirs["test_eval_seconds"] / ours["test_eval_seconds"])
     return f"{min(ratios):.2f} to {max(ratios):.2f} times as fast"
 
@@ -84,16 +85,16 @@ def ff_against(dataset, row):
 
 
 QUOTED = [
-    ("| 2.34 ± 0.08 | 12.99 ± 0.13 |", lambda: f"| {errors('mnist', 'course', 'ff-layer')} | "
-                                              f"{errors('fashion-mnist', 'course', 'ff-layer')} |"),
-    ("| 2.01 ± 0.08 | 11.92 ± 0.21 |", lambda: f"| {errors('mnist', 'long', 'cff-prev-layer')} | "
-                                              f"{errors('fashion-mnist', 'long', 'cff-prev-layer')} |"),
+    ("| 2.34 ± 0.08 | 12.99 ± 0.13 |",
+     lambda: f"| {errors('mnist', 'course', 'ff-layer')} | {errors('fashion-mnist', 'course', 'ff-layer')} |"),
+    ("| 2.01 ± 0.08 | 11.92 ± 0.21 |",
+     lambda: f"| {errors('mnist', 'long', 'cff-prev-layer')} | {errors('fashion-mnist', 'long', 'cff-prev-layer')} |"),
     ("CFF gamma(<t) gives 2.01 ± 0.08 against FF's 2.40 ± 0.07% (corrected p = 0.0084)",
      lambda: f"CFF gamma(<t) gives {errors('mnist', 'long', 'cff-prev-layer')} against FF's "
              f"{errors('mnist', 'long', 'ff-layer')}% (corrected p = "
              f"{corrected('mnist', 'long', 'ff-layer', 'cff-prev-layer')})"),
-    ("| 1.37 ± 0.08 | 9.99 ± 0.15 |", lambda: f"| {errors('mnist', 'long', 'bp-label')} | "
-                                         f"{errors('fashion-mnist', 'long', 'bp-label')} |"),
+    ("| 1.37 ± 0.08 | 9.99 ± 0.15 |",
+     lambda: f"| {errors('mnist', 'long', 'bp-label')} | {errors('fashion-mnist', 'long', 'bp-label')} |"),
     ("9.99 ± 0.15%, the old one", lambda: f"{errors('fashion-mnist', 'long', 'bp-label')}%, the old one"),
     ("gave 9.71 ± 0.10%", lambda: f"gave {superseded('fashion-mnist', 'long', 'bp-label')}%"),
     ("MNIST 2.55 against 3.69% (corrected p = 0.00025)", lambda: "MNIST " + ff_against("mnist", "cff-all-network")),
@@ -114,8 +115,8 @@ QUOTED = [
      "difference shown (paired t p = 0.086, corrected p = 0.339", lambda: "over 5 seeds each, " +
      question("fashion-mnist", "CFF gamma(<t)")),
     ("by all layers, the paper's predictor, for both rows: FF lower (corrected p = 0.047)",
-     lambda: "by all layers, the paper's predictor, for both rows: " + question_all_layers("fashion-mnist",
-                                                                                         "CFF gamma(<t)")),
+     lambda: "by all layers, the paper's predictor, for both rows: "
+             + question_all_layers("fashion-mnist", "CFF gamma(<t)")),
     ("+0.57 ± 0.20 on Fashion-MNIST", lambda: recipe_last_layer("fashion-mnist").split(" points")[0][5:] +
      " on Fashion-MNIST"),
     ("(Fashion-MNIST: +0.21 ± 0.15)",
@@ -303,8 +304,9 @@ def cff_lower_than_ff():
 
 
 def test_readme_names_every_comparison_where_cff_is_lower_than_ff():
-    assert cff_lower_than_ff() == ["reproduction mnist: regime paper-negative (wide grid): FF, Network vs CFF gamma(<t), "
-                                   "Network", "reproduction mnist: long budget: FF, Layer vs CFF gamma(<t), Layer"]
+    assert cff_lower_than_ff() == [
+        "reproduction mnist: regime paper-negative (wide grid): FF, Network vs CFF gamma(<t), Network",
+        "reproduction mnist: long budget: FF, Layer vs CFF gamma(<t), Layer"]
     assert "**CFF is lower than FF in two comparisons measured, both on MNIST**: at the long budget (Layer " in README
     assert "under the paper's literal negative update (Network schedule, wide\n  grid" in README
 

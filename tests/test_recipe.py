@@ -150,7 +150,7 @@ def test_recipe_replays_hinton_straight_line_to_1e_10(method):
         train_step(model, cfg, [(x, y)], [0, 1, 2])
     W, b, R = hinton_steps(W0, b0, batches, replay_rng)
     gap = max(np.abs(a - e).max() for a, e in zip(model.net.W + model.net.b + model.readout.params(),
-                                                   W + b + [R]))
+                                                  W + b + [R]))
     moved = max(np.abs(a - e).max() for a, e in zip(model.net.W, W0))
     assert moved > 1e-4                                  # the steps did something
     if method == "ff":
