@@ -245,7 +245,8 @@ def plot_depth(rows, path, title=None):
                      label=label)
         deepest = np.array([r["prefix_test_error"] for r in by_depth[depths[-1]]])
         marginal = deepest[:, :-1] - deepest[:, 1:]
-        ax2.plot(np.arange(2, deepest.shape[1] + 1), marginal.mean(0), marker="o", label=f"{label}, {depths[-1]} layers")
+        ax2.plot(np.arange(2, deepest.shape[1] + 1), marginal.mean(0), marker="o",
+                 label=f"{label}, {depths[-1]} layers")
     ax1.set(title="test error against depth", xlabel="hidden layers", ylabel="test error (%, log)")
     _plain_log_axis(ax1)
     ax2.set(title="marginal contribution of layer k, deepest network", xlabel="layer k",

@@ -37,7 +37,9 @@ def plot_definition(lo, hi, p, measured, closed, mc_sizes, estimates, truth):
     mc_sizes  : the numbers of draws;  estimates : (len(mc_sizes), repeats) Ent of that many Exp(1) draws
     truth     : 1 - gamma_E, the exact Ent of Exp(1)
     """
-    u = lambda x: x * np.log(x)
+    def u(x):
+        return x * np.log(x)
+
     xs = np.linspace(0.02, 3, 300)
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
     ax = axes[0]
@@ -119,14 +121,16 @@ def across_lines(parts):
     r = p0["layer_means"] / p0["mean"]
     return [f"Initial network, positive pairs: layer means {', '.join(f'{m:.1f}' for m in p0['layer_means'])} "
             f"(within {100 * np.max(np.abs(r - 1)):.1f}% of their mean E[φ] = {p0['mean']:.1f}).",
-            f"Nothing is learned yet, but the across term is {p0['across']:.3g} = {p0['across'] / p0['total']:.0%} of Ent. "
+            f"Nothing is learned yet, but the across term is {p0['across']:.3g} = "
+            f"{p0['across'] / p0['total']:.0%} of Ent. "
             f"It comes from the random weights:\nto second order across ≈ E[φ]/2 · mean((m_i/E[φ] - 1)^2) = "
             f"{p0['mean'] / 2 * np.mean((r - 1) ** 2):.3g}: a small spread of the means, multiplied by the mass E[φ] "
             f"(Ent(cφ) = c Ent(φ)).",
             f"After one epoch of FF: across {p1['across']:.3g} ({'down' if p1['across'] < p0['across'] else 'up'} from "
             f"{p0['across']:.3g}), within {p1['within']:.3g} ({'down' if p1['within'] < p0['within'] else 'up'} from "
             f"{p0['within']:.3g}), concentration {p1['total'] / p1['mean']:.2g} "
-            f"({'down' if p1['total'] / p1['mean'] < p0['total'] / p0['mean'] else 'up'} from {p0['total'] / p0['mean']:.2g})."]
+            f"({'down' if p1['total'] / p1['mean'] < p0['total'] / p0['mean'] else 'up'} from "
+            f"{p0['total'] / p0['mean']:.2g})."]
 
 
 def claims_lines(runs, caveat=""):
@@ -152,9 +156,14 @@ def claims_lines(runs, caveat=""):
         claims.append((f"(c) {name}: positive pairs above negative pairs",
                        raw(name, "positive")[-1] > raw(name, "negative")[-1],
                        kl(name, "positive")[-1] > kl(name, "negative")[-1],
-                       kl(name, "positive")[-1] - kl(name, "positive")[0] > kl(name, "negative")[-1] - kl(name, "negative")[0]))
-    word = lambda v: "-" if v is None else ("holds" if v else "does NOT hold")
-    lines = [f"{'claim (at the last epoch)':54s} {'raw Ent':>14s} {'concentration':>14s} {'gain in KL since init':>22s}"]
+                       kl(name, "positive")[-1] - kl(name, "positive")[0]
+                       > kl(name, "negative")[-1] - kl(name, "negative")[0]))
+
+    def word(v):
+        return "-" if v is None else ("holds" if v else "does NOT hold")
+
+    lines = [f"{'claim (at the last epoch)':54s} {'raw Ent':>14s} {'concentration':>14s} "
+             f"{'gain in KL since init':>22s}"]
     for claim, *verdicts in claims:
         lines.append(f"{claim:54s} " + " ".join(f"{word(v):>14s}" for v in verdicts[:2]) + f" {word(verdicts[2]):>22s}")
     lines.append("(for (a) the gain since initialisation is the concentration column itself)" + caveat)
@@ -195,7 +204,8 @@ def trajectory(v):
     elif k == last:
         text = f"rose from {v[0]:.3g} at initialisation to its highest value, {v[-1]:.3g}, at the last epoch"
     else:
-        text = f"rose from {v[0]:.3g} at initialisation to a peak of {v[k]:.3g} after epoch {k}, then fell to {v[-1]:.3g}"
+        text = (f"rose from {v[0]:.3g} at initialisation to a peak of {v[k]:.3g} after epoch {k}, "
+                f"then fell to {v[-1]:.3g}")
     return text + f" ({'below' if v[-1] < v[0] else 'above'} its initial value)"
 
 
@@ -208,14 +218,16 @@ def terms_lines(runs):
     peak = int(np.argmax(w))
     if 0 < peak < len(w) - 1:
         lines.append(f"So under FF's logistic loss the within term did not simply fall: it rose for the first {peak} "
-                     f"epoch(s), then fell.\nA hypothesis, not tested here: pairs well on their side of θ get almost no "
+                     f"epoch(s), then fell.\nA hypothesis, not tested here: pairs well on their side of θ get "
+                     f"almost no "
                      f"gradient, and the learning rate decays over the second half.")
     for name in runs:
         p = runs[name]["curve"]
         s0 = p[0]["positive"]["across"] / p[0]["positive"]["total"]
         s1 = p[-1]["positive"]["across"] / p[-1]["positive"]["total"]
         lines.append(f"{name}: the across term is {s0:.0%} of Ent at initialisation (random weights) and {s1:.0%} at "
-                     f"the end; layer means at the end {', '.join(f'{m:.0f}' for m in p[-1]['positive']['layer_means'])}")
+                     "the end; layer means at the end "
+                     + ", ".join(f"{m:.0f}" for m in p[-1]["positive"]["layer_means"]))
     return lines
 
 
@@ -235,7 +247,8 @@ def plot_entropy_objective(all_runs, runs, runs_entropy, epochs, colors):
         ax.bar(np.arange(L + 1) + j * width, errors, width, color=colors[name], edgecolor="white",
                hatch="///" if objective_name == "entropy" else None, alpha=0.6 if objective_name == "entropy" else 1.0,
                label=f"{name}, {objective_name} objective")
-    ax.set_xticks(np.arange(L + 1) + 0.4 - width / 2, [f"layer {i + 1}\nalone" for i in range(L)] + ["all layers\n(raw sum)"])
+    ax.set_xticks(np.arange(L + 1) + 0.4 - width / 2,
+                  [f"layer {i + 1}\nalone" for i in range(L)] + ["all layers\n(raw sum)"])
     ax.set(ylabel="test error (%)", title="Does the whole network beat its layers?")
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2)
     for ax, name in zip(axes[1:], runs):

@@ -10,7 +10,8 @@ import numpy as np
 
 
 def plot_transfer_probes(transfer_runs, note):
-    """Section 2: the probe's test error on the target, layer by layer, trained (solid) and at initialisation (dashed)."""
+    """Section 2: the probe's test error on the target, layer by layer, trained (solid) and at
+    initialisation (dashed)."""
     fig, ax = plt.subplots(figsize=(7, 3.6))
     for k, (name, r) in enumerate(transfer_runs.items()):
         layers = np.arange(1, len(r["probe_error"]) + 1)
@@ -32,7 +33,8 @@ def transfer_lines(transfer_runs, note):
         gain = np.array(r["initial_probe_error"]) - np.array(r["probe_error"])
         best = int(np.argmin(r["probe_error"])) + 1
         lines.append(f"- {name}: probe error on 5-9, trained minus at initialisation: "
-                     + ", ".join(f"{-g:+.2f}" for g in gain) + " points (layers 1..L; below 0: training on 0-4 helped); "
+                     + ", ".join(f"{-g:+.2f}" for g in gain)
+                     + " points (layers 1..L; below 0: training on 0-4 helped); "
                      f"the best layer for 5-9 is layer {best}; fine-tuning "
                      f"{'beat' if r['finetune_error'] < r['scratch_error'] else 'did not beat'} training from scratch "
                      f"({r['finetune_error']:.2f}% vs {r['scratch_error']:.2f}%).")

@@ -19,7 +19,8 @@ def check_goodness(functions):
     expect(forward(H), [5.0, 9.0, 0.0], "goodness of [[1, 2], [3, 0], [0, 0]]",
            hints=[(lambda got, want: np.allclose(got, [3, 3, 0]), "that is the sum of h: square each unit first"),
                   (lambda got, want: np.allclose(got, np.sqrt(want)), "that is the norm: the goodness is its square"),
-                  (lambda got, want: np.allclose(got, [10, 4]), "you summed over the rows: sum over the units, axis 1")])
+                  (lambda got, want: np.allclose(got, [10, 4]),
+                   "you summed over the rows: sum over the units, axis 1")])
     # dL/dh = dL/dg * dg/dh, row by row: [1 * 2 * (1, 2), -2 * 2 * (3, 0), 0.5 * 2 * (0, 0)]
     expect(backward(DG, H), [[2.0, 4.0], [-12.0, 0.0], [0.0, 0.0]], "goodness_backward(dg = [1, -2, 0.5], h above)",
            hints=[(lambda got, want: np.allclose(got, 2 * H), "dg is missing: multiply row n by its own dg[n]")])
@@ -48,7 +49,8 @@ def check_ff_loss(mine):
     expect(loss, want_loss, "the loss of g = [7, 2, 5, 1], theta 4, sign [+, -, -, +]",
            hints=[(lambda got, want: np.isclose(got, flipped), "the signs are swapped: a positive pair's loss "
                    "must be small when s is large, softplus(-s); a negative pair's softplus(+s)"),
-                  (lambda got, want: np.isclose(got, 4 * want), "that is the sum over the pairs: the loss is the mean")])
+                  (lambda got, want: np.isclose(got, 4 * want),
+                   "that is the sum over the pairs: the loss is the mean")])
     expect(dg, want_dg, "dL/dg on the same pairs",
            hints=[(lambda got, want: np.allclose(got, -sign / (1 + np.exp(-sign * (g - theta))) / 4),
                    "sigmoid(sign * s) where sigmoid(-sign * s) is wanted: which pairs are on the wrong side?")])

@@ -18,7 +18,8 @@ def check_entropy(mine):
            hints=[(lambda g, w: np.isclose(g, 3 * np.log(3)), "that is E[phi log phi]: divide phi by its mean "
                    "inside the log (a constant carries no entropy)")])
     expect(mine(np.r_[8.0, np.zeros(7)]), LOG8, "Ent of (8, 0, ..., 0) (8 entries, mean 1): log 8",
-           hints=[(lambda g, w: np.isclose(g, 8 * LOG8), "that is the sum over the entries: the mean, under mu uniform")])
+           hints=[(lambda g, w: np.isclose(g, 8 * LOG8),
+                   "that is the sum over the entries: the mean, under mu uniform")])
     expect(mine(np.zeros(5)), 0.0, "Ent of all zeros (0 log 0 = 0)")
     expect(mine(np.array([1.0, 3.0])), TWO_POINT, "Ent of (1, 3)")
     expect(mine(np.array([[1.0, 3.0], [3.0, 1.0]])), TWO_POINT, "Ent of [[1, 3], [3, 1]]: mu runs over all entries",

@@ -97,7 +97,8 @@ def check_alpha_grad(mine):
     # G - theta = [[1, 3, -2], [0, 1, 1]]; dg @ (G - theta) = [1, 3.5, -1.5]; layer 1 (i = 1) gets no alpha_11
     expect(mine(dg, G, theta, 1), [1.0, 0.0, -1.5], "the worked example, layer i = 1",
            hints=[(lambda g, w: np.allclose(g, [1, 3.5, -1.5]), "alpha_ii is not a weight: entry i must be 0"),
-                  (lambda g, w: np.allclose(g, [2.5, 0, 3]), "the threshold is missing: ds_i/dalpha_it = g_t - theta_t"),
+                  (lambda g, w: np.allclose(g, [2.5, 0, 3]),
+                   "the threshold is missing: ds_i/dalpha_it = g_t - theta_t"),
                   (lambda g, w: np.allclose(g, [0.5, 0, -0.75]), "dg is already divided by N: sum over n, "
                    "do not average again")])
     rng = np.random.default_rng(44)
