@@ -165,18 +165,20 @@ def test_the_objective_lesson_quotes_the_report_or_says_what_is_missing(tmp_path
 def test_what_holds_a_reading_back_is_read_from_its_files():
     from ffnumpy.studies.objective_report import holdback_lines
 
-    def record(lr, silent, goodness, seconds=100.0, objective="entropy-labels", val=14.0):
+    def record(lr, silent, goodness, seconds=100.0, objective="entropy-labels", val=14.0, alone=(13.9, 90.0, 90.0)):
         history = [{"activity": {"silent": silent, "goodness": [g / 4 for g in goodness]}},
                    {"activity": {"silent": silent, "goodness": goodness}}]
         return {"config": {"lr": lr, "objective": objective, "epochs": 2}, "history": history, "warnings": [],
-                "validation_error": val, "train_seconds": seconds}
+                "validation_error": val, "train_seconds": seconds, "test_error": alone[0],
+                "per_layer_test_error": list(alone)}
 
     dead = record(0.02, [0.7, 1.0, 1.0], [4e4, 0.0, 0.0])
+    ff_seed = {**record(0.01, [0.1, 0.2, 0.0], [8e2, 1.5e3, 2e3], 30.0, "entropy", alone=(14.0, 20.0, 30.0)),
+               "test_error": 16.0}
     runs = {"cff-all-network-entropy-labels": {"seeds": [dead] * 3, "tune": [
                 dead, record(0.001, [0.1, 0.98, 0.9], [4e3, 1.0, 1.0], val=19.0),
                 record(0.0003, [0.1, 0.4, 0.3], [1e3, 9e2, 5e2], val=23.0)]},
-            "ff-network-entropy": {"seeds": [record(0.01, [0.1, 0.2, 0.0], [8e2, 1.5e3, 2e3], 30.0, "entropy")] * 3,
-                                   "tune": []}}
+            "ff-network-entropy": {"seeds": [ff_seed] * 3, "tune": []}}
     logistic = {"cff-all-network": {"seeds": [{"train_seconds": s, "warnings": []} for s in (38.0, 40.0, 90.0)]}}
     lines = holdback_lines(runs, logistic, {"cff-all-network-entropy-labels": (13.9, 13.4),
                                             "ff-network-entropy": (18.9, 18.5)})
@@ -189,7 +191,10 @@ def test_what_holds_a_reading_back_is_read_from_its_files():
            "lr 0.0003, reaches 23.00% on validation" in cff
     assert "Each image costs 10 pairs a step against the logistic row's 2, at the same 2 epochs: 100 s a run " \
            "against 40 s (medians)" in cff
+    assert "Each layer alone on test: 13.90, 90.00, 90.00%; the row's vote over all layers: 13.90%." in cff
     ff = next(x for x in lines if x.startswith("- FF, `entropy`"))
+    assert "Each layer alone on test: 14.00, 20.00, 30.00%; the row's vote over all layers: 16.00%, 2.00 points " \
+           "above layer 1 alone." in ff
     assert "end silent" not in ff and "tuned rates" not in ff and "pairs a step" not in ff   # no logistic FF given
     assert any(x.startswith("- Why units fall silent") for x in lines)
     assert holdback_lines(runs, logistic, {}) == []

@@ -172,6 +172,19 @@ def holdback_lines(runs, logistic, means):
                  f"{', '.join(f'{first[i]:.3g}' for i in alive)} after epoch 1 to "
                  f"{', '.join(f'{grown[i]:.3g}' for i in alive)} after epoch {len(seeds[0]['history'])} "
                  f"({layer_names([i + 1 for i in alive])}).")
+        if all(r.get("per_layer_test_error") for r in seeds):
+            alone = np.mean([r["per_layer_test_error"] for r in seeds], axis=0)
+            vote = float(np.mean([r["test_error"] for r in seeds]))
+            text += f" Each layer alone on test: {', '.join(f'{e:.2f}' for e in alone)}%"
+            theirs = [r["per_layer_test_error"] for r in logistic.get(base, {}).get("seeds", [])
+                      if not failed_run(r) and r.get("per_layer_test_error")]
+            if theirs:
+                text += f" (the logistic row's: {', '.join(f'{e:.2f}' for e in np.mean(theirs, axis=0))}%)"
+            text += f"; the row's vote over all layers: {vote:.2f}%"
+            best_layer = int(np.argmin(alone))
+            if vote > alone[best_layer]:
+                text += f", {vote - alone[best_layer]:.2f} points above layer {best_layer + 1} alone"
+            text += "."
         if dead:
             tune = [t for t in runs[best]["tune"] if t.get("history") and t["history"][-1].get("activity")]
             kept = [t for t in tune if max(t["history"][-1]["activity"]["silent"][i - 1] for i in dead) < 0.5]
