@@ -13,6 +13,7 @@ matplotlib.use("Agg")  # files only: no window, works without a screen
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator, NullLocator  # noqa: E402
 
+LEGEND_COLUMNS = 6   # a shared legend's entries per row: a wider row overflows the figure
 PLAIN = FuncFormatter(lambda v, _: f"{v:g}")  # 2, 3, 5 rather than 2x10^0 on log axes
 # minor ticks of a log axis: label only 2x, 3x and 5x a power of ten, so labels never crowd
 PLAIN_MINOR = FuncFormatter(lambda v, _: f"{v:g}" if v > 0 and round(v / 10 ** np.floor(np.log10(v)), 6) in (2, 3, 5)
@@ -53,8 +54,10 @@ def _finish(fig, axes, path, title, fontsize=7, shared_legend=False, **grid):
         fig.suptitle(title)
     if shared_legend:
         handles, labels = axes[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="lower center", ncol=max(1, len(labels)), fontsize=fontsize + 1)
-        fig.tight_layout(rect=(0, 0.07, 1, 0.95 if title else 1))
+        ncol = max(1, min(len(labels), LEGEND_COLUMNS))            # more entries wrap onto more rows
+        rows = -(-len(labels) // ncol)
+        fig.legend(handles, labels, loc="lower center", ncol=ncol, fontsize=fontsize + 1)
+        fig.tight_layout(rect=(0, 0.02 + 0.05 * max(rows, 1), 1, 0.95 if title else 1))
     return _save(fig, path)
 
 

@@ -198,3 +198,8 @@ def test_what_holds_a_reading_back_is_read_from_its_files():
     assert "end silent" not in ff and "tuned rates" not in ff and "pairs a step" not in ff   # no logistic FF given
     assert any(x.startswith("- Why units fall silent") for x in lines)
     assert holdback_lines(runs, logistic, {}) == []
+    runs["cff-all-network-entropy-labels"]["tune"].pop()                # no rate keeps most units now
+    cff = next(x for x in holdback_lines(runs, logistic, {"cff-all-network-entropy-labels": (13.9, 13.4)})
+               if x.startswith("- CFF gamma"))
+    assert "None of the 2 tuned rates keeps most units of layers 2, 3 (under half silent); the one that keeps " \
+           "the most, lr 0.001, reaches 19.00% on validation." in cff

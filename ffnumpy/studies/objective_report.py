@@ -194,8 +194,11 @@ def holdback_lines(runs, logistic, means):
                 text += (f" Of the {len(tune)} tuned rates, {len(kept)} keep{'s' if len(kept) == 1 else ''} most "
                          f"units of {where} (under half silent): the best of them, lr {t['config']['lr']:g}, reaches "
                          f"{t['validation_error']:.2f}% on validation.")
-            else:
-                text += f" None of the {len(tune)} tuned rates keeps most units of {where} (under half silent)."
+            elif tune:
+                t = min(tune, key=lambda t: max(t["history"][-1]["activity"]["silent"][i - 1] for i in dead))
+                text += (f" None of the {len(tune)} tuned rates keeps most units of {where} (under half silent); "
+                         f"the one that keeps the most, lr {t['config']['lr']:g}, reaches {t['validation_error']:.2f}% "
+                         "on validation.")
         reading = seeds[0]["config"]["objective"]
         paid = [r["train_seconds"] for r in seeds]
         cheap = [r["train_seconds"] for r in logistic.get(base, {}).get("seeds", []) if not failed_run(r)]
