@@ -94,10 +94,11 @@ def goodness_entropies(net, x, y, y_neg):
 # Why units fall silent under readings 1 and 2. A unit that fires alike for every label (label-blind)
 # adds the same c >= 0 to each of the n values phi(x, y) a reading compares (n = 2 or 10). With
 #     L = log sum_y phi(x, y) - log phi(x, y_true),     dL/dc = n / sum_y phi(x, y) - 1 / phi(x, y_true),
-# which is > 0 exactly when q(y_true | x) > 1 / n: once the goodness beats chance, each step lowers c, and
-# a ReLU unit lowered far enough is off for every input. Layers 2 and 3 see the label only through layer
-# 1; under CFF gamma, phi holds layer 1's goodness (in gamma) from the first step, so its lead pushes
-# their units down before they learn to tell the labels apart (tests/test_entropy.py checks the sign).
+# which is > 0 exactly when q(y_true | x) > 1 / n. That is one image; the unit's weights sum the push over
+# the batch, so once the goodness beats chance on most images each step lowers c, and a ReLU unit lowered
+# far enough is off for every input. Layers 2 and 3 see the label only through layer 1; under CFF gamma,
+# phi holds layer 1's goodness (in gamma) from the first step, so its lead pushes their label-blind units
+# down from the start (tests/test_entropy.py checks the sign; that this is what silences them is not tested).
 
 def goodness_penalty(g, width, strength):
     """The penalty that bounds an entropy objective's goodness (--goodness-penalty): strength times the
