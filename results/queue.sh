@@ -43,7 +43,9 @@ for step in --tune-only --supersede ""; do
     run ffnumpy.studies.reproduce --dataset fashion-mnist --regime shared-theta --wide-grid $step
 done
 
-# Issue 23: the readings of the entropy objective.
-for d in fashion-mnist mnist; do run ffnumpy.studies.experiments objective --dataset "$d"; done
+# Issue 23: the readings of the entropy objective; then CFF gamma's units kept in use (does that lower its error?).
+run ffnumpy.studies.experiments objective --dataset fashion-mnist
+run ffnumpy.studies.experiments objective-peer --dataset fashion-mnist
+run ffnumpy.studies.experiments objective --dataset mnist
 echo "== $(date -u +%FT%TZ) queue done"
 exit $failed

@@ -2,6 +2,7 @@
 tuned like every row, both resume, and the report compares them with the reproduction's rows."""
 import json
 
+import numpy as np
 import pytest
 
 from ffnumpy.studies import experiments, protocol, reproduce, runner
@@ -203,3 +204,40 @@ def test_what_holds_a_reading_back_is_read_from_its_files():
                if x.startswith("- CFF gamma"))
     assert "None of the 2 tuned rates keeps every one of layers 2, 3 under half silent; the closest, lr 0.001 " \
            "(silent 0.98, 0.90), reaches 19.00% on validation." in cff
+
+
+def test_the_peer_intervention_reuses_the_rows_rate_and_is_chosen_on_validation(tiny, small, tmp_path, monkeypatch):
+    from ffnumpy.studies import peer_report
+    from ffnumpy.studies.runs import load_group
+    from ffnumpy.studies.stats import Family
+    monkeypatch.setattr(experiments, "OBJECTIVE_GRID", reproduce.GRID)
+    monkeypatch.setattr(protocol, "EDGE_STEPS", 0)
+    monkeypatch.setattr(experiments, "PEER_STRENGTHS", (1e-4, 1e-2))
+    monkeypatch.setattr(peer_report, "PEER_STRENGTHS", experiments.PEER_STRENGTHS)
+    out, row = tmp_path / "experiments", "cff-all-network-entropy"
+    peers = experiments.studies("objective-peer", "mnist")
+    assert [s.name for s in peers] == ["objective-peer/mnist-course/peer0.0001", "objective-peer/mnist-course/peer0.01"]
+    assert all(cfg is None for _, cfg, _ in protocol.pending(out, peers[0]))      # waits for the row's tuning
+    runner.sweep(out, experiments.objective_study("mnist", rows=(row,)), data=small, say=quiet)
+    chosen = protocol.row_setting(out, experiments.objective_study("mnist", rows=(row,)), row)["lr"]
+
+    def section():
+        runs = load_group(out / "objective" / "mnist-course", (row,))
+        return "\n".join(peer_report.peer_lines(out, "mnist", runs, small.y_test, Family()))
+    assert section() == ""                                                         # nothing run yet
+    runner.sweep(out, peers[0], data=small, say=quiet)
+    assert "1 of 2 strengths complete; the choice waits for all" in section()
+    runner.sweep(out, peers[1], data=small, say=quiet)
+    seed = protocol.read(out / peers[1].name / row / "seed2.json")
+    assert seed["config"]["peer_norm"] == 1e-2 and seed["config"]["lr"] == chosen
+    assert seed["config"]["objective"] == "entropy" and seed["config"]["gamma"] == "all"
+    text = section()
+    for label in ("| 0 (the row above) |", "| 0.0001 |", "| 0.01 |"):
+        assert label in text
+    validation = {s: np.mean([protocol.read(out / f"objective-peer/mnist-course/peer{s:g}" / row /
+                                            f"seed{k}.json")["validation_error"] for k in (1, 2, 3)])
+                  for s in (1e-4, 1e-2)}
+    best = min(validation, key=validation.get)
+    assert f"Chosen on validation: strength {best:g} (the grid's edge" in text     # 2 strengths: always an edge
+    assert "against logistic" not in text and ("without it lower" in text or "with it lower" in text
+                                               or "no difference shown" in text or "unstable" in text)

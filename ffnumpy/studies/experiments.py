@@ -5,6 +5,7 @@
     python -m ffnumpy.studies.experiments continual --dataset mnist   # Split-MNIST, five 2-class tasks
     python -m ffnumpy.studies.experiments learned --dataset mnist     # --gamma learned, tuned like every row
     python -m ffnumpy.studies.experiments objective --dataset fashion-mnist   # the entropy objective, 3 readings x 2
+    python -m ffnumpy.studies.experiments objective-peer --dataset fashion-mnist   # ... its CFF units kept in use
     python -m ffnumpy.studies.experiments_report                    # results/experiments/README.md
 
 depth   : FF, CFF gamma(<t), CFF gamma and Backprop pairwise (Network schedule) with 2, 3, 4, 6
@@ -25,6 +26,10 @@ objective: the entropy objective read three ways (--objective entropy, entropy-l
           on test, each predicting by the score its objective trains (OBJECTIVE_PREDICT);
           the reproduction's logistic rows at the same budget are the comparison (the
           report: python -m ffnumpy.studies.experiments_report, objective_report.py).
+objective-peer: does keeping the units in use lower the error? Under the entropy objective CFF gamma's
+          layers 2 and 3 fall silent; CFF gamma under PEER_READINGS again, with peer normalisation
+          (peer.py) at each of PEER_STRENGTHS, at the learning rate the objective study chose, seeds
+          1, 2, 3; the strength is chosen by the seeds' mean validation error (objective_report.peer_lines).
 Runs are resumable (one JSON each, under OUT/<study>/...), like python -m ffnumpy.studies.reproduce.
 """
 import argparse
@@ -64,6 +69,12 @@ OBJECTIVE_ROWS = {f"{row}-{variant}": dict(**ROWS[row], **changes, predict=OBJEC
 # the entropy objectives have no threshold (theta-scale only sets the initial weights' scale): rates only,
 # a factor of about 3 apart, from below the logistic rows' choices to well above
 OBJECTIVE_GRID = [dict(lr=lr, theta_scale=1.0) for lr in (3e-4, 1e-3, 3e-3, 1e-2)]
+# Peer normalisation's push is strength * (m_j - mean m) / B on dL/dz (peer.py), the loss's about
+# 2 h dL/dg ~ 2 h / (B phi) with phi ~ 1e3-1e4 here: strengths around 1e-4 balance the two; the grid spans
+# a hundredfold either side. The pair reading (30 s a run) is the one measured: its CFF gamma row falls
+# silent like entropy-labels' (110 s a run).
+PEER_STRENGTHS = (1e-5, 1e-4, 1e-3, 1e-2)
+PEER_READINGS = ("entropy",)
 
 
 def depth_study(dataset, depth, reproduction=REPRODUCTION):
@@ -122,6 +133,15 @@ def objective_study(dataset, rows=None):
                  extend=True)
 
 
+def peer_study(dataset, strength, reading="entropy"):
+    """CFF gamma under `reading` with peer normalisation at `strength`, at the objective study's choice of lr."""
+    def make(row, setting, seed):
+        return Config(dataset=dataset, **COMMON, **BUDGETS["course"], **OBJECTIVE_ROWS[row], **setting, seed=seed,
+                      track_entropy=True, peer_norm=strength)
+    return Study(f"objective-peer/{dataset}-course/peer{strength:g}", dataset, (f"cff-all-network-{reading}",), [],
+                 make, tuned_from=f"objective/{dataset}-course", extend=True, tuned_grid=OBJECTIVE_GRID)
+
+
 def studies(name, dataset, reproduction=REPRODUCTION):
     if name == "depth":
         return [depth_study(dataset, d, reproduction) for d in DEPTHS]
@@ -131,12 +151,15 @@ def studies(name, dataset, reproduction=REPRODUCTION):
         return [continual_study(dataset, reproduction)]
     if name == "objective":
         return [objective_study(dataset)]
+    if name == "objective-peer":
+        return [peer_study(dataset, s, r) for r in PEER_READINGS for s in PEER_STRENGTHS]
     return [learned_study(dataset)]
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.experiments", description=__doc__.splitlines()[0])
-    p.add_argument("study", nargs="?", choices=["depth", "transfer", "continual", "learned", "objective"],
+    p.add_argument("study", nargs="?", choices=["depth", "transfer", "continual", "learned", "objective",
+                                                "objective-peer"],
                    help="which study to run")
     p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
     p.add_argument("--out", default="results/experiments", help="folder of the result files")
@@ -145,7 +168,7 @@ def main(argv=None):
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
     if args.study is None:
-        p.error("name a study: depth, transfer, continual, learned or objective (the report: python -m "
+        p.error("name a study: depth, transfer, continual, learned, objective or objective-peer (the report: python -m "
                 "ffnumpy.studies.experiments_report)")
     if args.study == "transfer" and args.dataset != "mnist":
         p.error("transfer's pairs both start from MNIST (0-4 -> 5-9, MNIST -> Fashion-MNIST): drop --dataset")

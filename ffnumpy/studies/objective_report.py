@@ -17,6 +17,7 @@ import numpy as np
 from ..evaluate import failed_run
 from ..plots import plot_objective
 from .experiments import OBJECTIVE_ROWS, OBJECTIVE_VARIANTS, PENALTY, READINGS, objective_study
+from .peer_report import peer_lines
 from .protocol import tuned_settings
 from .reproduce import SEEDS
 from .runs import ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, mcnemar_note
@@ -99,6 +100,7 @@ def objective_section(out, reproduction, dataset, y_test, family):
     means = reading_means(runs)
     lines += target_lines(dataset, means, ff_logistic)
     lines += holdback_lines(runs, logistic, means)
+    lines += peer_lines(out, dataset, runs, y_test, family)
     name = f"objective_{dataset}.png"
     if not any(runs.get(row, {}).get("seeds") for row in OBJECTIVE_ROWS):
         return lines + [""]                       # tuning only: no seed run to draw yet

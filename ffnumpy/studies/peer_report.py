@@ -1,0 +1,69 @@
+"""Does keeping CFF gamma's units in use lower its error under the entropy objective? (issue 23)
+
+objective_report.holdback_lines finds CFF gamma's layers 2 and 3 silent under the entropy objective and
+derives why; whether the silence is what costs the error is a question for an intervention. The same
+row is run again with peer normalisation (peer.py: each unit pulled toward its layer's mean activity) at
+each of experiments.PEER_STRENGTHS, seeds 1, 2, 3 at the learning rate the objective study chose for it;
+the strength with the lowest mean validation error over the seeds is compared on test with the row
+without it, by the report's rule (paired over seeds, Holm over the report's comparisons).
+"""
+from pathlib import Path
+
+import numpy as np
+
+from ..evaluate import failed_run
+from .experiments import PEER_READINGS, PEER_STRENGTHS
+from .reproduce import SEEDS
+from .runs import compare, fmt, fmt_runs, load_group, mcnemar_note
+from .stats import evidence, in_words
+
+
+def silent_cell(seeds):
+    """'0.78, 1.00, 1.00': each layer's silent share after the last epoch, mean over the seeds that did not
+    fail and recorded it; '-' if none did."""
+    found = [r["history"][-1]["activity"]["silent"] for r in seeds
+             if not failed_run(r) and r.get("history") and r["history"][-1].get("activity")]
+    return ", ".join(f"{s:.2f}" for s in np.mean(found, axis=0)) if found else "-"
+
+
+def mean_validation(seeds):
+    return float(np.mean([r["validation_error"] for r in seeds]))
+
+
+def peer_lines(out, dataset, runs, y_test, family):
+    """The intervention's table and verdict for DATASET, or [] before any of its runs.
+    runs : load_group() of the objective study (its CFF gamma rows are the runs without peer normalisation)."""
+    lines = []
+    for reading in PEER_READINGS:
+        row = f"cff-all-network-{reading}"
+        base = runs.get(row, {}).get("seeds", [])
+        found = {s: load_group(Path(out) / "objective-peer" / f"{dataset}-course" / f"peer{s:g}", (row,))
+                 .get(row, {}).get("seeds", []) for s in PEER_STRENGTHS}
+        if not any(found.values()):
+            continue
+        lines += ["", f"Keeping the units in use (`python -m ffnumpy.studies.experiments objective-peer --dataset "
+                      f"{dataset}`): CFF gamma, `{reading}`, with peer normalisation (peer.py: every unit pulled toward "
+                      "its layer's mean activity) at each strength, the learning rate the row chose, seeds "
+                      f"{', '.join(map(str, SEEDS))}; the strength is chosen by the seeds' mean validation error.", "",
+                  "| peer strength | validation (%) | test (%) | silent units per layer, last epoch |",
+                  "|---|---|---|---|"]
+        for strength, seeds in [(0.0, base)] + list(found.items()):
+            good = [r for r in seeds if not failed_run(r)]
+            label = "0 (the row above)" if strength == 0 else f"{strength:g}"
+            lines.append(f"| {label} | {fmt([r['validation_error'] for r in good])} | {fmt_runs(seeds)} "
+                         f"| {silent_cell(seeds)} |")
+        complete = {s: seeds for s, seeds in found.items()
+                    if len(seeds) == len(SEEDS) and not any(failed_run(r) for r in seeds)}
+        if len(complete) < len(PEER_STRENGTHS):
+            lines += ["", f"- Running, or a seed failed: {len(complete)} of {len(PEER_STRENGTHS)} strengths "
+                          "complete; the choice waits for all."]
+            continue
+        best = min(complete, key=lambda s: mean_validation(complete[s]))
+        edge = " (the grid's edge: a choice only once a strength past it is measured)" \
+            if best in (min(PEER_STRENGTHS), max(PEER_STRENGTHS)) else ""
+        v = compare(base, complete[best], y_test, family)
+        call = (f"{in_words(v, 'without it lower', 'with it lower')} {evidence(v)}{mcnemar_note(v)}" if v else "-")
+        lines += ["", f"- Chosen on validation: strength {best:g}{edge}. Silent units per layer "
+                      f"{silent_cell(complete[best])} (without it: {silent_cell(base)}); test "
+                      f"{fmt_runs(complete[best])}% against {fmt_runs(base)}% without it: {call}."]
+    return lines
