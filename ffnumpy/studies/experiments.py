@@ -70,10 +70,12 @@ OBJECTIVE_ROWS = {f"{row}-{variant}": dict(**ROWS[row], **changes, predict=OBJEC
 # a factor of about 3 apart, from below the logistic rows' choices to well above
 OBJECTIVE_GRID = [dict(lr=lr, theta_scale=1.0) for lr in (3e-4, 1e-3, 3e-3, 1e-2)]
 # Peer normalisation's push is strength * (m_j - mean m) / B on dL/dz (peer.py), the loss's about
-# 2 h dL/dg ~ 2 h / (B phi) with phi ~ 1e3-1e4 here: strengths around 1e-4 balance the two; the grid spans
-# a hundredfold either side. The pair reading (30 s a run) is the one measured: its CFF gamma row falls
-# silent like entropy-labels' (110 s a run).
-PEER_STRENGTHS = (1e-5, 1e-4, 1e-3, 1e-2)
+# 2 h dL/dg ~ 2 h / (B phi) with phi ~ 1e3-1e4 here: strengths around 1e-4 balance the two, and the grid
+# first spanned 1e-5 to 1e-2. Every one of those collapsed (Adam divides by the gradient's size, so on a
+# silent unit, whose loss gradient is 0, any strength moves the weights by about lr a step), so the grid
+# goes down past that edge to where Adam's eps (1e-8) swamps the push. The pair reading (30 s a run) is
+# the one measured: its CFF gamma row falls silent like entropy-labels' (110 s a run).
+PEER_STRENGTHS = (1e-7, 1e-6, 1e-5, 1e-4, 1e-3, 1e-2)
 PEER_READINGS = ("entropy",)
 
 

@@ -42,8 +42,8 @@ def peer_lines(out, dataset, runs, y_test, family):
         if not any(found.values()):
             continue
         lines += ["", f"Keeping the units in use (`python -m ffnumpy.studies.experiments objective-peer --dataset "
-                      f"{dataset}`): CFF gamma, `{reading}`, with peer normalisation (peer.py: every unit pulled toward "
-                      "its layer's mean activity) at each strength, the learning rate the row chose, seeds "
+                      f"{dataset}`): CFF gamma, `{reading}`, with peer normalisation (peer.py: every unit pulled "
+                      "toward its layer's mean activity) at each strength, the learning rate the row chose, seeds "
                       f"{', '.join(map(str, SEEDS))}; the strength is chosen by the seeds' mean validation error.", "",
                   "| peer strength | validation (%) | test (%) | silent units per layer, last epoch |",
                   "|---|---|---|---|"]
@@ -52,18 +52,36 @@ def peer_lines(out, dataset, runs, y_test, family):
             label = "0 (the row above)" if strength == 0 else f"{strength:g}"
             lines.append(f"| {label} | {fmt([r['validation_error'] for r in good])} | {fmt_runs(seeds)} "
                          f"| {silent_cell(seeds)} |")
-        complete = {s: seeds for s, seeds in found.items()
-                    if len(seeds) == len(SEEDS) and not any(failed_run(r) for r in seeds)}
-        if len(complete) < len(PEER_STRENGTHS):
-            lines += ["", f"- Running, or a seed failed: {len(complete)} of {len(PEER_STRENGTHS)} strengths "
-                          "complete; the choice waits for all."]
+        running = [s for s, seeds in found.items() if len(seeds) < len(SEEDS)]
+        if running:
+            lines += ["", f"- Running: {len(PEER_STRENGTHS) - len(running)} of {len(PEER_STRENGTHS)} strengths "
+                          "have every seed; the choice waits for all."]
             continue
-        best = min(complete, key=lambda s: mean_validation(complete[s]))
+        lines += failed_line(found, base)
+        usable = {s: seeds for s, seeds in found.items() if not any(failed_run(r) for r in seeds)}
+        if not usable:
+            lines.append("- No strength trained without a failed seed: nothing to choose.")
+            continue
+        best = min(usable, key=lambda s: mean_validation(usable[s]))
         edge = " (the grid's edge: a choice only once a strength past it is measured)" \
             if best in (min(PEER_STRENGTHS), max(PEER_STRENGTHS)) else ""
-        v = compare(base, complete[best], y_test, family)
+        v = compare(base, usable[best], y_test, family)
         call = (f"{in_words(v, 'without it lower', 'with it lower')} {evidence(v)}{mcnemar_note(v)}" if v else "-")
-        lines += ["", f"- Chosen on validation: strength {best:g}{edge}. Silent units per layer "
-                      f"{silent_cell(complete[best])} (without it: {silent_cell(base)}); test "
-                      f"{fmt_runs(complete[best])}% against {fmt_runs(base)}% without it: {call}."]
+        lines.append(f"- Chosen on validation among the {len(usable)} strengths with no failed seed: {best:g}{edge}. "
+                     f"Silent units per layer {silent_cell(usable[best])} (without it: {silent_cell(base)}); test "
+                     f"{fmt_runs(usable[best])}% against {fmt_runs(base)}% without it: {call}.")
     return lines
+
+
+def failed_line(found, base):
+    """['', '- Failed (...)'] naming the strengths with a failed seed and how large their goodness grew, or ['']."""
+    lost = {s: [r for r in seeds if failed_run(r) and r.get("history")] for s, seeds in found.items()}
+    lost = {s: runs for s, runs in lost.items() if runs}
+    if not lost:
+        return [""]
+    grown = np.mean([r["history"][-1]["activity"]["goodness"] for runs in lost.values() for r in runs], axis=0)
+    kept = [r["history"][-1]["activity"]["goodness"] for r in base if not failed_run(r) and r.get("history")]
+    without = f" (without it: {', '.join(f'{g:.3g}' for g in np.mean(kept, axis=0))})" if kept else ""
+    return ["", f"- Failed seeds at strength {', '.join(f'{s:g}' for s in lost)}: "
+                f"{sum(map(len, lost.values()))} runs collapsed, ending with a mean goodness per layer of "
+                f"{', '.join(f'{g:.3g}' for g in grown)}{without} on positive pairs."]
