@@ -254,3 +254,12 @@ def test_the_peer_intervention_reuses_the_rows_rate_and_is_chosen_on_validation(
     assert "- Failed seeds at strength 0.01: 3 runs collapsed, ending with a mean goodness per layer of" in text
     assert "(without it: " in text and "Chosen on validation among the 2" not in text
     assert "Chosen on validation among the 1 strengths" in text or "No strength trained" in text
+    # a layer silent with and without the intervention is named: peer normalisation cannot pull it up
+    for path in [out / peers[0].name / row / f"seed{k}.json" for k in (1, 2, 3)] + \
+            [out / "objective" / "mnist-course" / row / f"seed{k}.json" for k in (1, 2, 3)]:
+        record = protocol.read(path)
+        record["warnings"] = []
+        for h in record["history"]:
+            h["activity"]["silent"] = [0.3, 1.0]
+        path.write_text(json.dumps(record))
+    assert "- Layer 2 stays silent at every usable strength" in section()

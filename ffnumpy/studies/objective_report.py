@@ -20,13 +20,12 @@ from .experiments import OBJECTIVE_ROWS, OBJECTIVE_VARIANTS, PENALTY, READINGS, 
 from .peer_report import peer_lines
 from .protocol import tuned_settings
 from .reproduce import SEEDS
-from .runs import ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, mcnemar_note
+from .runs import ROW_LABELS, SILENT, compare, edge, fmt, fmt_runs, load_group, mcnemar_note
 from .stats import evidence, in_words
 
 # the paper's section 5: its entropy objective on Fashion-MNIST, against its logistic CFF row (12.0%)
 PAPER_CFF = 12.9
 TARGET_CFF, TARGET_FF_GAP = 13.0, 1.0   # issue 23: CFF gamma <= 13.0%, FF within 1 point of its logistic row
-SILENT = 0.99        # a layer with at least this share of its units off for every probe pair is called silent
 ROWS_PER_IMAGE = {"entropy-labels": 10}   # pairs an image costs per step (xy's rows); every other reading: 2
 READING_TEXT = {"entropy": "1 pair: per image, the entropy per unit goodness of its positive and one negative pair",
                 "entropy-labels": "2 labels: per image over all ten labels, the mass of q(y | x) on the true label",
@@ -230,8 +229,7 @@ def holdback_lines(runs, logistic, means):
         lines.append(text)
     if lines:
         lines = ["", "What goes with each method's best reading falling short (from its files; the mechanism "
-                 "in the last line is derived, not tested as the cause: that would need a run that keeps the "
-                 "units alive):", ""] + lines
+                 "in the last line is derived, not measured as the cause):", ""] + lines
         if any(silent_share > 0.5 for r in means for s in runs[r]["seeds"] if not failed_run(s)
                for silent_share in ((s.get("history") or [{}])[-1].get("activity") or {}).get("silent", [])):
             lines.append("- Why units fall silent (entropy.py, derived beside the readings): a unit that fires "

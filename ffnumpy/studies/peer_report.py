@@ -14,16 +14,21 @@ import numpy as np
 from ..evaluate import failed_run
 from .experiments import PEER_READINGS, PEER_STRENGTHS
 from .reproduce import SEEDS
-from .runs import compare, fmt, fmt_runs, load_group, mcnemar_note
+from .runs import SILENT, compare, fmt, fmt_runs, load_group, mcnemar_note
 from .stats import evidence, in_words
 
 
-def silent_cell(seeds):
-    """'0.78, 1.00, 1.00': each layer's silent share after the last epoch, mean over the seeds that did not
-    fail and recorded it; '-' if none did."""
+def silent_shares(seeds):
+    """(L,) each layer's silent share after the last epoch, mean over the seeds that did not fail and
+    recorded it; [] if none did."""
     found = [r["history"][-1]["activity"]["silent"] for r in seeds
              if not failed_run(r) and r.get("history") and r["history"][-1].get("activity")]
-    return ", ".join(f"{s:.2f}" for s in np.mean(found, axis=0)) if found else "-"
+    return list(np.mean(found, axis=0)) if found else []
+
+
+def silent_cell(seeds):
+    """'0.78, 1.00, 1.00' (silent_shares), or '-'."""
+    return ", ".join(f"{s:.2f}" for s in silent_shares(seeds)) or "-"
 
 
 def mean_validation(seeds):
@@ -70,6 +75,14 @@ def peer_lines(out, dataset, runs, y_test, family):
         lines.append(f"- Chosen on validation among the {len(usable)} strengths with no failed seed: {best:g}{edge}. "
                      f"Silent units per layer {silent_cell(usable[best])} (without it: {silent_cell(base)}); test "
                      f"{fmt_runs(usable[best])}% against {fmt_runs(base)}% without it: {call}.")
+        shares = [x for x in [silent_shares(seeds) for seeds in usable.values()] + [silent_shares(base)] if x]
+        still = [i + 1 for i in range(len(shares[0])) if all(x[i] >= SILENT for x in shares)] if shares else []
+        if still:
+            lines.append(f"- Layer{'s' if len(still) > 1 else ''} {', '.join(map(str, still))} "
+                         f"stay{'' if len(still) > 1 else 's'} silent at every "
+                         "usable strength: in a layer whose every unit is off each unit's running mean equals the "
+                         "layer's, so peer normalisation pulls none of them up. It tests the other layers' silent "
+                         "units only.")
     return lines
 
 

@@ -130,6 +130,7 @@ def two_passes(build, family=None):
     return build(family.close())
 
 
+SILENT = 0.99    # a layer with at least this share of its units off for every probe pair is called silent
 VERDICTS = "verdicts.json"    # a report's family, closed: its corrected p-values by comparison
 
 
