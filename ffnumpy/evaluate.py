@@ -21,6 +21,9 @@ Is the trained network alive? Two ways a run can fail without a NaN:
                      (dL/dW = 0) and tells the labels apart no more
     one class        the network predicts the same label for every image, or
                      (collapsed) for COLLAPSED or more of them
+    guessing         it errs on GUESSING% of the images or more: no better than
+                     guessing among ten classes (a network can get there without
+                     collapsing, e.g. with its goodness grown past any signal)
 
 Both are read off what the evaluation computes anyway: G (N, 10, L), the
 goodness of every (image, label) pair per layer, and the predictions (N,).
@@ -36,13 +39,15 @@ from .readout import readout_predict
 
 
 COLLAPSED = 0.9    # a network that gives one label to 90% of the images or more is no result
+GUESSING = 90.0    # % error of a guess among ten classes: a network that errs as often or more is no result
 
 
-def health_warnings(G=None, pred=None):
+def health_warnings(G=None, pred=None, y=None):
     """One line per problem found.
 
     G    : (N, 10, L) goodness per image, label and layer (None for Backprop Label)
     pred : (N,) predicted labels
+    y    : (N,) true labels (None: the guessing check is skipped)
     returns a list of strings (empty: nothing wrong)
     """
     warnings = []
@@ -58,6 +63,9 @@ def health_warnings(G=None, pred=None):
         elif share >= COLLAPSED:
             warnings.append(f"the network has collapsed: it predicts class {label} for {share:.1%} of "
                             f"the {len(pred)} images")
+        elif y is not None and error_percent(pred, y) >= GUESSING:
+            warnings.append(f"the network is no better than guessing: it errs on {error_percent(pred, y):.1f}% of "
+                            f"the {len(pred)} images (guessing among ten classes: {GUESSING:g}%)")
     return warnings
 
 
@@ -80,14 +88,15 @@ def top_share(pred):
 
 
 def is_dead(warnings):
-    """A network that predicts one class for every image, has collapsed or diverged, is no result."""
-    return any("predicts one class" in w or "has collapsed" in w or "diverged" in w for w in warnings)
+    """A network that predicts one class for every image, has collapsed, guesses or diverged, is no result."""
+    return any("predicts one class" in w or "has collapsed" in w or "no better than guessing" in w or "diverged" in w
+               for w in warnings)
 
 
 def failed_run(record):
-    """Is a result record (a run's JSON) a failed run? Dead or collapsed, by its warnings or,
-    for records older than the collapse rule, by its stored test predictions."""
-    if is_dead(record.get("warnings", [])):
+    """Is a result record (a run's JSON) a failed run? Dead, collapsed or guessing, by its warnings or,
+    for records older than those rules, by its stored test error and predictions."""
+    if is_dead(record.get("warnings", [])) or (record.get("test_error") or 0) >= GUESSING:
         return True
     pred = record.get("test_predictions")
     return bool(pred) and top_share(np.frombuffer(pred.encode(), np.uint8) - 48)[1] >= COLLAPSED
@@ -141,7 +150,7 @@ def goodness_errors(G, y, predict="all", widths=None):
                          f"predict: must be one of {', '.join(PREDICTORS)}; got {predict!r}")
     pred = by[predict]
     return {
-        "error": error_percent(pred, y), "pred": pred, "warnings": health_warnings(G, pred),
+        "error": error_percent(pred, y), "pred": pred, "warnings": health_warnings(G, pred, y),
         "per_layer": [error_percent(predict_from_goodness(G, [i]), y) for i in range(L)],
         "prefix": [error_percent(predict_from_goodness(G, range(k + 1)), y) for k in range(L)],
         "by_predictor": {p: (error_percent(labels, y), labels) for p, labels in by.items()},
@@ -159,7 +168,7 @@ def evaluate(net, x, y, head=None, predict="all", upto=None, readout=None):
         y = check_labels(y, len(x))
         pred = label_logits(net, head, x).argmax(axis=1)
         return {"error": error_percent(pred, y), "per_layer": None, "prefix": None, "pred": pred,
-                "warnings": health_warnings(pred=pred)}
+                "warnings": health_warnings(pred=pred, y=y)}
     G = net.goodness_per_label(x, upto=upto)
     errors = goodness_errors(G, y, predict, widths=net.sizes[1:1 + G.shape[2]])
     if readout is not None:

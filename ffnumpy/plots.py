@@ -154,10 +154,12 @@ def plot_seed_contributions(rows, path, title=None):
     """The paper's Figure 2 over seeds: per row, the error of each layer alone and
     the marginal contribution of each later layer, mean +- std over seeds.
 
-    rows : {row label: [result dicts of its seeds]} (goodness rows only)
+    rows : {row label: [result dicts of its seeds]} (goodness rows only; a row with none is left out)
     """
+    rows = {label: seeds for label, seeds in rows.items() if seeds}
     fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.2))
     width = 0.8 / max(1, len(rows))
+    layers = np.arange(1, 2)
     for k, (label, seeds) in enumerate(rows.items()):
         alone = np.array([r["per_layer_test_error"] for r in seeds])
         prefix = np.array([r["prefix_test_error"] for r in seeds])

@@ -251,7 +251,8 @@ def test_the_peer_intervention_reuses_the_rows_rate_and_is_chosen_on_validation(
         record["warnings"] = ["test set: the network has collapsed: it predicts class 5 for 98.3% of the images"]
         path.write_text(json.dumps(record))
     text = section()
-    assert "- Failed seeds at strength 0.01: 3 runs collapsed, ending with a mean goodness per layer of" in text
+    assert "- Failed seeds at strength 0.01: 3 runs failed (collapsed, or no better than guessing), ending " \
+           "with a mean goodness per layer of" in text
     assert "(without it: " in text and "Chosen on validation among the 2" not in text
     assert "Chosen on validation among the 1 strengths" in text or "No strength trained" in text
     # a layer silent with and without the intervention is named: peer normalisation cannot pull it up

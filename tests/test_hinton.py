@@ -59,6 +59,19 @@ def test_question_runs_resumes_copies_and_reports(small, tmp_path, monkeypatch):
     assert set(tune["validation_error_by_predictor"]) == {"all", "skip-first", "log"} and "test_error" not in tune
     # copied from the reference run exactly when FF chose the recipe's own learning rate (either way, checked)
     assert ("copied_from" in seed1) == (seed1["config"]["lr"] == hinton.RECIPE_LR), seed1["config"]["lr"]
+    # a 30-unit recipe trained one epoch guesses (or worse): every such run is failed, counted, never drawn
+    records = sorted(out.glob("mnist-*/*/seed*.json"))
+    failed = [p for p in records if failed_run(json.loads(p.read_text()))]
+    report = write_report(out, labels={"mnist": small.y_test}).read_text()
+    reference_failed = sum(p.parts[-3] == "mnist-reference" for p in failed)
+    assert (f"{reference_failed} run(s) failed (dead, collapsed or guessing) and are left out" in report) == \
+        bool(reference_failed)
+    assert (out / "mnist-reference.png").exists() == (reference_failed < 3)
+    for path in failed:                          # as if they had learned: the report's every part is exercised
+        record = json.loads(path.read_text())
+        record.update(warnings=[], test_error=min(record["test_error"], 50.0))
+        path.write_text(json.dumps(record))
+    assert not any(failed_run(json.loads(p.read_text())) for p in records)
     report = write_report(out, labels={"mnist": small.y_test}).read_text()
     assert "mnist: the recipe as it is" in report and "does collaboration help a strong FF" in report
     assert "Holm" in report and "FF vs CFF gamma(<t)" in report and "95% CI" in report

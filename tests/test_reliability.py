@@ -362,3 +362,16 @@ def test_a_collapsed_network_is_named_and_counts_as_dead():
     w = health_warnings(pred=pred)
     assert len(w) == 1 and "collapsed" in w[0] and "class 4 for 95.0%" in w[0] and is_dead(w)
     assert health_warnings(pred=np.r_[np.full(89, 4), [0, 1, 2, 3, 5, 6, 7, 8, 9, 0, 1]]) == []   # 89%
+
+
+def test_a_network_no_better_than_guessing_is_named_and_counts_as_failed():
+    from ffnumpy.evaluate import failed_run
+    y = np.arange(100) % 10
+    pred = (y + 1) % 10                                         # every label used, every image wrong
+    pred[:5] = y[:5]                                            # 95% error, no class above 10%
+    w = health_warnings(pred=pred, y=y)
+    assert len(w) == 1 and "no better than guessing: it errs on 95.0% of the 100 images" in w[0] and is_dead(w)
+    pred[:15] = y[:15]                                          # 85%: better than guessing, if barely
+    assert health_warnings(pred=pred, y=y) == [] and health_warnings(pred=pred) == []
+    # a stored record made before the rule: its test error decides
+    assert failed_run({"warnings": [], "test_error": 96.99}) and not failed_run({"warnings": [], "test_error": 85.9})

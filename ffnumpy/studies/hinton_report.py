@@ -76,7 +76,7 @@ def reference_section(out, dataset, figures):
                      f"{fmt([r['validation_error'] for r in seeds])} | | | |")
     lines.append("")
     if n_failed:
-        lines.append(f"{n_failed} run(s) failed (dead or collapsed) and are left out.")
+        lines.append(f"{n_failed} run(s) failed (dead, collapsed or guessing) and are left out.")
     if len(seeds) >= 3:
         met = np.mean(errors) <= TARGET
         lines.append(f"Target: mean test error <= {TARGET:.2f}% over seeds 1, 2, 3: " +

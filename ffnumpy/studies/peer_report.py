@@ -96,5 +96,6 @@ def failed_line(found, base):
     kept = [r["history"][-1]["activity"]["goodness"] for r in base if not failed_run(r) and r.get("history")]
     without = f" (without it: {', '.join(f'{g:.3g}' for g in np.mean(kept, axis=0))})" if kept else ""
     return ["", f"- Failed seeds at strength {', '.join(f'{s:g}' for s in lost)}: "
-                f"{sum(map(len, lost.values()))} runs collapsed, ending with a mean goodness per layer of "
+                f"{sum(map(len, lost.values()))} runs failed (collapsed, or no better than guessing), ending with a "
+                f"mean goodness per layer of "
                 f"{', '.join(f'{g:.3g}' for g in grown)}{without} on positive pairs."]
