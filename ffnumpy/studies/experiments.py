@@ -20,8 +20,8 @@ learned : CFF with gamma_i = sum_t alpha_it g_t, alpha trained by layer i's own 
           the reproduction's grid on validation, then seeds 1, 2, 3 on test: compared with the
           reproduction's FF and fixed-gamma rows at the same budget.
 objective: the entropy objective read three ways (--objective entropy, entropy-labels,
-          entropy-batch; ff.py), each as stated and with the goodness penalty (--goodness-penalty
-          PENALTY), each for FF and CFF gamma (Network schedule), tuned over
+          entropy-batch; ff.py), each as stated and (on PENALTY_DATASETS) with the goodness penalty
+          (--goodness-penalty PENALTY), each for FF and CFF gamma (Network schedule), tuned over
           OBJECTIVE_GRID on validation at the course budget and past its edges, then seeds 1, 2, 3
           on test, each predicting by the score its objective trains (OBJECTIVE_PREDICT);
           the reproduction's logistic rows at the same budget are the comparison (the
@@ -66,6 +66,9 @@ OBJECTIVE_VARIANTS = {**{r: dict(objective=r) for r in READINGS},
                       **{f"{r}-penalty": dict(objective=r, goodness_penalty=PENALTY) for r in READINGS}}
 OBJECTIVE_ROWS = {f"{row}-{variant}": dict(**ROWS[row], **changes, predict=OBJECTIVE_PREDICT[row])
                   for variant, changes in OBJECTIVE_VARIANTS.items() for row in ("ff-network", "cff-all-network")}
+# The penalty twins run on Fashion-MNIST, the dataset of the paper's entropy claim and of issue 23's targets;
+# there the penalty lowered no error by more than 0.2 points. MNIST repeats the three readings as stated.
+PENALTY_DATASETS = ("fashion-mnist",)
 # the entropy objectives have no threshold (theta-scale only sets the initial weights' scale): rates only,
 # a factor of about 3 apart, from below the logistic rows' choices to well above
 OBJECTIVE_GRID = [dict(lr=lr, theta_scale=1.0) for lr in (3e-4, 1e-3, 3e-3, 1e-2)]
@@ -126,12 +129,17 @@ def learned_study(dataset):
     return Study(f"learned/{dataset}-course", dataset, tuple(LEARNED), GRID, make)
 
 
+def objective_rows(dataset):
+    """The objective study's rows on DATASET: every reading, with its penalty twin where PENALTY_DATASETS says."""
+    return tuple(r for r in OBJECTIVE_ROWS if dataset in PENALTY_DATASETS or not r.endswith("-penalty"))
+
+
 def objective_study(dataset, rows=None):
-    """FF and CFF gamma under each reading of the entropy objective, tuned like every row."""
+    """FF and CFF gamma under each reading of the entropy objective (objective_rows), tuned like every row."""
     def make(row, setting, seed):
         return Config(dataset=dataset, **COMMON, **BUDGETS["course"], **OBJECTIVE_ROWS[row], **setting, seed=seed,
                       track_entropy=True)
-    return Study(f"objective/{dataset}-course", dataset, tuple(rows or OBJECTIVE_ROWS), OBJECTIVE_GRID, make,
+    return Study(f"objective/{dataset}-course", dataset, tuple(rows or objective_rows(dataset)), OBJECTIVE_GRID, make,
                  extend=True)
 
 
