@@ -212,7 +212,7 @@ def holdback_lines(runs, logistic, means):
             def worst(t):                                        # the most silent of the dead layers, at rate t
                 return max(t["history"][-1]["activity"]["silent"][i - 1] for i in dead)
             kept = [t for t in tune if worst(t) < 0.5]
-            every = f"every one of {layer_names(dead)} under half silent"
+            every = f"{'every one of ' if len(dead) > 1 else ''}{layer_names(dead)} under half silent"
             if kept:
                 t = min(kept, key=lambda t: t["validation_error"])
                 text += (f" Of the {len(tune)} tuned rates, {len(kept)} keep{'s' if len(kept) == 1 else ''} {every}: "
