@@ -20,6 +20,11 @@ unit that is on far more than its peers is pulled down the same way. The term
 is not the gradient of any loss: it is a rule added to the update.
 
 The running mean is updated with this batch *before* the term is computed.
+
+Under Adam the strength hardly matters on a silent unit: its loss gradient is 0, Adam divides the push by
+its own size, and the unit moves by about lr a step. With the scale-free entropy objective that revives
+every unit alike and the goodness runs away (results/experiments, objective-peer); Hinton's recipe pairs
+peer normalisation with SGD. A layer whose every unit is off has m_j = mean m: nothing pulls it up.
 """
 import numpy as np
 

@@ -20,7 +20,7 @@ from .experiments import OBJECTIVE_ROWS, OBJECTIVE_VARIANTS, PENALTY, READINGS, 
 from .peer_report import peer_lines
 from .protocol import tuned_settings
 from .reproduce import SEEDS
-from .runs import ROW_LABELS, SILENT, compare, edge, fmt, fmt_runs, load_group, mcnemar_note
+from .runs import ROW_LABELS, SILENT, compare, edge, fmt, fmt_runs, last_activity, load_group, mcnemar_note
 from .stats import evidence, in_words
 
 # the paper's section 5: its entropy objective on Fashion-MNIST, against its logistic CFF row (12.0%)
@@ -36,13 +36,6 @@ READING_TEXT = {"entropy": "1 pair: per image, the entropy per unit goodness of 
 READING_TEXT.update({f"{r}-penalty": f"{READING_TEXT[r].split(':')[0]}, with {PENALTY:g} mean(g) / M added to each "
                      "layer's loss (entropy.goodness_penalty): nothing in the three losses bounds the goodness; this "
                      "does" for r in READINGS})
-
-
-def last_activity(record):
-    """(goodness of the last layer, silent share of each layer) after the last epoch, positive pairs;
-    (None, None) for a run made before the activity was recorded."""
-    activity = (record.get("history") or [{}])[-1].get("activity")     # a diverged run has no history
-    return (activity["goodness"][-1], activity["silent"]) if activity else (None, None)
 
 
 def activity_cell(seeds):

@@ -14,15 +14,15 @@ import numpy as np
 from ..evaluate import failed_run
 from .experiments import PEER_READINGS, PEER_STRENGTHS
 from .reproduce import SEEDS
-from .runs import SILENT, compare, fmt, fmt_runs, load_group, mcnemar_note
+from .runs import SILENT, compare, fmt, fmt_runs, last_activity, load_group, mcnemar_note
 from .stats import evidence, in_words
 
 
 def silent_shares(seeds):
     """(L,) each layer's silent share after the last epoch, mean over the seeds that did not fail and
     recorded it; [] if none did."""
-    found = [r["history"][-1]["activity"]["silent"] for r in seeds
-             if not failed_run(r) and r.get("history") and r["history"][-1].get("activity")]
+    found = [last_activity(r)[1] for r in seeds if not failed_run(r)]
+    found = [f for f in found if f is not None]
     return list(np.mean(found, axis=0)) if found else []
 
 

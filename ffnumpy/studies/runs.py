@@ -45,6 +45,13 @@ def load(out):
     return found
 
 
+def last_activity(record):
+    """(goodness of the last layer, silent share of each layer) after the last epoch, positive pairs;
+    (None, None) for a run made before the activity was recorded."""
+    activity = (record.get("history") or [{}])[-1].get("activity")     # a diverged run has no history
+    return (activity["goodness"][-1], activity["silent"]) if activity else (None, None)
+
+
 def split_failed(seeds):
     """(the runs that count, the number that failed)."""
     good = [r for r in seeds if not failed_run(r)]
@@ -150,7 +157,8 @@ RULE = ("A difference between two rows is called only when the paired t-test ove
         "over the {n}comparisons of this report, gives p < 0.05 and the 95% bootstrap interval of the mean "
         "difference (resampling seeds and test images) lies on the same side of 0; otherwise \"no difference "
         "shown\". A comparison with a failed seed (dead, one class for 90% of the images or more, or 90% of them "
-        "wrong, no better than guessing: left out of every mean) or with seeds spread over more than 5 points is \"unstable: no verdict\". McNemar's test "
+        "wrong, no better than guessing: left out of every mean) or with seeds spread over more than 5 points "
+        "is \"unstable: no verdict\". McNemar's test "
         "on the pooled predictions is shown beside: it is evidence about these trained networks, not the methods. "
         "Spreads are sample standard deviations (ddof 1) over seeds.")
 
