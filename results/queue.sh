@@ -47,5 +47,10 @@ done
 run ffnumpy.studies.experiments objective --dataset fashion-mnist
 run ffnumpy.studies.experiments objective-peer --dataset fashion-mnist
 run ffnumpy.studies.experiments objective --dataset mnist
+
+# Issue 40: the recipe question's FF seeds 1-3 trained again (no copies of the older reference runs) ...
+run ffnumpy.studies.hinton question --dataset mnist
+# ... and the long budget tuned at its own budget (FF and CFF gamma(<t), Layer schedule), then 5 seeds.
+for d in mnist fashion-mnist; do run ffnumpy.studies.reproduce --dataset "$d" --budget long-tuned; done
 echo "== $(date -u +%FT%TZ) queue done"
 exit $failed
