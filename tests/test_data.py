@@ -313,7 +313,7 @@ def cifar_archive(path, n=4, label_of=lambda k: k % 10, members=None):
     return path
 
 
-def test_cifar_archive_is_read_in_memory_and_verified(tmp_path):
+def test_cifar_archive_is_read_in_memory_and_verified(tmp_path, offline):  # offline: not the real cache
     from ffnumpy.sources import cifar
     path = cifar_archive(tmp_path / cifar.ARCHIVE)
     size, md5 = os.path.getsize(path), cifar.md5(path)
@@ -347,12 +347,12 @@ def test_cifar_download_goes_through_the_mirror_and_the_checks(tmp_path, monkeyp
     path = cifar_archive(mirror / cifar.ARCHIVE)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.delenv("FFNUMPY_DATA", raising=False)
-    got = cifar.locate_archive(mirrors=[mirror.as_uri()], expected_md5=cifar.md5(path),
-                               expected_size=os.path.getsize(path))
+    got = cifar.locate(mirrors=[mirror.as_uri()], expected_md5=cifar.md5(path),
+                       expected_size=os.path.getsize(path))
     assert got == tmp_path / "cache" / "ffnumpy" / "cifar10" / cifar.ARCHIVE
     with pytest.raises(data.DataError, match="Sources tried"):
-        cifar.locate_archive(data_dir=tmp_path / "nowhere", mirrors=[mirror.as_uri()], expected_md5="0" * 32,
-                             expected_size=os.path.getsize(path))
+        cifar.locate(data_dir=tmp_path / "nowhere", mirrors=[mirror.as_uri()], expected_md5="0" * 32,
+                     expected_size=os.path.getsize(path), npm=False)
 
 
 def test_cifar10_is_a_dataset_of_train_and_reproduce(tmp_path):
