@@ -5,9 +5,9 @@ few steps must be equal bit for bit (same dtype, same bytes).
 Comparing two computations on one machine, not against recorded numbers, keeps the test independent of
 the BLAS: a recorded hash would change with the machine's matrix products, not with ffnumpy.
 
-Two levels: ff_update on a tiny network for each objective and variant it supports, in float32 and
-float64 under Adam and SGD; and train() on tiny random data for each Config that reaches ff_update,
-with train.train_step swapped for the frozen one.
+The replay has two levels. First, ff_update on a tiny network for each objective and variant it
+supports, in float32 and float64, under Adam and SGD. Second, train() on tiny random data for each
+Config that reaches ff_update, against train() with train.train_step swapped for the frozen one.
 """
 import numpy as np
 import pytest
@@ -16,10 +16,10 @@ from _old_ff_update import old_ff_update, old_train_step
 import ffnumpy.train
 from ffnumpy.checkpoint import _arrays
 from ffnumpy.data import Dataset
-from ffnumpy.ff import ff_update
+from ffnumpy.ff import ff_update, objective_for
 from ffnumpy.network import Network, overlay_label
 from ffnumpy.optim import SGD, Adam
-from ffnumpy.peer import peer_means
+from ffnumpy.peer import PeerNorm, peer_means
 from ffnumpy.train import Config, train
 
 SIZES, B, STEPS = [20, 8, 7, 6], 5, 3
@@ -57,8 +57,13 @@ def old_update(spec, alpha, peer):
 
 
 def new_update(spec, alpha, peer):
-    """The library's update with the same settings."""
-    return lambda net, opts, xy, sign, layers: ff_update(net, opts, xy, sign, layers, alpha=alpha, peer=peer, **spec)
+    """The library's update with the same settings, its objective and peer normalisation chosen once."""
+    assert set(spec) <= {"gamma_mode", "objective", "theta_mode", "negative", "peer_strength", "penalty"}
+    objective = objective_for(spec.get("objective", "logistic"), spec.get("negative", "logistic"),
+                              spec.get("penalty", 0.0))
+    peer = PeerNorm(peer, spec["peer_strength"]) if spec.get("peer_strength") else None
+    return lambda net, opts, xy, sign, layers: ff_update(net, opts, xy, sign, layers, spec.get("gamma_mode", "none"),
+                                                         objective, spec.get("theta_mode", "per-layer"), alpha, peer)
 
 
 class Spy:
