@@ -9,12 +9,17 @@
 One forward pass serves every layer's goodness and every gamma: the gammas
 come from the weights as they were before this minibatch's updates (the paper's
 frozen copy f^), so no layer's update depends on the order of the updates.
+
+The loss L_i is one function, the objective, chosen once (objective_for): by
+default the logistic loss above, as lessons 01 and 02 write it. The others are
+the paper's negative loss and three readings of the entropy objective. Two
+research additions change the step, not the loss: peer normalisation (peer.py)
+adds to dL/dz, and learned gamma (gamma_mode "learned") steps the weights alpha.
 """
 import numpy as np
 
 from .entropy import FLOOR, entropy_objective_batch, entropy_objective_labels, goodness_penalty
 from .layers import ff_layer_backward
-from .peer import peer_term, peer_update
 from .losses import (collaboration_terms, entropy_objective, ff_loss, goodness_backward, goodness_forward,
                      learned_gamma_grad)
 
@@ -22,9 +27,47 @@ ENTROPY_READINGS = {"entropy": entropy_objective, "entropy-labels": entropy_obje
                     "entropy-batch": entropy_objective_batch}
 
 
-def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="logistic",
-              theta_mode="per-layer", negative="logistic", alpha=None, peer=None, peer_strength=0.0,
-              penalty=0.0):
+def logistic(g, gamma, Theta, sign, width):
+    """The loss of lessons 01 and 02, L = mean softplus(-sign s), s = g + gamma - Theta (losses.ff_loss).
+
+    g, gamma, sign : (N,); Theta : scalar; width : M, unused  ->  loss, dL/dg : (N,)
+    """
+    return ff_loss(g, gamma, Theta, sign)               # dL/dg = -sign sigmoid(-sign s) / N
+
+
+def paper_negative(g, gamma, Theta, sign, width):
+    """The paper's Algorithm: logistic on positives, log sigmoid(s) minimised on negatives (no floor)."""
+    return ff_loss(g, gamma, Theta, sign, "paper")      # negatives: dL/dg = sigmoid(-s) / N
+
+
+class Entropy:
+    """An entropy objective: no sigmoid, no Theta. phi = g + gamma + eps, with the floor eps = FLOOR * width
+    (half the width), read as ENTROPY_READINGS[reading]; penalty > 0 adds entropy.goodness_penalty."""
+
+    def __init__(self, reading, penalty=0.0):
+        self.reading, self.penalty = ENTROPY_READINGS[reading], penalty
+
+    def __call__(self, g, gamma, Theta, sign, width):
+        """g, gamma, sign : (N,); Theta : unused; width : M  ->  loss, dL/dg : (N,)"""
+        loss, dg = self.reading(g, gamma, sign, eps=FLOOR * width)
+        if self.penalty:                                # + strength mean(g) / M, d/dg_n = strength / (M N)
+            bound, dbound = goodness_penalty(g, width, self.penalty)
+            loss, dg = loss + bound, dg + dbound
+        return loss, dg
+
+
+def objective_for(name="logistic", negative="logistic", penalty=0.0):
+    """The objective a Config names (objective, negative_loss, goodness_penalty), chosen once."""
+    if name == "logistic" and not penalty and negative in ("logistic", "paper"):
+        return logistic if negative == "logistic" else paper_negative
+    if name in ENTROPY_READINGS and negative == "logistic":
+        return Entropy(name, penalty)
+    raise ValueError(f"no objective {name!r} with negative loss {negative!r} and penalty {penalty}: the objectives are "
+                     f"logistic (negative loss logistic or paper) and {', '.join(ENTROPY_READINGS)} (penalty or not)")
+
+
+def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective=logistic, theta_mode="per-layer",
+              alpha=None, peer=None):
     """Update the chosen layers of `net` on one batch of pairs.
 
     net        : Network
@@ -32,20 +75,11 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
     xy         : (N, D) overlaid inputs, positives and negatives together
     sign       : (N,) +1 for positive pairs, -1 for negative pairs
     layers     : indices of the layers to update, e.g. [0, 1, 2] or [1]
-    gamma_mode : "none" (FF), "previous" (CFF gamma(<t)) or "all" (CFF gamma)
-    objective  : "logistic" (log sigmoid(g + gamma - theta)), or the entropy objective, no sigmoid and
-                 no theta, read three ways: "entropy" (losses.entropy_objective: per image, its pair),
-                 "entropy-labels" (entropy.entropy_objective_labels: per image, all ten labels; xy then
-                 holds 10 rows per image) and "entropy-batch" (entropy.entropy_objective_batch)
+    gamma_mode : "none" (FF), "previous" (CFF gamma(<t)) or "all" (CFF gamma); "learned" needs alpha
+    objective  : the layer loss, (g, gamma, Theta, sign, width) -> loss, dL/dg (objective_for)
     theta_mode : "per-layer" or "shared" (losses.collaboration_terms)
-    negative   : "logistic" or "paper", the loss on negative pairs (losses.ff_loss)
-    alpha      : (L, L) collaboration weights, with gamma_mode "learned"; row i is
-                 stepped by optimizers[i] with W_i and b_i (its params list ends with it)
-    peer       : [(M_i,)] running mean activities, with peer_strength > 0: peer
-                 normalisation (peer.py), updated here from the positive pairs; its term
-                 is averaged over the B positives (Hinton's code: his gradient is the
-                 positives' sum plus the negatives' sum over B, which ffnumpy's dL/dW equals)
-    penalty    : with an entropy objective, the strength of entropy.goodness_penalty (0: none)
+    alpha      : (L, L) learned gamma's weights; row i is stepped by optimizers[i] with W_i and b_i
+    peer       : peer.PeerNorm, peer normalisation's running means and strength, or None
     returns {layer index: loss before the update}
     """
     # Layers above the last trained one matter only to the full gamma.
@@ -55,20 +89,10 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective="l
     gamma, Theta = collaboration_terms(G, net.theta[:depth], gamma_mode, theta_mode, alpha)
     losses = {}
     for i in layers:
-        if objective in ENTROPY_READINGS:                               # floor eps: half the width
-            losses[i], dg = ENTROPY_READINGS[objective](G[:, i], gamma[:, i], sign, eps=FLOOR * hs[i].shape[1])
-            if penalty:                                                  # + strength mean(g) / M
-                bound, dbound = goodness_penalty(G[:, i], hs[i].shape[1], penalty)
-                losses[i], dg = losses[i] + bound, dg + dbound
-        else:
-            losses[i], dg = ff_loss(G[:, i], gamma[:, i], Theta[i], sign, negative)  # dL/dg_i; gamma: none
+        losses[i], dg = objective(G[:, i], gamma[:, i], Theta[i], sign, hs[i].shape[1])    # dL/dg_i
         dh = goodness_backward(dg, hs[i])                                # dL/dh_i = dL/dg_i * 2 h_i
-        extra = None
-        if peer_strength:                                                # dL/dz += c (m_j - mean m) / B, positives
-            peer_update(peer[i], hs[i][sign > 0])
-            positives = int(np.count_nonzero(sign > 0))                  # a Python int: a numpy int64
-            extra = peer_term(peer[i], peer_strength, sign) / positives  # would make dz float64 (NEP 50)
-        _, dW, db = ff_layer_backward(dh, caches[i], dz_extra=extra)     # x^T dz, sum dz
+        push = peer.push(i, hs[i], sign) if peer is not None else None   # dL/dz += c (m_j - mean m) / B
+        _, dW, db = ff_layer_backward(dh, caches[i], dz_extra=push)      # x^T dz, sum dz
         grads = [dW, db]
         if gamma_mode == "learned":                                      # dL_i/dalpha_it = dL/ds_i (g_t - theta_t)
             grads.append(learned_gamma_grad(dg, G, net.theta[:depth], i, theta_mode).astype(alpha.dtype))

@@ -51,3 +51,23 @@ def peer_term(m, strength, sign):
     """
     push = strength * (m - m.mean())
     return (sign > 0)[:, None] * push[None, :].astype(m.dtype)
+
+
+class PeerNorm:
+    """Peer normalisation as ff.ff_update adds it: every layer's running means and one strength.
+
+    means    : [(M_i,)] as peer_means makes them (updated in place: a checkpoint saves them)
+    strength : the c of dL/dz_j += c (m_j - mean m), e.g. 0.03 (Hinton's)
+    """
+
+    def __init__(self, means, strength):
+        self.means, self.strength = means, strength
+
+    def push(self, i, h, sign):
+        """Layer i's addition to dL/dz. m_i first takes in this batch's positive rows; the push is then
+        averaged over the B positives. (Hinton's gradient is the positives' sum plus the negatives' sum over
+        B, which ffnumpy's dL/dW equals.)   h : (N, M_i), sign : (N,)  ->  (N, M_i), 0 on negative rows
+        """
+        peer_update(self.means[i], h[sign > 0])
+        positives = int(np.count_nonzero(sign > 0))                  # a Python int: a numpy int64
+        return peer_term(self.means[i], self.strength, sign) / positives   # would make the push float64 (NEP 50)

@@ -22,12 +22,12 @@ from .config import METHODS, SCHEDULES, Config, divergence_hint  # noqa: F401 (r
 from .backprop import OutputLayer, label_loss_and_grads, pairwise_loss_and_grads
 from .entropy import goodness_entropies
 from .evaluate import evaluate, layer_activity, predictor_scores
-from .ff import ff_update
+from .ff import ff_update, objective_for
 from .losses import check_labels, softmax_cross_entropy
 from .negatives import hard_wrong_labels, random_wrong_labels, wrong_labels_among
 from .network import NUM_CLASSES, Network, overlay_label
 from .optim import SGD, Adam
-from .peer import peer_means
+from .peer import PeerNorm, peer_means
 from . import readout as ro
 
 
@@ -43,6 +43,7 @@ class Model:
     peer: list = None                   # [(M_i,)] running mean activities (--peer-norm, peer.py)
     readout: ro.Readout = None          # Hinton's softmax readout (--negatives readout, readout.py)
     readout_optimizer: SGD = None
+    rule: dict = None                   # ff_update's settings, chosen once from the Config (update_rule)
 
 
 def build_model(cfg, input_size, rng, dtype=np.float32):
@@ -70,7 +71,17 @@ def build_model(cfg, input_size, rng, dtype=np.float32):
         model.readout = ro.Readout(cfg.hidden, dtype)
         model.readout_optimizer = SGD(model.readout.params(), lr=ro.LR, momentum=ro.MOMENTUM,
                                       weight_decay=ro.WEIGHT_DECAY)
+    if cfg.method in ("ff", "cff"):
+        model.rule = update_rule(cfg, model)
     return model
+
+
+def update_rule(cfg, model):
+    """How every FF or CFF layer learns, ff_update's keyword arguments: gamma, the objective, and the additions."""
+    return dict(gamma_mode=cfg.gamma_mode, objective=objective_for(cfg.objective, cfg.negative_loss,
+                                                                   cfg.goodness_penalty),
+                theta_mode=cfg.theta_mode, alpha=model.alpha,
+                peer=PeerNorm(model.peer, cfg.peer_norm) if cfg.peer_norm else None)
 
 
 def lr_factor(cfg, progress):
@@ -141,16 +152,13 @@ def train_step(model, cfg, batches, layers):
         loss, grads = pairwise_loss_and_grads(net, *make_pairs(model, cfg, *batches[0], rng), cfg.negative_loss)
         model.optimizers[0].step([g for pair in grads for g in pair])
         return loss
-    rule = dict(gamma_mode=cfg.gamma_mode, objective=cfg.objective, theta_mode=cfg.theta_mode,
-                negative=cfg.negative_loss, alpha=model.alpha, peer=model.peer, peer_strength=cfg.peer_norm,
-                penalty=cfg.goodness_penalty)
     if cfg.schedule == "alternating":
-        losses = [ff_update(net, model.optimizers, *make_pairs(model, cfg, x, y, rng), [i], **rule)[i]
+        losses = [ff_update(net, model.optimizers, *make_pairs(model, cfg, x, y, rng), [i], **model.rule)[i]
                   for i, (x, y) in zip(layers, batches)]
     else:
         depth = max(layers) + 1 if cfg.schedule == "layer" else None
         losses = ff_update(net, model.optimizers, *make_pairs(model, cfg, *batches[0], rng, depth), layers,
-                           **rule).values()
+                           **model.rule).values()
     return float(np.mean(list(losses)))
 
 

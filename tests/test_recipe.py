@@ -11,7 +11,7 @@ from ffnumpy.config import RECIPES, Config
 from ffnumpy.ff import ff_update
 from ffnumpy.network import Network
 from ffnumpy.optim import SGD
-from ffnumpy.peer import peer_means, peer_term, peer_update
+from ffnumpy.peer import PeerNorm, peer_means, peer_term, peer_update
 from ffnumpy.readout import neutral_overlay, read_layers
 from ffnumpy.train import build_model, train, train_step
 
@@ -38,7 +38,7 @@ def test_a_unit_that_is_always_off_gets_a_positive_push():
     for strength, rises in ((0.0, False), (0.03, True)):
         net.b[0][0] = -100.0
         peer = peer_means([4], np.float64)
-        ff_update(net, [SGD(net.params(0), lr=0.1)], xy, sign, [0], peer=peer, peer_strength=strength)
+        ff_update(net, [SGD(net.params(0), lr=0.1)], xy, sign, [0], peer=PeerNorm(peer, strength))
         assert (net.b[0][0] > -100.0) == rises
     h = np.maximum(xy / np.sqrt((xy ** 2).mean(1, keepdims=True) + 1e-8) @ net.W[0] + net.b[0], 0)
     assert np.all(h[:, 0] == 0)                          # the unit was off throughout

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from ffnumpy.backprop import OutputLayer, label_loss_and_grads, pairwise_loss_and_grads
-from ffnumpy.ff import ff_update
+from ffnumpy.ff import ff_update, objective_for
 from ffnumpy.gradcheck import assert_gradient
 from ffnumpy.layers import ff_layer_backward, ff_layer_forward, normalize_backward, normalize_forward
 from ffnumpy.losses import collaboration_terms, ff_loss, goodness_forward, softplus
@@ -124,7 +124,7 @@ def test_ff_update_is_the_local_gradient_under_each_variant(theta_mode, negative
     gamma, Theta = collaboration_terms(G0, net.theta, "all", theta_mode)
     before = [p.copy() for p in net.params(1)]
     ff_update(net, [SGD(net.params(i), lr=1.0) for i in range(2)], xy, sign, [0, 1], "all",
-              theta_mode=theta_mode, negative=negative)
+              objective_for(negative=negative), theta_mode)
 
     def local_loss(W_):
         h = ff_layer_forward(hs[0], W_, before[1], "length")[0]
@@ -157,6 +157,16 @@ def test_variant_flags_that_do_not_apply_are_refused():
         Config(normalize="l2").check()
 
 
+def test_an_objective_is_chosen_once_and_a_combination_that_is_none_is_refused():
+    from ffnumpy.ff import Entropy, logistic, paper_negative
+    assert objective_for() is logistic and objective_for("logistic", "paper") is paper_negative
+    chosen = objective_for("entropy-labels", penalty=0.3)
+    assert isinstance(chosen, Entropy) and chosen.penalty == 0.3
+    for args in (("hinge",), ("logistic", "hinge"), ("logistic", "logistic", 0.01), ("entropy", "paper")):
+        with pytest.raises(ValueError, match="^no objective"):
+            objective_for(*args)
+
+
 @pytest.mark.parametrize("gamma_mode,objective,penalty", [
     ("none", "entropy", 0.0), ("all", "entropy", 0.0), ("all", "entropy-labels", 0.0), ("all", "entropy-batch", 0.0),
     ("learned", "logistic", 0.0), ("none", "entropy-labels", 0.3), ("all", "entropy-batch", 0.3)])
@@ -182,7 +192,7 @@ def test_ff_update_steps_w_and_b_down_the_local_gradient_of_every_objective(gamm
     gamma, Theta = collaboration_terms(G0, net.theta, gamma_mode, alpha=alpha)
     before = [p.copy() for p in net.params(1)]
     optimizers = [SGD(net.params(i) + ([alpha[i]] if alpha is not None else []), lr=1.0) for i in range(2)]
-    ff_update(net, optimizers, xy, sign, [0, 1], gamma_mode, objective, alpha=alpha, penalty=penalty)
+    ff_update(net, optimizers, xy, sign, [0, 1], gamma_mode, objective_for(objective, penalty=penalty), alpha=alpha)
 
     def local_loss(W_, b_):
         g = (ff_layer_forward(hs[0], W_, b_)[0] ** 2).sum(1)
