@@ -45,7 +45,10 @@ def show(a, n=4):
 
 
 def diagnose(got, want):
-    """One sentence on how `got` differs from `want`, or None if no simple pattern fits."""
+    """One sentence on how `got` differs from `want`, or None if no simple pattern fits.
+
+    A single number gets no guess from its ratio to the right one: 2 where 1 is expected may be a
+    factor 2 too many, or a probability not capped at 1 (each exercise's hints name such mistakes)."""
     got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
     if got.ndim == 2 and got.shape == want.shape[::-1] and np.allclose(got, want.T):
         return "transposed: check which matrix goes first in the product (and .T)"
@@ -55,10 +58,11 @@ def diagnose(got, want):
         if got.size == want.size:
             return "the right number of entries in the wrong shape"
         return f"shape {got.shape} where {want.shape} is expected: check the axis you sum over"
+    if not np.all(np.isfinite(got)):
+        return "some values are nan or inf: look for log(0), 0 * inf or an overflow"
     mask = np.abs(want) > 1e-12
-    if not mask.any() or not np.all(np.isfinite(got)):
-        return "some values are nan or inf: look for log(0), 0 * inf or an overflow" \
-            if not np.all(np.isfinite(got)) else None
+    if mask.sum() < 2:            # one number: every wrong value is some multiple of the right one,
+        return None               # so a ratio names no mistake (the exercise's own hints do)
     ratio = got[mask] / want[mask]
     if np.allclose(ratio, ratio[0], rtol=1e-6) and np.allclose(got[~mask], 0, atol=1e-9):
         r = ratio[0]

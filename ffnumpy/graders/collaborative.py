@@ -82,6 +82,9 @@ def library_marginal():
     return evaluate.contributions
 
 
+CAPPED = (lambda g, w: g > 1, "a p-value is capped at 1: p = min(1, 2 P(X <= min(b, c)))")
+
+
 def check_mcnemar(mine):
     """mine(right_a, right_b) -> {"b", "c", "p"}: exact two-sided McNemar test."""
     right_a = np.array([True] * 10 + [False] * 2 + [True] * 5 + [False] * 3)   # only A: 10; only B: 2; both: 5
@@ -92,15 +95,18 @@ def check_mcnemar(mine):
                   (lambda g, w: np.allclose(g, [15, 7]), "those count every image each gets right: only the "
                    "images on which the two disagree matter")])
     p = 2 * sum(math.comb(12, k) for k in range(3)) / 2 ** 12            # 2 P(X <= 2), X ~ Binomial(12, 1/2)
+    upper = "the p-value is the tail at the smaller count, P(X <= min(b, c)), not P(X > min(b, c))"
     expect(got["p"], p, "p for b = 10, c = 2", rtol=1e-6,
            hints=[(lambda g, w: np.isclose(g, w / 2), "that is the one-sided p: the test is two-sided, double it"),
-                  (lambda g, w: np.isclose(g, 1 - w / 2), "that is P(X > 2): the p-value is the tail at the "
-                   "smaller count, P(X <= min(b, c))")])
+                  (lambda g, w: np.isclose(g, 1 - w / 2), "that is P(X > 2): " + upper),
+                  (lambda g, w: np.isclose(g, 2 - w), "that is 2 P(X > 2): " + upper),
+                  (lambda g, w: np.isclose(g, 1.0), "p = 1 says the counts do not differ at all, but b = 10 "
+                   "against c = 2 do: " + upper),
+                  CAPPED])
     same = mine(right_a, right_a)
-    expect(same["p"], 1.0, "p of a classifier against itself (b = c = 0)")
+    expect(same["p"], 1.0, "p of a classifier against itself (b = c = 0)", hints=[CAPPED])
     tie = mine(np.array([True, False]), np.array([False, True]))
-    expect(tie["p"], 1.0, "p for b = c = 1 (2 P(X <= 1) = 1.5 is capped at 1)",
-           hints=[(lambda g, w: g > 1, "a probability: min(1, 2 P(X <= min(b, c)))")])
+    expect(tie["p"], 1.0, "p for b = c = 1 (2 P(X <= 1) = 1.5 is capped at 1)", hints=[CAPPED])
     rng = np.random.default_rng(23)
     a, b = rng.random(300) < 0.9, rng.random(300) < 0.8
     expect(mine(a, b)["p"], library_mcnemar()(a, b)["p"], "p on random answers, against the library", rtol=1e-6)
