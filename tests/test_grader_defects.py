@@ -30,6 +30,41 @@ def passes(name, mine, capsys):
     capsys.readouterr()
 
 
+# 04 probe_grads: the text once said "subtract the largest logit", and -log p[y] of the softmax is inf.
+
+def probe(V, c, f, y, form):
+    N = len(y)
+    logits = f @ V + c
+    z = logits if form == "raw" else logits - logits.max(axis=1, keepdims=True)
+    with np.errstate(all="ignore"):
+        p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
+        if form == "log-softmax":
+            log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+        elif form == "floor":
+            log_p = np.log(p + 1e-12)
+        else:
+            log_p = np.log(p)
+    d = p.copy()
+    d[np.arange(N), y] -= 1
+    return float(-log_p[np.arange(N), y].mean()), f.T @ d / N, d.sum(axis=0) / N
+
+
+@pytest.mark.parametrize("form, words", [("max-subtracted", "-log 0 = inf"), ("raw", "exp overflowed"),
+                                         ("floor", "a floor on p")])
+def test_probe_grads_names_each_unstable_loss_and_passes_log_softmax(form, words, capsys):
+    out = rejected("probe_grads", lambda V, c, f, y: probe(V, c, f, y, form), capsys)
+    assert "the loss at logits near 1e4" in out and words in out and "log-softmax" in out, out
+    passes("probe_grads", lambda V, c, f, y: probe(V, c, f, y, "log-softmax"), capsys)
+
+
+def test_the_probe_text_teaches_the_log_softmax_the_grader_asks_for():
+    nbformat = pytest.importorskip("nbformat")
+    path = os.path.join(SOLUTIONS, "..", "04_open_questions.ipynb")
+    text = next(c.source for c in nbformat.read(path, as_version=4).cells if "Your turn (probe_grads)" in c.source)
+    assert "log-softmax" in text and r"z_k - \log \sum_j e^{z_j}" in text
+    assert "Do not compute p and then its log" in text
+
+
 # exercise.diagnose: a single number gets no guessed constant factor.
 
 @pytest.mark.parametrize("got, want", [(2.0, 1.0), (1.5, 1.0), (-3.0, 3.0), ([4.0], [2.0]), ([0.0, 6.0], [0.0, 2.0])])
@@ -75,3 +110,27 @@ def test_an_uncapped_p_is_told_it_is_capped_at_1(capsys):
     out = rejected("mcnemar", mcnemar_variant(True, False, True), capsys)
     assert "p of a classifier against itself" in out and "a p-value is capped at 1" in out, out
     assert "factor 2" not in out
+
+
+# 04 forgetting: clipped at 0 (or the last row in the max) passed; no matrix had a task improve later.
+
+def forgetting(A, wrong=None):
+    A = np.asarray(A, float)
+    K = len(A)
+    f = [A[j:K - 1 if wrong != "last row" else K, j].max() - A[K - 1, j] for j in range(K - 1)]
+    return [float(max(v, 0.0) if wrong == "clipped" else v) for v in f]
+
+
+@pytest.mark.parametrize("wrong", ["clipped", "last row"])
+def test_forgetting_can_be_negative(wrong, capsys):
+    out = rejected("forgetting", lambda A: forgetting(A, wrong), capsys)
+    assert "task 0 improves at the end" in out and "do not clip at 0" in out and "not the last row" in out, out
+    passes("forgetting", forgetting, capsys)
+
+
+def test_alpha_grad_with_a_one_based_i_is_named(capsys):
+    def alpha_grad(dg, G, theta, i, base=0):
+        return np.where(np.arange(G.shape[1]) == i - base, 0.0, dg @ (G - theta))
+    out = rejected("alpha_grad", lambda dg, G, theta, i: alpha_grad(dg, G, theta, i, base=1), capsys)
+    assert "i counts from 0" in out, out
+    passes("alpha_grad", alpha_grad, capsys)
