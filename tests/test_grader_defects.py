@@ -128,6 +128,80 @@ def test_forgetting_can_be_negative(wrong, capsys):
     passes("forgetting", forgetting, capsys)
 
 
+# 03 kl_form and decompose: a shortcut through Ent gave the right numbers by the identity itself.
+
+def ent(phi):
+    phi = np.asarray(phi, float)
+    m = phi.mean()
+    return float(np.mean(np.where(phi > 0, phi * np.log(np.where(phi > 0, phi, 1) / (m if m > 0 else 1)), 0.0)))
+
+
+def kl_form(phi):
+    phi = np.asarray(phi, float)
+    q = phi / phi.sum()
+    return float(phi.mean() * np.sum(q[q > 0] * np.log(q[q > 0] * len(phi))))
+
+
+def test_kl_form_that_returns_ent_is_rejected_by_name(capsys):
+    out = rejected("kl_form", lambda phi: ent(phi), capsys)
+    assert "with ent replaced by another function" in out and "it returns ent(phi)" in out, out
+    my_entropy = ent                                              # a closed-over name, not a global
+
+    def through_closure(phi):
+        return float(np.mean(phi)) * (my_entropy(phi) / float(np.mean(phi)))
+    assert "it returns my_entropy(phi)" in rejected("kl_form", through_closure, capsys)
+    passes("kl_form", kl_form, capsys)
+
+    def checked_against_ent(phi):                                 # calling ent to compare is no shortcut
+        phi = np.asarray(phi, float)
+        q = phi / phi.sum()
+        value = float(phi.mean() * np.sum(q[q > 0] * np.log(q[q > 0] * len(phi))))
+        assert np.isclose(value, ent(phi))
+        return value
+    passes("kl_form", checked_against_ent, capsys)
+
+
+def decompose(G, derived=None):
+    G = np.asarray(G, float)
+    parts = {"total": ent(G), "across": ent(G.mean(axis=0)), "within": float(np.mean([ent(c) for c in G.T]))}
+    others = [k for k in parts if k != derived]
+    if derived == "total":
+        parts["total"] = parts["across"] + parts["within"]
+    elif derived:
+        parts[derived] = parts["total"] - parts[[k for k in others if k != "total"][0]]
+    return parts
+
+
+def decompose_inline(G):                                  # no ent: E[phi log phi] - E[phi] log E[phi]
+    def h(x):
+        x = np.asarray(x, float)
+        m = x.mean()
+        return np.mean(np.where(x > 0, x * np.log(np.where(x > 0, x, 1)), 0)) - (m * np.log(m) if m > 0 else 0.0)
+    return {"total": h(G), "across": h(G.mean(axis=0)), "within": float(np.mean([h(c) for c in G.T]))}
+
+
+@pytest.mark.parametrize("derived", ["within", "across", "total"])
+def test_decompose_with_a_part_computed_from_the_other_two_is_rejected(derived, capsys):
+    out = rejected("decompose", lambda G: decompose(G, derived), capsys)
+    formula = {"within": "within = total - across", "across": "across = total - within",
+               "total": "total = across + within"}[derived]
+    assert f"{derived} with ent replaced by another function" in out and formula in out, out
+    passes("decompose", decompose, capsys)
+    passes("decompose", decompose_inline, capsys)
+    passes("decompose", lambda G: {**decompose_inline(G), "total": ent(G)}, capsys)
+
+
+@pytest.mark.parametrize("log, words", [(np.log2, "base 2 (bits)"), (np.log10, "base 10")])
+def test_entropy_in_another_base_is_named(log, words, capsys):
+    def in_base(phi):
+        phi = np.asarray(phi, float)
+        m = phi.mean()
+        return float(np.mean(np.where(phi > 0, phi * log(np.where(phi > 0, phi, 1) / (m if m > 0 else 1)), 0.0)))
+    out = rejected("entropy", in_base, capsys)
+    assert words in out and "natural log" in out, out
+    passes("entropy", ent, capsys)
+
+
 def test_alpha_grad_with_a_one_based_i_is_named(capsys):
     def alpha_grad(dg, G, theta, i, base=0):
         return np.where(np.arange(G.shape[1]) == i - base, 0.0, dg @ (G - theta))
