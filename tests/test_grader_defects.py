@@ -65,6 +65,26 @@ def test_the_probe_text_teaches_the_log_softmax_the_grader_asks_for():
     assert "Do not compute p and then its log" in text
 
 
+# 02 gamma: Theta was checked with theta = (1, 1, 1) only, where L theta_i = sum_t theta_t.
+
+def gamma_terms(G, theta, mode, wrong=None):
+    theta = np.asarray(theta, float)
+    if mode == "none":
+        return np.zeros_like(G), theta
+    if mode == "previous":
+        Theta = np.arange(1, len(theta) + 1) * theta if wrong == "i theta" else np.cumsum(theta)
+        return np.cumsum(G, axis=1) - G, Theta
+    Theta = len(theta) * theta if wrong == "L theta" else np.full(len(theta), theta.sum())
+    return G.sum(axis=1, keepdims=True) - G, Theta
+
+
+@pytest.mark.parametrize("wrong, words", [("L theta", "that is L theta_i"), ("i theta", "that is i theta_i")])
+def test_gamma_checks_Theta_with_unequal_thresholds(wrong, words, capsys):
+    out = rejected("gamma", lambda G, theta, mode: gamma_terms(G, theta, mode, wrong), capsys)
+    assert "theta = [1, 2, 3]" in out and words in out, out
+    passes("gamma", gamma_terms, capsys)
+
+
 # exercise.diagnose: a single number gets no guessed constant factor.
 
 @pytest.mark.parametrize("got, want", [(2.0, 1.0), (1.5, 1.0), (-3.0, 3.0), ([4.0], [2.0]), ([0.0, 6.0], [0.0, 2.0])])
@@ -189,6 +209,24 @@ def test_decompose_with_a_part_computed_from_the_other_two_is_rejected(derived, 
     passes("decompose", decompose, capsys)
     passes("decompose", decompose_inline, capsys)
     passes("decompose", lambda G: {**decompose_inline(G), "total": ent(G)}, capsys)
+
+
+# Hints for three mistakes that got numbers only.
+
+def marginal(per_layer, prefix, wrong):
+    right = [p - e for p, e in zip([90.0] + list(prefix[:-1]), prefix)]
+    if wrong == "index -1":
+        right[0] = prefix[-1] - prefix[0]
+    return {"per_layer": per_layer, "prefix": prefix,
+            "marginal": {"left": right[1:] + [0.0], "right": [0.0] + right[:-1]}.get(wrong, right)}
+
+
+@pytest.mark.parametrize("wrong, words", [("left", "shifted by one layer: entry 0 holds layer 2's"),
+                                          ("right", "shifted by one layer: entry k holds layer k's"),
+                                          ("index -1", "prefix[-1], the last layer")])
+def test_marginal_shifted_by_one_is_named(wrong, words, capsys):
+    assert words in rejected("marginal", lambda a, b: marginal(a, b, wrong), capsys)
+    passes("marginal", lambda a, b: marginal(a, b, None), capsys)
 
 
 @pytest.mark.parametrize("log, words", [(np.log2, "base 2 (bits)"), (np.log10, "base 10")])
