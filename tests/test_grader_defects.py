@@ -246,3 +246,28 @@ def test_alpha_grad_with_a_one_based_i_is_named(capsys):
     out = rejected("alpha_grad", lambda dg, G, theta, i: alpha_grad(dg, G, theta, i, base=1), capsys)
     assert "i counts from 0" in out, out
     passes("alpha_grad", alpha_grad, capsys)
+
+
+# The solved cells of tutorials/solutions/NN_cells.py still pass every grader, run as the notebook runs them.
+
+def solved(number):
+    """{exercise: the function its solved cell defines}, run after the notebook's imports, in its order."""
+    nbformat = pytest.importorskip("nbformat")
+    notebook = glob.glob(os.path.join(SOLUTIONS, "..", f"{number}_*.ipynb"))[0]
+    imports = next(c.source for c in nbformat.read(notebook, as_version=4).cells if c.cell_type == "code")
+    namespace, functions = {}, {}
+    exec(imports.split("%matplotlib")[0], namespace)
+    cells = runpy.run_path(os.path.join(SOLUTIONS, f"{number}_cells.py"))["CELLS"]
+    for exercise, source in cells.items():
+        exec(source, namespace)
+        names = re.findall(r"^def (\w+)", source, re.M)
+        functions[exercise] = namespace[names[0]] if len(names) == 1 else tuple(namespace[n] for n in names)
+        if exercise == "entropy":
+            namespace["ent"] = namespace["my_entropy"]             # the notebook: ent = use("entropy", my_entropy)
+    return functions
+
+
+@pytest.mark.parametrize("number", ["02", "03", "04"])        # 01: network_step needs the notebook's cells
+def test_the_solved_cells_pass_every_grader(number, capsys):
+    for exercise, mine in solved(number).items():
+        assert grade(exercise, lambda: EXERCISES[exercise].check(mine)), capsys.readouterr().out
