@@ -35,6 +35,12 @@ def ent(phi):
     return np.mean(np.where(phi > 0, phi * np.log(np.where(phi > 0, phi, 1) / (m if m > 0 else 1)), 0.0))
 
 
+def kl_form(phi):
+    phi = np.asarray(phi, float)
+    q = phi / phi.sum()
+    return phi.mean() * np.sum(q[q > 0] * np.log(q[q > 0] * len(phi)))
+
+
 def cumulative_gamma(G, theta, mode):
     if mode == "none":
         return np.zeros_like(G), theta
@@ -91,7 +97,8 @@ CASES = {
     "entropy": (ent, [(lambda phi: np.mean(np.where(np.asarray(phi) > 0, phi * np.log(np.where(
                     np.asarray(phi) > 0, phi, 1)), 0)), "divide phi by its mean"),
                       (lambda phi: np.size(phi) * ent(phi), "the sum over the entries")]),
-    "kl_form": (lambda phi: ent(phi), [(lambda phi: ent(phi) / np.mean(phi), "multiply it by E[phi]")]),
+    "kl_form": (kl_form, [(lambda phi: ent(phi) / np.mean(phi), "multiply it by E[phi]"),
+                          (lambda phi: ent(phi), "it returns ent(phi)")]),
     "decompose": (lambda G: {"total": ent(G), "across": ent(G.mean(0)),
                              "within": float(np.mean([ent(c) for c in G.T]))},
                   [(lambda G: {"total": ent(G), "across": ent(G.mean(0)),

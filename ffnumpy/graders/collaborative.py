@@ -15,6 +15,7 @@ THETA = np.array([1.0, 1.0, 1.0])
 WORKED = {"none": ([[0.0, 0.0, 0.0]], [1.0, 1.0, 1.0]),        # gamma_i = 0,               Theta_i = theta_i
           "previous": ([[0.0, 1.0, 3.0]], [1.0, 2.0, 3.0]),    # gamma_i = sum_{t<i} g_t,   Theta_i = sum_{t<=i}
           "all": ([[6.0, 5.0, 3.0]], [3.0, 3.0, 3.0])}         # gamma_i = sum_{t!=i} g_t,  Theta_i = sum_t
+UNEQUAL = {"none": [1.0, 2.0, 3.0], "previous": [1.0, 3.0, 6.0], "all": [6.0, 6.0, 6.0]}   # Theta for theta = (1, 2, 3)
 
 
 def check_gamma(mine):
@@ -29,11 +30,22 @@ def check_gamma(mine):
         expect(got_Theta, Theta, f"Theta for theta = [1, 1, 1], mode {mode!r}",
                hints=[(lambda got, want: np.allclose(got, THETA), "Theta must add the thresholds of the layers "
                        "whose goodness gamma adds (s compares g + gamma with their thresholds)")])
+    theta = np.array([1.0, 2.0, 3.0])                 # unequal: L theta_i and sum_t theta_t now differ
+    for mode, Theta in UNEQUAL.items():
+        expect(mine(G, theta, mode)[1], Theta, f"Theta for theta = [1, 2, 3], mode {mode!r}",
+               hints=[(lambda got, want: np.allclose(got, len(theta) * theta), "that is L theta_i: Theta_i adds "
+                       "the thresholds of the layers in gamma_i, each its own theta_t (with theta = (1, 1, 1) the "
+                       "two agree)"),
+                      (lambda got, want: np.allclose(got, np.arange(1, 4) * theta), "that is i theta_i: Theta_i "
+                       "adds theta_1 + ... + theta_i, each layer its own threshold"),
+                      (lambda got, want: np.allclose(got, theta), "Theta must add the thresholds of the layers "
+                       "whose goodness gamma adds (s compares g + gamma with their thresholds)")])
     rng = np.random.default_rng(21)
     G_, theta = rng.uniform(0, 10, (20, 4)), rng.uniform(3, 7, 4)
     for mode in WORKED:
-        expect(mine(G_, theta, mode)[0], losses.collaboration_terms(G_, theta, mode)[0],
-               f"gamma on random goodness, mode {mode!r}, against the library")
+        got, want = mine(G_, theta, mode), losses.collaboration_terms(G_, theta, mode)
+        expect(got[0], want[0], f"gamma on random goodness, mode {mode!r}, against the library")
+        expect(got[1], want[1], f"Theta for random theta, mode {mode!r}, against the library")
 
 
 def check_cff_loss(mine):
@@ -71,7 +83,14 @@ def check_marginal(mine):
                    "layer k compares layers 1..k-1 with layers 1..k (the prefix errors)"),
                   (lambda g, w: np.allclose(g, [95, 2.5, -0.5]), "before any layer the network guesses: "
                    f"{evaluate.CHANCE:g}% error with 10 classes, not 100%"),
-                  (lambda g, w: np.allclose(g, [2.5, -0.5]), "layer 1 has a marginal too: against guessing")])
+                  (lambda g, w: np.allclose(g, [2.5, -0.5]), "layer 1 has a marginal too: against guessing"),
+                  (lambda g, w: np.allclose(g[1:], w[1:]) and np.isclose(g[0], prefix[-1] - prefix[0]),
+                   "layer 1's marginal compares with prefix[-1], the last layer (Python's index -1): before "
+                   f"layer 1 the network guesses, {evaluate.CHANCE:g}%"),
+                  (lambda g, w: np.allclose(g[:-1], w[1:]), "shifted by one layer: entry 0 holds layer 2's "
+                   "marginal; entry k - 1 is layer k's, so entry 0 is guessing minus the error of layer 1"),
+                  (lambda g, w: np.allclose(g[1:], w[:-1]), "shifted by one layer: entry k holds layer k's "
+                   "marginal; Python counts from 0, so layer k's goes in entry k - 1 and layer 1's in entry 0")])
     expect(got["prefix"], prefix, "the prefix errors, passed through")
     expect(got["per_layer"], per_layer, "the per-layer errors, passed through")
     expect(mine([9.1, 8.0], [9.1, 7.5])["marginal"], evaluate.contributions([9.1, 8.0], [9.1, 7.5])["marginal"],
@@ -80,6 +99,9 @@ def check_marginal(mine):
 
 def library_marginal():
     return evaluate.contributions
+
+
+CAPPED = (lambda g, w: g > 1, "a p-value is capped at 1: p = min(1, 2 P(X <= min(b, c)))")
 
 
 def check_mcnemar(mine):
@@ -92,15 +114,18 @@ def check_mcnemar(mine):
                   (lambda g, w: np.allclose(g, [15, 7]), "those count every image each gets right: only the "
                    "images on which the two disagree matter")])
     p = 2 * sum(math.comb(12, k) for k in range(3)) / 2 ** 12            # 2 P(X <= 2), X ~ Binomial(12, 1/2)
+    upper = "the p-value is the tail at the smaller count, P(X <= min(b, c)), not P(X > min(b, c))"
     expect(got["p"], p, "p for b = 10, c = 2", rtol=1e-6,
            hints=[(lambda g, w: np.isclose(g, w / 2), "that is the one-sided p: the test is two-sided, double it"),
-                  (lambda g, w: np.isclose(g, 1 - w / 2), "that is P(X > 2): the p-value is the tail at the "
-                   "smaller count, P(X <= min(b, c))")])
+                  (lambda g, w: np.isclose(g, 1 - w / 2), "that is P(X > 2): " + upper),
+                  (lambda g, w: np.isclose(g, 2 - w), "that is 2 P(X > 2): " + upper),
+                  (lambda g, w: np.isclose(g, 1.0), "p = 1 says the counts do not differ at all, but b = 10 "
+                   "against c = 2 do: " + upper),
+                  CAPPED])
     same = mine(right_a, right_a)
-    expect(same["p"], 1.0, "p of a classifier against itself (b = c = 0)")
+    expect(same["p"], 1.0, "p of a classifier against itself (b = c = 0)", hints=[CAPPED])
     tie = mine(np.array([True, False]), np.array([False, True]))
-    expect(tie["p"], 1.0, "p for b = c = 1 (2 P(X <= 1) = 1.5 is capped at 1)",
-           hints=[(lambda g, w: g > 1, "a probability: min(1, 2 P(X <= min(b, c)))")])
+    expect(tie["p"], 1.0, "p for b = c = 1 (2 P(X <= 1) = 1.5 is capped at 1)", hints=[CAPPED])
     rng = np.random.default_rng(23)
     a, b = rng.random(300) < 0.9, rng.random(300) < 0.8
     expect(mine(a, b)["p"], library_mcnemar()(a, b)["p"], "p on random answers, against the library", rtol=1e-6)

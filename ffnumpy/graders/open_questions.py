@@ -58,11 +58,16 @@ def check_probe_grads(mine):
     loss, dV, dc = mine(V, c, f, y)
     gradient_check(dV, lambda v: mine(v, c, f, y)[0], V, what="dV")
     gradient_check(dc, lambda v: mine(V, v, f, y)[0], c, what="dc")
-    big = mine(V * 1e4, c, f, y)[0]
-    if not np.isfinite(big):
-        raise Mismatch(f"the loss at logits near 1e4: expected a number, got {big}\n"
-                       "  likely: exp overflowed: subtract each row's "
-                       "largest logit before exp (the softmax does not change)")
+    logits = f @ (V * 1e4) + c                          # logits 1e4 apart: p[y] is e^-16000 or less
+    z = logits - logits.max(axis=1, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
+    expect(mine(V * 1e4, c, f, y)[0], -log_p[np.arange(len(y)), y].mean(), "the loss at logits near 1e4",
+           rtol=1e-6, hints=[(lambda g, w: np.isnan(g), "exp overflowed (inf / inf = nan): subtract each row's "
+                              "largest logit first, then take log p = z - log sum exp(z) (log-softmax)"),
+                             (lambda g, w: np.isinf(g), "p[y] underflowed to 0 and -log 0 = inf: never take the "
+                              "log of p; take log p = z - log sum exp(z) with z = logits - max (log-softmax)"),
+                             (lambda g, w: g < w, "a floor on p (log(p + eps) or a clip) caps the loss: take "
+                              "log p = z - log sum exp(z) with z = logits - max (log-softmax)")])
     expect(loss, library_probe_grads()(V, c, f, y)[0], "the loss on random inputs, against the library")
 
 
@@ -82,6 +87,11 @@ def check_forgetting(mine):
            hints=[(lambda g, w: np.allclose(g, [20, 20]), "count rows k >= j only: before task j was learned "
                    "its accuracy means nothing")])
     expect(mine([[50, 0], [20, 70]]), [30.0], "two tasks: [[50, 0], [20, 70]]")
+    improved = [[50, 0, 0], [60, 80, 0], [70, 50, 95]]     # task 0: best 60 before the last task, 70 at the end
+    expect(mine(improved), [-10.0, 30.0], "[[50, 0, 0], [60, 80, 0], [70, 50, 95]]: task 0 improves at the end",
+           hints=[(lambda g, w: np.allclose(g, np.maximum(w, 0)), "forgetting is negative when a task ends better "
+                   "than ever before (task 0: 60, then 70): take the best over rows j..K-2 only, not the last "
+                   "row, and do not clip at 0")])
     rng = np.random.default_rng(43)
     for K in (4, 5):
         A = rng.uniform(0, 100, (K, K))
@@ -100,7 +110,9 @@ def check_alpha_grad(mine):
                   (lambda g, w: np.allclose(g, [2.5, 0, 3]),
                    "the threshold is missing: ds_i/dalpha_it = g_t - theta_t"),
                   (lambda g, w: np.allclose(g, [0.5, 0, -0.75]), "dg is already divided by N: sum over n, "
-                   "do not average again")])
+                   "do not average again"),
+                  (lambda g, w: np.allclose(g, [0, 3.5, -1.5]), "entry 0 is 0, not entry 1: i counts from 0 "
+                   "(i = 1 is the second layer), so zero entry i, not i - 1")])
     rng = np.random.default_rng(44)
     N, L = 8, 4
     G, theta, sign = rng.uniform(0, 6, (N, L)), np.array([3.0, 2.5, 4.0, 3.5]), np.repeat([1.0, -1.0], N // 2)
