@@ -4,7 +4,9 @@ The label overlay. FF scores a *pair* (image x, label y), so the label must be
 part of the input. Following Hinton, the first 10 pixels of the image are
 replaced by a one-hot code of y. In MNIST those 10 pixels (the top-left
 corner) are 0 in every one of the 70,000 images, so nothing is lost; in
-Fashion-MNIST 7% of images have some ink there, and it is overwritten.
+Fashion-MNIST 7% of images have some ink there, and it is overwritten. In
+CIFAR-10 (3072 values: the red plane, then green, then blue) they are the red
+values of the top row's first 10 pixels, overwritten in every image.
 
 Does this leak the label? Not at test time: the network never sees the true
 label of a test image. It is run once with each of the 10 candidate labels

@@ -52,5 +52,12 @@ run ffnumpy.studies.experiments objective --dataset mnist
 run ffnumpy.studies.hinton question --dataset mnist
 # ... and the long budget tuned at its own budget (FF and CFF gamma(<t), Layer schedule), then 5 seeds.
 for d in mnist fashion-mnist; do run ffnumpy.studies.reproduce --dataset "$d" --budget long-tuned; done
+
+# Issue 41: CIFAR-10, the paper's third column, fully connected (3072 inputs). The course budget's seven rows,
+# each tuned on validation (the last 10k training images), then 5 seeds for FF and CFF, 3 for backprop ...
+run ffnumpy.studies.reproduce --dataset cifar10 --budget course
+# ... then Hinton's recipe, FF and CFF gamma(<t) only (hinton.DATASET_ROWS): 16 runs, 10 of them 100 epochs.
+# Keep it only if `python benchmarks/bench_cifar.py --recipe` projects a seed run under 60 minutes here.
+run ffnumpy.studies.hinton question --dataset cifar10
 echo "== $(date -u +%FT%TZ) queue done"
 exit $failed

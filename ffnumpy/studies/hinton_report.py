@@ -18,7 +18,7 @@ import numpy as np
 
 from ..data import load_dataset
 from ..files import atomic_write_text
-from .hinton import ABLATIONS, DEMO_ROWS, OUT
+from .hinton import ABLATIONS, DATASETS, DEMO_ROWS, OUT
 from ..plots import plot_curves_and_layers
 from .question_report import LABELS, question_section
 from .runs import budget, fmt, load_group, report_command, rule, save_family, split_failed, two_passes
@@ -166,7 +166,7 @@ def demo_section(out, dataset, reproduction="results/reproduction"):
 def write_report(out, labels=None):
     """Write OUT/README.md (and its figures) from the result files; returns its path.
     labels : {dataset: (10000,) test labels}; default: loaded with the dataset"""
-    datasets = [d for d in ("mnist", "fashion-mnist")
+    datasets = [d for d in DATASETS
                 if any((Path(out) / f"{d}-{study}").exists()
                        for study in ("reference", "ablation", "question", "demo"))]
     labels = labels or {d: load_dataset(d).y_test for d in datasets}

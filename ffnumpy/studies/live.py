@@ -1,7 +1,8 @@
 """The settings a lesson's live run borrows from the reproduction (notebook 04's transfer and continual runs).
 
 A live run in a notebook is too small to tune; it takes the learning rate and theta-scale that the
-reproduction chose on the validation split for the same row (results/reproduction, MNIST, course budget).
+reproduction chose on the validation split for the same row (results/reproduction, course budget: MNIST's,
+or CIFAR-10's for a run on CIFAR-10).
 """
 from pathlib import Path
 
@@ -18,12 +19,13 @@ ROWS = {"FF": ("ff-network", dict(method="ff")),
 FALLBACK = {"ff-network": (1e-3, 0.3), "cff-prev-network": (2e-3, 1.0), "bp-label": (5e-4, 0.3)}
 
 
-def live_config(name, repro, **kw):
-    """The Config of a live run of `name` (a key of ROWS): its method with the setting the reproduction's
-    MNIST course study chose for its row on validation (read from the files under `repro`, tuned past the
-    grid's edges like the study), or FALLBACK; kw: the run's own sizes (hidden, epochs, seed, ...)."""
+def live_config(name, repro, dataset="mnist", **kw):
+    """The Config of a live run of `name` (a key of ROWS) on `dataset`: its method with the setting the
+    reproduction's course study of that dataset chose for its row on validation (read from the files under
+    `repro`, tuned past the grid's edges like the study), or, before that row is tuned, MNIST's FALLBACK;
+    kw: the run's own sizes (hidden, epochs, seed, ...)."""
     row, method = ROWS[name]
-    study = next(s for s in table_studies("mnist", "course") if row in s.rows)
+    study = next(s for s in table_studies(dataset, "course") if row in s.rows)
     chosen = row_setting(repro, study, row) if Path(repro).is_dir() else None
     lr, theta_scale = (chosen["lr"], chosen["theta_scale"]) if chosen else FALLBACK[row]
-    return Config(**method, lr=lr, theta_scale=theta_scale, **kw)
+    return Config(**method, dataset=dataset, lr=lr, theta_scale=theta_scale, **kw)

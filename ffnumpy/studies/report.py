@@ -15,6 +15,7 @@ import numpy as np
 
 from ..data import load_dataset
 from ..plots import plot_seed_contributions, plot_seed_entropy
+from .cifar_report import cifar_lines, cifar_pending
 from .record import section
 from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines, regime_tuning_table
 from .protocol import EDGE_STEPS
@@ -159,6 +160,7 @@ def report_lines(out, found, labels, family):
         y_test = labels[dataset]
         doc += [f"## {dataset}, {budget} budget", "",
                 f"`python -m ffnumpy.studies.reproduce --dataset {dataset} --budget {budget}`", ""]
+        doc += cifar_lines(dataset, budget, rows)      # CIFAR-10: the paper's column beside ffnumpy's
         doc += table(rows, dataset, found.get((dataset, "course"))) + [""] + tuning_table(rows) + \
             superseded(out, dataset, budget)
         lines = [line for a, b in COMPARISONS if a in rows and b in rows
@@ -194,7 +196,7 @@ def report_lines(out, found, labels, family):
                 folders = [s.name for s in regime_studies(dataset).values()]
                 doc += [f"### {dataset}: where the paper's claims hold", "", REGIME_TEXT, ""] + regimes + \
                     regime_tuning_table(out, dataset) + superseded(out, dataset, budget, folders)
-    return doc
+    return doc + cifar_pending(found)       # the CIFAR-10 section before its first run
 
 
 def write_report(out, labels=None):

@@ -7,8 +7,8 @@
 The protocol, the same for every row:
   1. tune: every setting of GRID (learning rate x theta scale) with seed 0
      (in the regimes marked unstable, seeds 0 and 10: UNSTABLE_REGIMES),
-     trained on the first 50k training images, measured on the last 10k
-     (the validation split); the test set is not touched;
+     trained on the first 50k training images (CIFAR-10: 40k), measured on
+     the last 10k (the validation split); the test set is not touched;
   2. choose the setting with the lowest validation error; if its learning rate
      is the grid's smallest or largest, halve or double it and tune again
      (protocol.tuned_settings), until the choice is interior;
@@ -162,9 +162,9 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.reproduce", description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=list(DATASETS), default="mnist", help="default mnist")
     p.add_argument("--budget", choices=[*BUDGETS, "long-tuned"], default="course",
-                   help="course: 784-500x3, 8 epochs (per layer under the Layer schedule); long: 784-1000x3, "
-                        "30 epochs, with the course budget's settings; long-tuned: the long budget's FF and "
-                        "CFF gamma(<t) rows tuned at that budget (default course)")
+                   help="course: 784-500x3 (CIFAR-10: 3072-500x3), 8 epochs (per layer under the Layer "
+                        "schedule); long: 784-1000x3, 30 epochs, with the course budget's settings; long-tuned: "
+                        "the long budget's FF and CFF gamma(<t) rows tuned at that budget (default course)")
     p.add_argument("--regime", choices=list(REGIMES) + ["all"], default=None,
                    help="instead of the table: FF and CFF under this reading of the paper (course budget)")
     p.add_argument("--wide-grid", action="store_true",
