@@ -1,0 +1,60 @@
+"""Replay for the speed work of issue 42: the library's training step against the step as it was before
+(tests/_old_ff_update.py running on the frozen pieces of tests/_old_kernels.py), on the same seeded inputs on
+this machine. Every gradient, loss, weight, optimiser moment and test prediction must be equal bit for bit.
+
+tests/test_update_replay.py alone cannot see a change to the layers, the loss, peer normalisation, the
+readout, the optimisers or make_pairs: its frozen update takes them from the library. Here they are frozen too.
+"""
+import numpy as np
+import pytest
+from _old_kernels import FROZEN, install
+from test_update_replay import (CASES, CONFIGS, OPTIMIZERS, assert_same_bits, new_update, old_update, replay,
+                                trained)
+from _old_ff_update import old_train_step
+
+import ffnumpy.layers
+import ffnumpy.network
+import ffnumpy.optim
+import ffnumpy.train
+
+
+def test_the_frozen_pieces_replace_the_library_ones(monkeypatch):
+    """install() reaches every module that holds a piece, so the old side really runs the old code."""
+    changed = install(monkeypatch)
+    assert all(n >= 1 for n in changed.values()), changed
+    assert ffnumpy.network.ff_layer_forward is FROZEN["ff_layer_forward"][1]
+    assert ffnumpy.train.SGD is FROZEN["SGD"][1] and ffnumpy.optim.Adam is FROZEN["Adam"][1]
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
+@pytest.mark.parametrize("case", CASES)
+def test_ff_update_replays_the_old_step_bit_for_bit(case, dtype, optimizer, monkeypatch):
+    new = replay(new_update, case, dtype, optimizer)
+    install(monkeypatch)
+    old = replay(old_update, case, dtype, optimizer)
+    assert_same_bits(new, old)
+
+
+@pytest.mark.parametrize("name", CONFIGS)
+def test_training_replays_the_old_step_bit_for_bit(name, monkeypatch):
+    """train() with the library against train() with the old train_step on the old pieces: the losses of every
+    epoch, every array a checkpoint saves, and the test predictions (the readout's too)."""
+    new = trained(CONFIGS[name])
+    install(monkeypatch)
+    old = trained(CONFIGS[name], old_train_step, monkeypatch)
+    assert_same_bits(new, old)
+
+
+def test_the_replay_sees_a_changed_piece(monkeypatch):
+    """The comparison can fail where tests/test_update_replay.py cannot: a ReLU that moves the last bit
+    (h times 1 + 2^-20) in the library's layers is caught."""
+    def nudged_relu(z):
+        h = np.maximum(z, 0) * (1 + 2.0 ** -20)
+        return h, h
+    with monkeypatch.context() as m:
+        m.setattr(ffnumpy.layers, "relu_forward", nudged_relu)
+        new = trained(CONFIGS["hinton"])
+    install(monkeypatch)
+    with pytest.raises(AssertionError, match="differs"):
+        assert_same_bits(new, trained(CONFIGS["hinton"], old_train_step, monkeypatch))
