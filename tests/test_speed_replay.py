@@ -16,6 +16,9 @@ import ffnumpy.layers
 import ffnumpy.network
 import ffnumpy.optim
 import ffnumpy.train
+from ffnumpy.layers import relu_backward, relu_forward
+from ffnumpy.losses import goodness_backward
+from ffnumpy.peer import peer_term
 
 
 def test_the_frozen_pieces_replace_the_library_ones(monkeypatch):
@@ -58,3 +61,29 @@ def test_the_replay_sees_a_changed_piece(monkeypatch):
     install(monkeypatch)
     with pytest.raises(AssertionError, match="differs"):
         assert_same_bits(new, trained(CONFIGS["hinton"], old_train_step, monkeypatch))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_relu_gate_is_already_in_the_goodness_gradient(dtype):
+    """ff_update skips the ReLU's backward: dL/dh = dL/dg * 2h is +-0 wherever h = relu(z) = 0, so multiplying by
+    [z > 0] gives the same bits, the signs of zeros included (dL/dg < 0, = +-0, > 0; units off, on, z = -0)."""
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(40, 30)).astype(dtype)
+    z[:, :3] = -0.0
+    h = relu_forward(z)[0]
+    dg = rng.normal(size=40).astype(dtype)
+    dg[:4] = [0.0, -0.0, 1e-45, -1e-45]
+    dh = goodness_backward(dg, h)
+    assert relu_backward(dh, h).tobytes() == dh.tobytes()
+    assert np.signbit(relu_backward(dh, h)).any()                    # -0s are there to be compared
+
+
+def test_peer_term_divides_one_row_as_it_divided_all_rows():
+    """peer_term(..., positives) equals peer_term(...) / positives bit for bit, zeros' signs included."""
+    rng = np.random.default_rng(0)
+    m = np.repeat(np.float32([0.5, 0.25, 0.75]), [10, 20, 20])       # mean 0.5 exactly: pushes of 0, < 0, > 0
+    sign = np.where(rng.random(64) < 0.5, 1, -1).astype(np.float32)
+    for positives in (1, 7, 32):
+        term = peer_term(m, 0.03, sign, positives)
+        assert term.tobytes() == (peer_term(m, 0.03, sign) / positives).tobytes()
+    assert np.signbit(term[sign < 0]).any() and (term[sign > 0] == 0).any()
