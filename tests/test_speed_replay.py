@@ -29,20 +29,33 @@ def test_the_frozen_pieces_replace_the_library_ones(monkeypatch):
     assert ffnumpy.train.SGD is FROZEN["SGD"][1] and ffnumpy.optim.Adam is FROZEN["Adam"][1]
 
 
+# the optimisers' block size: as in the library, and small enough to cut the tiny test networks' weights
+BLOCKS = {"block-default": None, "block-37": 37}
+
+
+def blocked(monkeypatch, block):
+    if BLOCKS[block] is not None:
+        monkeypatch.setattr(ffnumpy.optim, "BLOCK", BLOCKS[block])
+
+
+@pytest.mark.parametrize("block", BLOCKS)
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
 @pytest.mark.parametrize("dtype", [np.float32, np.float64], ids=["float32", "float64"])
 @pytest.mark.parametrize("case", CASES)
-def test_ff_update_replays_the_old_step_bit_for_bit(case, dtype, optimizer, monkeypatch):
+def test_ff_update_replays_the_old_step_bit_for_bit(case, dtype, optimizer, block, monkeypatch):
+    blocked(monkeypatch, block)
     new = replay(new_update, case, dtype, optimizer)
     install(monkeypatch)
     old = replay(old_update, case, dtype, optimizer)
     assert_same_bits(new, old)
 
 
+@pytest.mark.parametrize("block", BLOCKS)
 @pytest.mark.parametrize("name", CONFIGS)
-def test_training_replays_the_old_step_bit_for_bit(name, monkeypatch):
+def test_training_replays_the_old_step_bit_for_bit(name, block, monkeypatch):
     """train() with the library against train() with the old train_step on the old pieces: the losses of every
-    epoch, every array a checkpoint saves, and the test predictions (the readout's too)."""
+    epoch, every array a checkpoint saves (the optimisers' moments too), and the test predictions."""
+    blocked(monkeypatch, block)
     new = trained(CONFIGS[name])
     install(monkeypatch)
     old = trained(CONFIGS[name], old_train_step, monkeypatch)
@@ -87,3 +100,24 @@ def test_peer_term_divides_one_row_as_it_divided_all_rows():
         term = peer_term(m, 0.03, sign, positives)
         assert term.tobytes() == (peer_term(m, 0.03, sign) / positives).tobytes()
     assert np.signbit(term[sign < 0]).any() and (term[sign > 0] == 0).any()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["SGD", "Adam"])
+def test_the_optimisers_in_blocks_replay_the_old_ones(name, dtype):
+    """At the library's block size: a matrix cut in uneven blocks, one cut in single rows, a vector, a scalar."""
+    rng = np.random.default_rng(0)
+    shapes = [(300, 500), (3, 70_000), (500,), ()]
+    assert [len(ffnumpy.optim.blocks(np.empty(s))) for s in shapes] == [3, 3, 1, 1]
+    settings = dict(lr=0.01, weight_decay=0.003, decay=[True, True, False, True])
+    if name == "SGD":
+        settings["momentum"] = 0.9
+    start = [rng.normal(size=s).astype(dtype) for s in shapes]
+    runs = []
+    for make in (getattr(ffnumpy.optim, name), FROZEN[name][1]):
+        params = [p.copy() for p in start]
+        opt, grads = make(params, **settings), np.random.default_rng(1)
+        for _ in range(3):
+            opt.step([grads.normal(size=s).astype(dtype) for s in shapes])
+        runs.append(params + [a for slot in opt.slots.values() for a in slot])
+    assert_same_bits(*runs)
