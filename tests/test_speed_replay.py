@@ -121,3 +121,16 @@ def test_the_optimisers_in_blocks_replay_the_old_ones(name, dtype):
             opt.step([grads.normal(size=s).astype(dtype) for s in shapes])
         runs.append(params + [a for slot in opt.slots.values() for a in slot])
     assert_same_bits(*runs)
+
+
+@pytest.mark.parametrize("normalize", ["rms", "length"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_goodness_per_label_replays_the_old_one(dtype, normalize):
+    """The goodness of every (image, label) pair, bit for bit: evaluation and hard negatives use it."""
+    rng = np.random.default_rng(0)
+    net = ffnumpy.network.Network([30, 20, 16, 12], rng, dtype=dtype, normalize=normalize)
+    for b in net.b:
+        b += rng.normal(0, 0.3, b.shape).astype(dtype)                # some units off, some on
+    x = rng.random((25, 30)).astype(dtype)
+    new = net.goodness_per_label(x, batch_size=10)
+    assert_same_bits([new], [FROZEN["goodness_per_label"][1](net, x, batch_size=10)])
