@@ -87,3 +87,17 @@ def test_the_tracer_logs_what_a_step_creates(bench):
     train_step(plain[1], plain[0], batch, [0, 1, 2])
     allocations.count_step(traced[0], traced[1], batch)
     assert all(a.tobytes() == b.tobytes() for a, b in zip(plain[1].net.W, traced[1].net.W))
+
+
+def test_a_recipe_step_makes_few_activation_arrays_and_float64_only_where_asked(bench):
+    """Regression test for issue 42's speed work. Per layer, the pass over the 2B pairs creates at most four
+    arrays of its activations' shape (2B, M): x W (then z and h, in place), dL/dz, the peer term, and the
+    next layer's xn (written over its squares). It made nine to eleven before. The only float64 arrays are
+    hard_wrong_labels' draws, float64 on purpose."""
+    _, allocations = bench
+    out = allocations.measure(HIDDEN, steps=2)
+    for width in HIDDEN:
+        made = [r for r in out["log"] if r["shape"] == [200, width]]
+        assert sum(r["count"] for r in made) <= 4, made
+    assert {r["where"].split()[1] for r in out["log"] if r["dtype"] == "float64"} == {"hard_wrong_labels"}
+    assert out["float64_scalars"] == 0
