@@ -91,7 +91,7 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective=lo
     for i in layers:
         losses[i], dg = objective(G[:, i], gamma[:, i], Theta[i], sign, hs[i].shape[1])    # dL/dg_i
         # dL/dz_i = dL/dg_i * 2 h_i * [z_i > 0] = dL/dg_i * 2 h_i: h_i = relu(z_i) is already 0 where z_i <= 0,
-        # so the ReLU's backward (layers.ff_layer_backward) would change nothing, not even a bit: it is skipped
+        # so the ReLU's backward (layers.relu_backward) would change nothing, not even a bit: it is skipped
         dz = goodness_backward(dg, hs[i])
         if peer is not None:
             dz += peer.push(i, hs[i], sign)                              # in place: dL/dz += c (m_j - mean m) / B
