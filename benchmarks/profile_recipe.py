@@ -10,7 +10,8 @@ One run, on MNIST (50,000 training images, batch 100: 500 steps an epoch), measu
        dW       [2B, D]^T @ [2B, M] for every layer,
        readout  [B, D] @ [D, M] for every layer (the neutral-label pass), [B, K] @ [K, 10] and its dW;
   4. the allocations of one step (allocations.py: arrays created, float64 leaks, tracemalloc's peak).
-It reports the ratio epoch time / GEMM time, and each part's time beside its own products' time.
+It reports the ratio epoch time / GEMM time, and each part's time beside its own products' time (the
+readout's products are set beside the readout pass; their tiny dW runs in "readout rest").
 The parts of a step, each timed without the parts inside it:
   readout pass      the neutral-label forward pass, normalise, concatenate, logits (readout.readout_forward)
   readout rest      the negative labels, softmax, the readout's gradient (train.readout_negatives, the rest)
@@ -23,6 +24,8 @@ The parts of a step, each timed without the parts inside it:
   step rest         the rest of train_step, and the loop around it (slicing the batch)
 --steps N times N steps instead of an epoch; the seconds are then scaled to the epoch's steps.
 Writes OUT/profile_recipe.json and .txt. Run it alone: anything else on the cores distorts every number.
+It times the ffnumpy that Python imports: PYTHONPATH=DIR times DIR's copy (another commit's, for a before
+and after; the hooks find the parts in the code before issue 42's speed work too).
 """
 import argparse
 import json
