@@ -19,7 +19,7 @@ adds to dL/dz, and learned gamma (gamma_mode "learned") steps the weights alpha.
 import numpy as np
 
 from .entropy import FLOOR, entropy_objective_batch, entropy_objective_labels, goodness_penalty
-from .layers import ff_layer_backward
+from .layers import dense_backward
 from .losses import (collaboration_terms, entropy_objective, ff_loss, goodness_backward, goodness_forward,
                      learned_gamma_grad)
 
@@ -90,9 +90,13 @@ def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective=lo
     losses = {}
     for i in layers:
         losses[i], dg = objective(G[:, i], gamma[:, i], Theta[i], sign, hs[i].shape[1])    # dL/dg_i
-        dh = goodness_backward(dg, hs[i])                                # dL/dh_i = dL/dg_i * 2 h_i
-        push = peer.push(i, hs[i], sign) if peer is not None else None   # dL/dz += c (m_j - mean m) / B
-        _, dW, db = ff_layer_backward(dh, caches[i], dz_extra=push)      # x^T dz, sum dz
+        # dL/dz_i = dL/dg_i * 2 h_i * [z_i > 0] = dL/dg_i * 2 h_i: h_i = relu(z_i) is already 0 where z_i <= 0,
+        # so the ReLU's backward (layers.relu_backward) would change nothing, not even a bit: it is skipped
+        dz = goodness_backward(dg, hs[i])
+        if peer is not None:
+            dz += peer.push(i, hs[i], sign)                              # in place: dL/dz += c (m_j - mean m) / B
+        _, dense_cache, _ = caches[i]                                    # (xn_i, W_i)
+        _, dW, db = dense_backward(dz, dense_cache, need_dx=False)       # x^T dz, sum dz
         grads = [dW, db]
         if gamma_mode == "learned":                                      # dL_i/dalpha_it = dL/ds_i (g_t - theta_t)
             grads.append(learned_gamma_grad(dg, G, net.theta[:depth], i, theta_mode).astype(alpha.dtype))

@@ -32,8 +32,10 @@ def normalize_forward(x, mode="rms", eps=EPS):
     x : (N, D)  ->  xn : (N, D)
     """
     c = x.shape[1] if NORMALIZE[mode] else 1
-    r = np.sqrt(np.sum(x * x, axis=1, keepdims=True) / c + eps)
-    xn = x / r
+    squares = x * x
+    r = np.sqrt(np.sum(squares, axis=1, keepdims=True) / c + eps)
+    # xn = x / r, written over the squares (needed no more): one (N, D) array, not two
+    xn = np.divide(x, r, out=squares if squares.dtype == r.dtype else None)
     return xn, (xn, r, c)
 
 
@@ -58,7 +60,9 @@ rms_normalize_backward = normalize_backward
 
 def dense_forward(x, W, b):
     """z = x W + b.   x : (N, D), W : (D, M), b : (M,)  ->  z : (N, M)"""
-    return x @ W + b, (x, W)
+    z = x @ W
+    z += b                                                # in place: no second (N, M) array
+    return z, (x, W)
 
 
 def dense_backward(dz, cache, need_dx=True):
@@ -72,9 +76,10 @@ def dense_backward(dz, cache, need_dx=True):
     return dx, x.T @ dz, dz.sum(axis=0)
 
 
-def relu_forward(z):
-    """h = max(z, 0).   z : (N, M)  ->  h : (N, M)"""
-    h = np.maximum(z, 0)
+def relu_forward(z, out=None):
+    """h = max(z, 0).   z : (N, M)  ->  h : (N, M)
+    out : where to write h (out=z: in place, when z is needed no more)"""
+    h = np.maximum(z, 0, out=out)
     return h, h
 
 
@@ -92,7 +97,7 @@ def ff_layer_forward(x, W, b, normalize="rms"):
     """
     xn, norm_cache = normalize_forward(x, normalize)
     z, dense_cache = dense_forward(xn, W, b)
-    h, relu_cache = relu_forward(z)
+    h, relu_cache = relu_forward(z, out=z)                # in place: z is needed no more
     return h, (norm_cache, dense_cache, relu_cache)
 
 

@@ -84,8 +84,9 @@ def ff_loss(g, gamma, theta, sign, negative="logistic"):
     """
     s = g + gamma - theta
     if negative == "logistic":
-        loss = softplus(-sign * s).mean()
-        dg = -sign * sigmoid(-sign * s) / len(g)   # dL/ds = -sign * sigmoid(-sign s); ds/dg = 1
+        t = -sign * s
+        loss = softplus(t).mean()
+        dg = -sign * sigmoid(t) / len(g)            # dL/ds = -sign * sigmoid(-sign s); ds/dg = 1
     elif negative == "paper":                         # positives as above; negatives: log sigmoid(s)
         loss = (sign * softplus(-s)).mean()
         dg = -sign * sigmoid(-s) / len(g)           # d softplus(-s)/ds = -sigmoid(-s)

@@ -124,7 +124,10 @@ class Network:
             r = np.sqrt((np.einsum("nd,nd->n", x0, x0) + 1) / c + EPS)[:, None]
             base = x0 @ W
             for y in range(NUM_CLASSES):
-                h = np.maximum((base + W[y]) / r + b, 0)               # layer 1 on (x, y)
+                h = base + W[y]                                        # layer 1 on (x, y),
+                h /= r                                                 # in place, one array:
+                h += b
+                np.maximum(h, 0, out=h)                                # h = relu((base + W[y]) / r + b)
                 hs = [h] + self.forward(h, upto=L, start=1)[0]
                 G[start:start + len(x0), y] = np.stack([goodness_forward(h)[0] for h in hs], axis=1)
         return G

@@ -5,8 +5,37 @@ Both update a list of parameter arrays in place, given gradients of the loss
 (L2 regularisation, as in Hinton's code), for both optimisers, on the
 parameters whose entry in `decay` is True (default: all; Hinton's code decays
 the weights and not the biases: decay=[True, False]).
+
+Both walk a weight matrix a block of rows at a time (blocks): each of their
+passes (a multiply, an add) then finds the block in the cache, and the
+matrix travels from memory once a step instead of once a pass. A 2000 x 2000
+float32 matrix is 16 MB; a block is 256 KB. Every entry gets the same
+operations as without blocks, so the numbers are the same, bit for bit.
 """
 import numpy as np
+
+BLOCK = 2 ** 16     # entries per block (256 KB of float32): a block of each array fits in the cache together
+
+
+def blocks(p):
+    """Slices of p's rows, each about BLOCK entries: [p[rows] for rows in blocks(p)] covers p.
+    A scalar, a vector, or a matrix of at most BLOCK entries is one block."""
+    if p.ndim < 2 or p.size <= BLOCK:
+        return [...]
+    rows = max(1, BLOCK // (p.size // p.shape[0]))
+    return [slice(start, start + rows) for start in range(0, p.shape[0], rows)]
+
+
+def scratch(p):
+    """An empty array the shape of p's first block: the optimisers' room for one pass's result."""
+    return np.empty_like(p[blocks(p)[0]])
+
+
+def in_blocks(tmp, p, *arrays):
+    """(tmp, p[rows], a[rows] for a in arrays) for each block of p's rows; tmp, p's scratch, cut to the block."""
+    for rows in blocks(p):
+        block = p[rows]
+        yield (tmp if rows is Ellipsis else tmp[:len(block)]), block, *(a[rows] for a in arrays)
 
 
 def _decays(params, weight_decay, decay):
@@ -27,19 +56,20 @@ class SGD:
         self.v = [np.zeros_like(p) for p in params]
         self.t = 0
         self.slots = {"v": self.v}  # the optimiser's state, saved in checkpoints
-        self.tmp = [np.empty_like(p) for p in params]  # scratch: no fresh 4 MB array every step
+        self.tmp = [scratch(p) for p in params]  # no fresh array every step
 
     def step(self, grads):
         self.t += 1
-        for p, v, dp, tmp, wd in zip(self.params, self.v, grads, self.tmp, self.decays):
-            if wd:                                     # grad + wd w, in the scratch array
-                np.multiply(p, wd, out=tmp)
-                tmp += dp
-                dp = tmp
-            v *= self.momentum
-            v += dp                                    # v = momentum v + grad
-            np.multiply(v, self.lr, out=tmp)
-            p -= tmp                                   # w -= lr v
+        for arrays, wd in zip(zip(self.tmp, self.params, self.v, grads), self.decays):
+            for tmp, p, v, dp in in_blocks(*arrays):   # a block of rows at a time: each pass finds it in the cache
+                if wd:                                 # grad + wd w, in the scratch array
+                    np.multiply(p, wd, out=tmp)
+                    tmp += dp
+                    dp = tmp
+                v *= self.momentum
+                v += dp                                # v = momentum v + grad, in place
+                np.multiply(v, self.lr, out=tmp)
+                p -= tmp                               # w -= lr v, in place
 
 
 class Adam:
@@ -67,23 +97,24 @@ class Adam:
         self.V = [np.zeros_like(p) for p in params]
         self.t = 0
         self.slots = {"M": self.M, "V": self.V}  # the optimiser's state, saved in checkpoints
-        self.tmp = [np.empty_like(p) for p in params]
+        self.tmp = [scratch(p) for p in params]
 
     def step(self, grads):
         self.t += 1
         b1, b2 = self.b1, self.b2
         root = np.sqrt((1 - b2 ** self.t) / (1 - b2))
         lr_t, eps_t = self.lr * (1 - b1) / (1 - b1 ** self.t) * root, self.eps * root
-        for p, M, V, dp, tmp, wd in zip(self.params, self.M, self.V, grads, self.tmp, self.decays):
-            if wd:
-                dp = dp + wd * p
-            M *= b1
-            M += dp                                    # M = b1 M + grad
-            np.multiply(dp, dp, out=tmp)
-            V *= b2
-            V += tmp                                   # V = b2 V + grad^2
-            np.sqrt(V, out=tmp)
-            tmp += eps_t
-            np.divide(M, tmp, out=tmp)
-            tmp *= lr_t
-            p -= tmp                                   # w -= lr_t M / (sqrt(V) + eps_t)
+        for arrays, wd in zip(zip(self.tmp, self.params, self.M, self.V, grads), self.decays):
+            for tmp, p, M, V, dp in in_blocks(*arrays):    # a block of rows at a time: each pass finds it in the cache
+                if wd:
+                    dp = dp + wd * p
+                M *= b1
+                M += dp                                # M = b1 M + grad
+                np.multiply(dp, dp, out=tmp)
+                V *= b2
+                V += tmp                               # V = b2 V + grad^2
+                np.sqrt(V, out=tmp)
+                tmp += eps_t
+                np.divide(M, tmp, out=tmp)
+                tmp *= lr_t
+                p -= tmp                               # w -= lr_t M / (sqrt(V) + eps_t)

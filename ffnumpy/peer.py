@@ -43,14 +43,15 @@ def peer_update(m, h_pos):
     return m
 
 
-def peer_term(m, strength, sign):
-    """What peer normalisation adds to dL/dz of one layer, before the mean over the positives.
+def peer_term(m, strength, sign, positives=1):
+    """What peer normalisation adds to dL/dz of one layer, divided by `positives` (1: before the mean over them).
 
     m : (M,) running mean activities, strength : scalar, sign : (N,) +1 positive, -1 negative
-    returns (N, M): strength * (m_j - mean(m)) on positive rows, 0 on negative rows
+    positives : a Python int (a numpy int64 would make the push float64 under NEP 50)
+    returns (N, M): strength * (m_j - mean(m)) / positives on positive rows, 0 on negative rows
     """
-    push = strength * (m - m.mean())
-    return (sign > 0)[:, None] * push[None, :].astype(m.dtype)
+    push = (strength * (m - m.mean())).astype(m.dtype) / positives   # divided on one row, not on all N of them
+    return (sign > 0)[:, None] * push[None, :]
 
 
 class PeerNorm:
@@ -69,5 +70,4 @@ class PeerNorm:
         B, which ffnumpy's dL/dW equals.)   h : (N, M_i), sign : (N,)  ->  (N, M_i), 0 on negative rows
         """
         peer_update(self.means[i], h[sign > 0])
-        positives = int(np.count_nonzero(sign > 0))                  # a Python int: a numpy int64
-        return peer_term(self.means[i], self.strength, sign) / positives   # would make the push float64 (NEP 50)
+        return peer_term(self.means[i], self.strength, sign, int(np.count_nonzero(sign > 0)))

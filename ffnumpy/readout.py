@@ -56,8 +56,11 @@ class Readout:
 
 def readout_forward(net, readout, x):
     """x : (N, D) images  ->  logits (N, 10), a (N, K) the normalised activities read."""
-    hs, _ = net.forward(neutral_overlay(x), upto=readout.layers[-1] + 1)
-    a = np.concatenate([normalize_forward(hs[i], net.normalize)[0] for i in readout.layers], axis=1)
+    hs, caches = net.forward(neutral_overlay(x), upto=readout.layers[-1] + 1)
+    # normalize(h_i) is layer i + 1's normalised input, in its cache already (caches[i + 1][0] = (xn, r, c)):
+    # only the last layer's is computed here
+    a = np.concatenate([caches[i + 1][0][0] if i + 1 < len(caches) else normalize_forward(hs[i], net.normalize)[0]
+                        for i in readout.layers], axis=1)
     return a @ readout.W, a
 
 

@@ -120,7 +120,7 @@ def make_pairs(model, cfg, x, y, rng, depth=None):
     else:
         y_neg = random_wrong_labels(y, rng)
     xy = np.concatenate([overlay_label(x, y), overlay_label(x, y_neg)])
-    sign = np.concatenate([np.ones(len(x)), -np.ones(len(x))]).astype(x.dtype)
+    sign = np.concatenate([np.ones(len(x), x.dtype), -np.ones(len(x), x.dtype)])
     return xy, sign
 
 

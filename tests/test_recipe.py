@@ -211,14 +211,14 @@ def test_cli_refuses_bad_recipe_flags_in_one_line(argv, message, capsys):
 def test_a_float32_recipe_step_computes_its_weight_gradients_in_float32(monkeypatch):
     """Peer normalisation once divided dz by a numpy int64, which turns float32 into
     float64 (NEP 50): every weight gradient became a float64 product, 30% of a step."""
-    import ffnumpy.layers as layers
+    import ffnumpy.ff as ff
     seen = []
-    real = layers.dense_backward
+    real = ff.dense_backward
 
     def spy(dz, cache, need_dx=True):
         seen.append(dz.dtype)
         return real(dz, cache, need_dx)
-    monkeypatch.setattr(layers, "dense_backward", spy)
+    monkeypatch.setattr(ff, "dense_backward", spy)                 # where ff_update takes it from
     cfg = Config.from_recipe("hinton", hidden=(12, 12, 12))
     rng = np.random.default_rng(0)
     model = build_model(cfg, 784, rng)
