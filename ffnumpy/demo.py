@@ -25,6 +25,7 @@ import numpy as np
 
 from .data import DataError, load_mnist
 from .evaluate import evaluate
+from .files import check_writable
 from .plots import plot_curves_and_layers
 from .train import Config, train
 
@@ -81,9 +82,12 @@ def main(argv=None):
         p.error("--regime and --quick: choose one")
     start = time.perf_counter()
     try:
+        check_writable(args.out, "--out", folder=True)      # before any work: the figures go there
         data = load_mnist()
     except DataError as err:
         p.exit(1, f"{p.prog}: error: {err}\n")
+    except ValueError as err:
+        p.exit(2, f"{p.prog}: error: {err}\n")
     results = train_pair(QUICK if args.quick else FULL, data)
     print_table(results)
     path = plot_curves_and_layers(results, os.path.join(args.out, "demo.png"), curve_key=CURVE,

@@ -182,6 +182,9 @@ def main(argv=None):
                 "ffnumpy.studies.experiments_report)")
     if args.study == "transfer" and args.dataset != "mnist":
         p.error("transfer's pairs both start from MNIST (0-4 -> 5-9, MNIST -> Fashion-MNIST): drop --dataset")
+    if args.study in ("depth", "transfer", "continual") and not Path(args.reproduction).is_dir():
+        p.error(f"--reproduction {args.reproduction}: no such folder ({args.study} reuses the settings the "
+                "reproduction chose: name the folder of its result files)")
     try:
         check_writable(args.out, "--out", folder=True)
         return execute(p, args.out, studies(args.study, args.dataset, args.reproduction), args, argv)

@@ -35,7 +35,7 @@ from ..entropy import goodness_entropies
 from ..evaluate import evaluate, is_dead
 from ..files import Claimed, atomic_write_text, check_writable, claim
 from ..train import build_model, entropy_probe, train
-from .protocol import pending, read, saved_config
+from .protocol import check_result_files, pending, read, saved_config
 
 EX_TEMPFAIL = 75   # sysexits.h: a temporary failure, try again later (runs of this shard wait on another's)
 
@@ -284,6 +284,8 @@ def execute(p, out, studies, args, argv=None):
                 f"its own), got {args.jobs}")
     try:
         check_writable(out, "--out", folder=True)
+        for name in dict.fromkeys(study.name for study in studies):     # a damaged file: now, not after hours
+            check_result_files(Path(out) / name)
         if args.dry_run:
             todo = [(study, t) for study in studies for t in pending(out, study) if in_shard(out, t[0], shard)]
             copies = 0

@@ -13,7 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from ..config import INPUT_SIZES
+from ..data import DataError
 from ..evaluate import CHANCE, failed_run
+from ..files import check_writable
+from .protocol import check_result_files, read
 from .reproduce import BUDGETS, DATASETS
 from .stats import Family, compare_seeds, in_words, mean_std
 
@@ -27,8 +30,8 @@ def load_group(group, names=tuple(ROW_LABELS)):
     """{row: {"tune": [records], "seeds": [records by seed]}} of one study folder (rows among `names`)."""
     rows = {}
     for row in names:
-        tune = [json.loads(p.read_text()) for p in sorted((group / row / "tune").glob("*.json"))]
-        seeds = [json.loads(p.read_text()) for p in sorted((group / row).glob("seed*.json"))]
+        tune = [read(p, ("config",)) for p in sorted((group / row / "tune").glob("*.json"))]
+        seeds = [read(p, ("config",)) for p in sorted((group / row).glob("seed*.json"))]
         if tune or seeds:
             rows[row] = {"tune": tune, "seeds": sorted(seeds, key=lambda r: r["config"]["seed"])}
     return rows
@@ -200,9 +203,19 @@ def report_command(argv, prog, doc, write, **folders):
     p = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
     for name, default in folders.items():
         p.add_argument(f"--{name}", default=default, help=f"the result files' folder (default {default})")
+    p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")      # one line, no usage
     args = vars(p.parse_args(argv))
     for name, folder in args.items():
         if not Path(folder).is_dir():       # a mistyped folder: never write a report of nothing into a new one
             p.error(f"--{name} {folder}: no such folder (run the study first, or name the folder of its files)")
-    print(f"report: {write(**args)}")
+    try:                                    # every file read and the output tried before anything is written
+        for folder in args.values():
+            check_result_files(folder)
+        check_writable(args["out"], "--out", folder=True)
+        print(f"report: {write(**args)}")
+    except DataError as err:                # the whole help: sources tried, how to fix
+        p.exit(2, f"{p.prog}: error: {err}\n")
+    except (ValueError, OSError) as err:
+        p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
     return 0
+
