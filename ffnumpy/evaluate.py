@@ -54,7 +54,7 @@ from .backprop import label_logits
 from .entropy import FLOOR, goodness_entropies
 from .losses import check_labels
 from .negatives import random_wrong_labels
-from .network import predict_from_goodness
+from .network import check_images, predict_from_goodness
 from .readout import readout_predict
 
 
@@ -222,6 +222,7 @@ def evaluate(net, x, y, head=None, predict="all", upto=None, readout=None):
     With a softmax head (Backprop Label) only the overall error exists.
     readout: Hinton's softmax readout (readout.py); its error is added as "readout_error".
     """
+    x = check_images(x, net.sizes[0])
     if head is not None:
         y = check_labels(y, len(x))
         pred = label_logits(net, head, x).argmax(axis=1)
