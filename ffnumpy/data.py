@@ -267,9 +267,11 @@ def failure_message(name, failures, cache):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m ffnumpy.data",
                                      description="Find or download a dataset, verify it and describe it.")
-    parser.add_argument("--dataset", choices=[*REGISTRY, "cifar10"], default="mnist")
-    parser.add_argument("--data-dir", default=None, help="folder holding the files, or its parent")
-    parser.add_argument("--no-download", action="store_true", help="only look in local folders")
+    parser.add_argument("--dataset", choices=[*REGISTRY, "cifar10"], default="mnist",
+                        help="which dataset to find or fetch (default mnist)")
+    parser.add_argument("--data-dir", default=None,
+                        help="the folder holding the files, or its parent: the only place looked in")
+    parser.add_argument("--no-download", action="store_true", help="only look in local folders, fetch nothing")
     args = parser.parse_args(argv)
     try:
         if args.dataset == "cifar10":

@@ -161,3 +161,45 @@ def test_analyze_never_replaces_an_analysis_without_overwrite(tmp_path, no_data,
     assert sorted(os.listdir(out)) == ["analysis.json"]
     err = one_line(analyze.main, [str(damaged_checkpoint(tmp_path)), "--out", str(out), "--overwrite"], capsys)
     assert "damaged.npz" in err                      # with --overwrite it goes on to read the checkpoint
+
+
+# --help: every argument says what it is, every choice is listed, every default folder says where it is --------
+
+HELP = [("ffnumpy.studies.reproduce", ["--dataset", "--budget"]), ("ffnumpy.studies.hinton", ["study", "--dataset"]),
+        ("ffnumpy.data", ["--dataset"]), ("ffnumpy.studies.experiments", ["--dataset"]),
+        ("ffnumpy.studies.record", ["--dataset"]), ("ffnumpy.train", ["--dataset", "--lr-schedule"]),
+        ("ffnumpy.demo", []), ("ffnumpy.studies.analyze", []), ("ffnumpy.studies.report", []),
+        ("ffnumpy.studies.experiments_report", []), ("ffnumpy.studies.hinton_report", [])]
+
+
+@pytest.mark.parametrize("module,names", HELP, ids=[m for m, _ in HELP])
+def test_every_argument_has_a_help_text(module, names, capsys):
+    import importlib
+    with pytest.raises(SystemExit):
+        main = importlib.import_module(module).main
+        main(["--help"])
+    lines = capsys.readouterr().out.split("positional arguments:" if "study" in names else "options:")[1]
+    lines = lines.splitlines()
+    for name in names:                     # '  --dataset {a,b}' (a positional: '  {a,b}'), then its text
+        k = next(i for i, line in enumerate(lines) if line.startswith("  " + (name if name[0] == "-" else "{")))
+        after = lines[k].split("}", 1)[1].strip() or lines[k + 1].strip()
+        assert "{" in lines[k] and after and not after.startswith("-"), (name, lines[k], after)
+    if any(line.startswith("  --out") for line in lines):
+        assert "relative to the folder you run it from" in " ".join(" ".join(lines).split())
+
+
+def test_lr_schedule_help_explains_each_value(capsys):
+    with pytest.raises(SystemExit):
+        train_main(["--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "linear, from --lr down to 0" in text and "--lr for the first half, then down to 0" in text
+
+
+def test_no_bias_decay_without_weight_decay_is_refused(no_data, capsys):
+    err = one_line(train_main, TINY + ["--no-bias-decay"], capsys)
+    assert "--no-bias-decay" in err and "--weight-decay is 0" in err
+    from ffnumpy.config import Config
+    with pytest.raises(ValueError, match="--no-bias-decay"):
+        Config(bias_decay=False).check()
+    Config(bias_decay=False, weight_decay=1e-3).check()          # with weight decay it does something
+    Config.from_recipe("hinton", weight_decay=0.0).check()       # the recipe's own setting, not the user's flag

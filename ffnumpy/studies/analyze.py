@@ -28,7 +28,8 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.analyze", description=__doc__.splitlines()[0])
     p.add_argument("checkpoint", help="a .npz file written by python -m ffnumpy.train --checkpoint")
     p.add_argument("--out", default="ffnumpy-analysis",
-                   help="folder for the JSON and figures (default: ./ffnumpy-analysis, in the current folder)")
+                   help="folder for the JSON and figures (default ffnumpy-analysis, relative to the folder you "
+                        "run it from)")
     p.add_argument("--overwrite", action="store_true", help="replace an analysis.json already in --out")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)

@@ -202,7 +202,8 @@ def report_command(argv, prog, doc, write, **folders):
     """The command line of a report: a flag per folder (--out, ...), then write(**folders); returns 0."""
     p = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
     for name, default in folders.items():
-        p.add_argument(f"--{name}", default=default, help=f"the result files' folder (default {default})")
+        p.add_argument(f"--{name}", default=default,
+                       help=f"the result files' folder (default {default}, relative to the folder you run it from)")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")      # one line, no usage
     args = vars(p.parse_args(argv))
     for name, folder in args.items():
