@@ -76,7 +76,8 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="a smaller run, under 30 seconds")
     p.add_argument("--regime", action="store_true",
                    help="then train both again where the paper's pattern appears (about 3 more minutes)")
-    p.add_argument("--out", default="ffnumpy-demo", help="folder for the figures (default ffnumpy-demo, relative to the folder you run it from)")
+    p.add_argument("--out", default="ffnumpy-demo",
+                   help="folder for the figures (default ffnumpy-demo, relative to the folder you run it from)")
     args = p.parse_args(argv)
     if args.regime and args.quick:
         p.error("--regime and --quick: choose one")

@@ -97,7 +97,8 @@ def test_demo_checks_its_output_before_any_work(read_only, no_data, capsys):
 
 @pytest.mark.parametrize("main,argv,study,row", [
     (reproduce.main, [], "mnist-course", "ff-network"), (hinton.main, ["question"], "mnist-question", "ff-network"),
-    (experiments.main, ["depth"], "depth/mnist-L2", "ff-network"), (record.main, [], record.folder("mnist"), record.ROW)])
+    (experiments.main, ["depth"], "depth/mnist-L2", "ff-network"),
+    (record.main, [], record.folder("mnist"), record.ROW)])
 def test_studies(main, argv, study, row, tmp_path, read_only, no_data, capsys):
     out, seed = damaged_study(tmp_path, study, row)
     assert str(seed) in one_line(main, argv + ["--out", str(out)], capsys)

@@ -249,7 +249,7 @@ def recipe_written():
         for folder in ("recipe", "speed"):                  # the report quotes the recipe's benchmark
             shutil.copytree(RESULTS / folder, Path(tmp) / folder,
                             ignore=shutil.ignore_patterns("*.ckpt.npz", "*.claim"))   # a run in progress
-        labels = {name: on_this_machine(name).y_test for name in ("mnist", "fashion-mnist")}   # or skipped: never downloaded
+        labels = {name: on_this_machine(name).y_test for name in ("mnist", "fashion-mnist")}   # (or skipped)
         path = write_report(Path(tmp) / "recipe", labels=labels)
         return path.read_text(), (path.parent / VERDICTS).read_text()
 

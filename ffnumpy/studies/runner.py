@@ -13,8 +13,8 @@ Exit status of a study's command (execute): 0 when every run it owns (its
 shard's, or all) exists; EX_TEMPFAIL (75) when some of them wait on another
 shard or process (a row's tuning it runs, or the run itself): run the same
 command again once those end, e.g. resubmit a Slurm array until every task
-exits 0. With --jobs, a job killed by a signal makes the command exit 128 + that
-signal, and a SIGTERM to the command is passed on to its jobs.
+exits 0. With --jobs, a job killed by signal S makes the command exit 128 + S.
+A SIGTERM to the command is passed on to its jobs.
 """
 import hashlib
 import json

@@ -160,7 +160,8 @@ RULE = ("A difference between two rows is called only when the paired t-test ove
         "over the {n}comparisons of this report, gives p < 0.05 and the 95% bootstrap interval of the mean "
         "difference (resampling seeds and test images) lies on the same side of 0; otherwise \"no difference "
         "shown\". A comparison with a failed seed (dead, one class for 90% of the images or more, or no better "
-        "than a guess that ignores the image by a one-sided binomial test, evaluate.py: left out of every mean) or with seeds spread over more than 5 points "
+        "than a guess that ignores the image by a one-sided binomial test, evaluate.py: left out of every mean) "
+        "or with seeds spread over more than 5 points "
         "is \"unstable: no verdict\". McNemar's test "
         "on the pooled predictions is shown beside: it is evidence about these trained networks, not the methods. "
         "Spreads are sample standard deviations (ddof 1) over seeds.")
