@@ -40,7 +40,8 @@ def parser():
     d = Config()
     p = argparse.ArgumentParser(prog="python -m ffnumpy.train", argument_default=argparse.SUPPRESS,
                                 description="Train FF, CFF or a backprop baseline and measure its test error.")
-    p.add_argument("--dataset", choices=["mnist", "fashion-mnist", "cifar10"], help=f"default {d.dataset}")
+    p.add_argument("--dataset", choices=["mnist", "fashion-mnist", "cifar10"],
+                   help=f"the images to train and test on (default {d.dataset}; python -m ffnumpy.data fetches them)")
     p.add_argument("--method", choices=METHODS, help=f"default {d.method}")
     p.add_argument("--gamma", choices=["all", "previous", "learned"],
                    help="cff only: the other layers' goodness (all, default), only earlier layers' (previous), "
@@ -54,8 +55,13 @@ def parser():
     p.add_argument("--optimizer", choices=["adam", "sgd"], help=f"default {d.optimizer}")
     p.add_argument("--lr", type=float, help=f"default {d.lr}")
     p.add_argument("--momentum", type=float, help=f"sgd only, in [0, 1); default {d.momentum}")
-    p.add_argument("--weight-decay", type=float, help=f"default {d.weight_decay}")
-    p.add_argument("--lr-schedule", choices=["constant", "linear", "linear-half"], help=f"default {d.lr_schedule}")
+    p.add_argument("--weight-decay", type=float,
+                   help=f"L2 weight decay: this times each weight (and bias) is added to its gradient "
+                        f"(default {d.weight_decay}, off)")
+    p.add_argument("--lr-schedule", choices=["constant", "linear", "linear-half"],
+                   help="the learning rate over each phase of training (a phase: all epochs, or one layer's under "
+                        "--schedule layer): constant; linear, from --lr down to 0; linear-half, --lr for the "
+                        f"first half, then down to 0 (Hinton's). Default {d.lr_schedule}")
     p.add_argument("--objective", choices=["logistic", "entropy", "entropy-labels", "entropy-batch"],
                    help="ff/cff: log sigmoid(g + gamma - theta) (default), or the entropy objective read per image "
                         "over a pair (entropy), over all ten labels (entropy-labels) or over the batch "
@@ -83,7 +89,7 @@ def parser():
     p.add_argument("--peer-norm", type=float,
                    help="ff/cff: strength of peer normalisation (Hinton 0.03; default 0, off)")
     p.add_argument("--no-bias-decay", dest="bias_decay", action="store_false",
-                   help="weight decay on the weights only, not the biases (Hinton's code)")
+                   help="weight decay on the weights only, not the biases (Hinton's code); needs --weight-decay")
     p.add_argument("--recipe", choices=["hinton"],
                    help="start from a named configuration (hinton: his FF code's, 100 epochs; "
                         "see config.RECIPES); any other flag given changes it")

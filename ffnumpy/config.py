@@ -111,6 +111,9 @@ class Config:
             if name in given and getattr(self, decider) not in allowed:
                 raise ValueError(f"{flag(name)} does not apply to --{decider} {getattr(self, decider)} "
                                  f"(only to {', '.join(allowed)})")
+        if "bias_decay" in given and not self.bias_decay and self.weight_decay == 0 and self.recipe == "none":
+            raise ValueError("--no-bias-decay keeps weight decay off the biases, and --weight-decay is 0: it would "
+                             "change nothing; give --weight-decay too, or leave it out")
         if self.negatives == "readout" and (self.method not in ("ff", "cff") or self.schedule == "layer"):
             raise ValueError("--negatives readout needs --method ff or cff and --schedule network or alternating "
                              "(the readout reads layers 2 and up, which the layer schedule has not trained yet)")

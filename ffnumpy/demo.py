@@ -25,6 +25,7 @@ import numpy as np
 
 from .data import DataError, load_mnist
 from .evaluate import evaluate
+from .files import check_writable
 from .plots import plot_curves_and_layers
 from .train import Config, train
 
@@ -75,15 +76,19 @@ def main(argv=None):
     p.add_argument("--quick", action="store_true", help="a smaller run, under 30 seconds")
     p.add_argument("--regime", action="store_true",
                    help="then train both again where the paper's pattern appears (about 3 more minutes)")
-    p.add_argument("--out", default="ffnumpy-demo", help="folder for the figures (default: ./ffnumpy-demo)")
+    p.add_argument("--out", default="ffnumpy-demo",
+                   help="folder for the figures (default ffnumpy-demo, relative to the folder you run it from)")
     args = p.parse_args(argv)
     if args.regime and args.quick:
         p.error("--regime and --quick: choose one")
     start = time.perf_counter()
     try:
+        check_writable(args.out, "--out", folder=True)      # before any work: the figures go there
         data = load_mnist()
     except DataError as err:
         p.exit(1, f"{p.prog}: error: {err}\n")
+    except ValueError as err:
+        p.exit(2, f"{p.prog}: error: {err}\n")
     results = train_pair(QUICK if args.quick else FULL, data)
     print_table(results)
     path = plot_curves_and_layers(results, os.path.join(args.out, "demo.png"), curve_key=CURVE,

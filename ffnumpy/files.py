@@ -11,6 +11,7 @@
 Files end with the permissions of the user's umask (a temporary file is
 created 0600; the final file gets 0666 & ~umask, as open() would give it).
 """
+import errno
 import os
 import socket
 import tempfile
@@ -21,6 +22,8 @@ try:
 except ImportError:        # Windows: claims fall back to exclusive creation (below)
     fcntl = None
 
+# errors of the disk written to (full, over quota, read-only, failing): their message names the file
+WRITE_ERRORS = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG, errno.EROFS, errno.EIO}
 PART = ".part"    # suffix of every temporary file written here
 CLAIM = ".claim"  # suffix of the file that says which process is writing an output
 
@@ -40,8 +43,11 @@ def atomic_write(path, write, check=None):
     returns the Path written
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PART)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PART)
+    except OSError as err:
+        raise naming(err, path) from None
     try:
         with os.fdopen(fd, "wb") as f:
             write(f)
@@ -51,11 +57,20 @@ def atomic_write(path, write, check=None):
             check(tmp)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as err:
         if os.path.exists(tmp):
             os.remove(tmp)
+        if isinstance(err, OSError) and err.errno in WRITE_ERRORS:   # not a download's error, say
+            raise naming(err, path) from None
         raise
     return path
+
+
+def naming(err, path):
+    """The OSError `err` (e.g. [Errno 28] No space left on device) as one that names the file it was writing."""
+    named = OSError(f"{path}: could not write it: {err.strerror or err}")
+    named.errno = err.errno
+    return named
 
 
 def atomic_write_text(path, text):
@@ -142,8 +157,12 @@ class claim:
                 self.fd = fd
             else:
                 os.close(fd)
-        os.ftruncate(self.fd, 0)
-        os.write(self.fd, f"host {socket.gethostname()} pid {os.getpid()}".encode())
+        try:
+            os.ftruncate(self.fd, 0)
+            os.write(self.fd, f"host {socket.gethostname()} pid {os.getpid()}".encode())
+        except OSError as err:           # e.g. a full disk: no empty claim is left behind
+            self.release()
+            raise naming(err, self.file) from None
         return self
 
     def _create_exclusive(self):

@@ -23,6 +23,27 @@ NUM_CLASSES = 10
 INITS = {"he": lambda theta_scale: 2 * theta_scale, "fan-in": lambda theta_scale: 1.0}   # variance times D
 
 
+def check_images(x, width, name="x"):
+    """x as an (N, width) array of finite numbers, or a ValueError that says what is wrong with it.
+
+    Accepts a nested list too. A batch of 28 x 28 images, (N, 28, 28), is refused with the
+    reshape that fixes it: each image is one row of width values."""
+    try:
+        x = np.asarray(x)
+    except (TypeError, ValueError) as err:
+        raise ValueError(f"{name} must be an (N, {width}) array of numbers: {err}") from None
+    if x.ndim == 3 and x.shape[1] * x.shape[2] == width:
+        raise ValueError(f"{name} must have shape (N, {width}), one image per row; got {x.shape}: flatten each "
+                         f"image with {name}.reshape(len({name}), -1)")
+    if x.ndim != 2 or x.shape[1] != width:
+        raise ValueError(f"{name} must have shape (N, {width}), one image per row; got {x.shape}")
+    if x.dtype.kind not in "fiub":
+        raise ValueError(f"{name} must hold numbers, got dtype {x.dtype}")
+    if not np.all(np.isfinite(x)):
+        raise ValueError(f"{name} holds NaN or inf: no prediction can be made from it")
+    return x
+
+
 def overlay_label(x, y, num_classes=NUM_CLASSES):
     """Write a one-hot label into the first pixels of each image.
 
@@ -67,6 +88,9 @@ class Network:
             raise ValueError(f"normalize must be one of {', '.join(NORMALIZE)}, got {normalize!r}")
         if init not in INITS:
             raise ValueError(f"init must be one of {', '.join(INITS)}, got {init!r}")
+        if not isinstance(theta_scale, (int, float, np.floating, np.integer)) or isinstance(theta_scale, bool) \
+                or not np.isfinite(theta_scale) or theta_scale <= 0:
+            raise ValueError(f"theta_scale must be a positive finite number, got {theta_scale!r}")
         self.sizes, self.normalize = list(sizes), normalize
         self.W = [(rng.standard_normal((d, m)) * np.sqrt(INITS[init](theta_scale) / d)).astype(dtype)
                   for d, m in zip(sizes[:-1], sizes[1:])]
@@ -114,6 +138,7 @@ class Network:
         squares), so z_1(y) = (x0 W + W[y]) / r + b. One matrix product
         serves all ten labels instead of ten. (The same holds for unit length.)
         """
+        x = check_images(x, self.sizes[0])
         L = upto or self.num_layers
         G = np.empty((len(x), NUM_CLASSES, L), np.float64)
         W, b = self.W[0], self.b[0]

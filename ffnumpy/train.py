@@ -12,7 +12,7 @@ From Python: `result = train(Config(method="cff", gamma="all"))`; from the
 shell: `python -m ffnumpy.train --help` (see cli.py).
 """
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, replace
 
 import numpy as np
 from tqdm.auto import tqdm
@@ -25,7 +25,7 @@ from .evaluate import evaluate, layer_activity, predictor_scores
 from .ff import ff_update, objective_for
 from .losses import check_labels, softmax_cross_entropy
 from .negatives import hard_wrong_labels, random_wrong_labels, wrong_labels_among
-from .network import NUM_CLASSES, Network, overlay_label
+from .network import NUM_CLASSES, Network, check_images, overlay_label
 from .optim import SGD, Adam
 from .peer import PeerNorm, peer_means
 from . import readout as ro
@@ -186,9 +186,13 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
     The settings and the checkpoint to resume are checked before any data is
     loaded: a bad one costs a second, not a download.
     """
+    if data is not None:                                   # nested lists become arrays (arrays stay as they are)
+        data = replace(data, **{f.name: np.asarray(getattr(data, f.name)) for f in fields(data)
+                                if f.name != "name" and getattr(data, f.name) is not None})
     cfg.check(train_size=None if data is None else len(data.x_train))
     rng = np.random.default_rng(cfg.seed)
-    model = build_model(cfg, cfg.input_size if data is None else data.x_train.shape[1], rng)
+    width = data.x_train.shape[1] if data is not None and data.x_train.ndim == 2 else cfg.input_size
+    model = build_model(cfg, width, rng)
     history, start_epoch = [], 0
     if resume is not None:
         start_epoch, history = checkpoint.load(resume, model, cfg)
@@ -249,14 +253,17 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
 
 
 def check_dataset(data, input_size):
-    """Refuse, in one line, images or labels the network cannot take."""
+    """Refuse, in one line, images or labels the network cannot take, or a split with no image (its error
+    would be the mean of nothing)."""
     for split in ("train", "val", "test"):
         x, y = getattr(data, f"x_{split}"), getattr(data, f"y_{split}")
         if x is None and split == "val":
             continue
-        if x is None or x.ndim != 2 or x.shape[1] != input_size:
-            raise ValueError(f"x_{split} must have shape (N, {input_size}), got "
-                             f"{None if x is None else x.shape}")
+        if x is None:
+            raise ValueError(f"x_{split} must have shape (N, {input_size}), got None")
+        x = check_images(x, input_size, f"x_{split}")
+        if len(x) == 0:
+            raise ValueError(f"x_{split} holds no image: every split needs at least one")
         check_labels(y, len(x))
 
 

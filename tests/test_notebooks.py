@@ -52,7 +52,7 @@ def execute(nb):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
-def test_student_version_runs_with_every_exercise_unsolved(path, monkeypatch, mnist):
+def test_student_version_runs_with_every_exercise_unsolved(path, monkeypatch, mnist, fashion_mnist):
     nbformat = pytest.importorskip("nbformat")
     monkeypatch.setenv("FFNUMPY_FAST", "1")
     nb = nbformat.read(path, as_version=4)
@@ -77,7 +77,7 @@ def test_lesson_code_cells_are_short(path):
 
 
 @pytest.mark.parametrize("path", APPENDIX, ids=os.path.basename)
-def test_appendix_runs_and_reads_the_reports(path, monkeypatch, mnist):
+def test_appendix_runs_and_reads_the_reports(path, monkeypatch, mnist, fashion_mnist):
     nbformat = pytest.importorskip("nbformat")
     monkeypatch.setenv("FFNUMPY_FAST", "1")
     out = execute(nbformat.read(path, as_version=4))
@@ -86,7 +86,7 @@ def test_appendix_runs_and_reads_the_reports(path, monkeypatch, mnist):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=os.path.basename)
-def test_solved_version_passes_every_check(path, monkeypatch, mnist):
+def test_solved_version_passes_every_check(path, monkeypatch, mnist, fashion_mnist):
     pytest.importorskip("nbformat")
     monkeypatch.setenv("FFNUMPY_FAST", "1")
     nb = make_solved.build(path)

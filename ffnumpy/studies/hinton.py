@@ -107,10 +107,14 @@ STUDIES = {"reference": lambda d, out: [reference_study(d)], "demo": lambda d, o
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.hinton", description=__doc__.splitlines()[0])
-    p.add_argument("study", choices=list(STUDIES))
+    p.add_argument("study", choices=list(STUDIES),
+                   help="reference: the recipe as it is, seeds 1-3 on test; ablation: one part of it off at a "
+                        "time (validation); question: FF, CFF gamma(<t) and CFF gamma with the recipe, each tuned; "
+                        "demo: the recipe cut to the demo's network and time (validation)")
     p.add_argument("--dataset", choices=list(DATASETS), default="mnist",
                    help="default mnist; on cifar10 the question asks FF and CFF gamma(<t) only")
-    p.add_argument("--out", default=OUT, help="folder of the result files")
+    p.add_argument("--out", default=OUT,
+                   help=f"folder of the result files (default {OUT}, relative to the folder you run it from)")
     add_runner_flags(p)
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)

@@ -7,7 +7,7 @@ the recipe as it is, its ablations, its short form for the demo, and the questio
 Verdicts by the rule of stats.py (runs.rule): a paired t-test over the seeds
 both rows have, Holm-corrected over every comparison in this report, and a
 bootstrap interval over seeds and test images. A failed run (evaluate.failed_run:
-dead, or one label for 90% of the test images or more) is counted as a failure
+dead, one label for 90% of the test images or more, or no better than guessing) is counted as a failure
 and left out of every mean and test.
 """
 import json

@@ -194,3 +194,17 @@ def check_same(path, cfg):
                   if getattr(was, k) != getattr(cfg, k)]
         raise ValueError(f"{path} was made with another configuration: {', '.join(differ)}; "
                          f"move it away to run the current one")
+
+
+def check_result_files(folder):
+    """Raise ValueError, in one line naming the file, at the first result file under `folder` that cannot be
+    read: a report reads them all before it writes a figure. A run's file (seedS.json, tune/*.json) must be
+    a record with its config; any other .json (verdicts.json, closing.json) must parse."""
+    for path in sorted(Path(folder).rglob("*.json")):
+        if path.name.startswith("seed") or path.parent.name == "tune":
+            read(path, ("config",))
+            continue
+        try:
+            json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, ValueError) as err:
+            raise ValueError(f"{path}: not a readable result file ({err})") from None

@@ -125,8 +125,10 @@ def best_reached(out, attempted, recipe="results/recipe"):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.record", description=__doc__.splitlines()[0])
-    p.add_argument("--dataset", choices=list(TARGET), default="mnist")
-    p.add_argument("--out", default="results/reproduction", help="folder of the result files")
+    p.add_argument("--dataset", choices=list(TARGET), default="mnist", help="the dataset (default mnist)")
+    p.add_argument("--out", default="results/reproduction",
+                   help="folder of the result files (default results/reproduction, relative to the folder you run "
+                        "it from)")
     add_runner_flags(p)
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)

@@ -160,7 +160,8 @@ def regime_studies(dataset):
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.reproduce", description=__doc__.splitlines()[0])
-    p.add_argument("--dataset", choices=list(DATASETS), default="mnist", help="default mnist")
+    p.add_argument("--dataset", choices=list(DATASETS), default="mnist",
+                   help="the dataset, one column of the paper's table (default mnist)")
     p.add_argument("--budget", choices=[*BUDGETS, "long-tuned"], default="course",
                    help="course: 784-500x3 (CIFAR-10: 3072-500x3), 8 epochs (per layer under the Layer "
                         "schedule); long: 784-1000x3, 30 epochs, with the course budget's settings; long-tuned: "
@@ -170,7 +171,9 @@ def main(argv=None):
     p.add_argument("--wide-grid", action="store_true",
                    help="with --regime: tune over learning rates 3e-4 to 3e-1 (folder NAME-wide), not 1e-3 to 1e-2")
     p.add_argument("--rows", default=None, help=f"comma-separated subset of {','.join(ROWS)}")
-    p.add_argument("--out", default="results/reproduction", help="folder of the result files")
+    p.add_argument("--out", default="results/reproduction",
+                   help="folder of the result files (default results/reproduction, relative to the folder you run "
+                        "it from)")
     add_runner_flags(p)
     p.add_argument("--rerun", metavar="JSON", help="train one recorded run again and compare its error")
     p.add_argument("--tune-only", action="store_true", help="run the tuning runs only, no seeds on test")

@@ -8,11 +8,19 @@ a run cut off mid-way resumes from its per-epoch checkpoint. Each run is
 claimed before it starts, so processes sharing a results folder never train
 one run twice. Run one sweep at a time on a small machine: two trainings
 share the cores and both timings become meaningless.
+
+Exit status of a study's command (execute): 0 when every run it owns (its
+shard's, or all) exists; EX_TEMPFAIL (75) when some of them wait on another
+shard or process (a row's tuning it runs, or the run itself): run the same
+command again once those end, e.g. resubmit a Slurm array until every task
+exits 0. With --jobs, a job killed by signal S makes the command exit 128 + S.
+A SIGTERM to the command is passed on to its jobs.
 """
 import hashlib
 import json
 import os
 import platform
+import signal
 import statistics
 import subprocess
 import sys
@@ -27,7 +35,9 @@ from ..entropy import goodness_entropies
 from ..evaluate import evaluate, is_dead
 from ..files import Claimed, atomic_write_text, check_writable, claim
 from ..train import build_model, entropy_probe, train
-from .protocol import pending, read, saved_config
+from .protocol import check_result_files, pending, read, saved_config
+
+EX_TEMPFAIL = 75   # sysexits.h: a temporary failure, try again later (runs of this shard wait on another's)
 
 
 def run(cfg, kind, data, checkpoint_path=None):
@@ -244,10 +254,12 @@ def add_runner_flags(p):
     """--dry-run, --jobs and --shard: how the runs of a study are spread over processes and machines."""
     p.add_argument("--dry-run", action="store_true", help="list the runs still missing and stop")
     p.add_argument("--jobs", type=int, default=1, metavar="N",
-                   help="run N runs at once on this machine, each with cores/N BLAS threads (default 1)")
+                   help="run N runs at once on this machine, each with cores/N BLAS threads; at most the "
+                        f"machine's cores ({os.cpu_count() or 1} here; default 1)")
     p.add_argument("--shard", default=None, metavar="K/N",
                    help="take only shard K of N of the missing runs (N machines, or a Slurm array: "
-                        "--shard $SLURM_ARRAY_TASK_ID/N with --array=1-N)")
+                        "--shard $SLURM_ARRAY_TASK_ID/N with --array=1-N). Exit 0 once every run of the shard "
+                        f"exists; exit {EX_TEMPFAIL} while some wait on another shard's tuning: run it again then")
 
 
 def parse_shard(p, text):
@@ -267,8 +279,13 @@ def execute(p, out, studies, args, argv=None):
     shard = parse_shard(p, args.shard) if args.shard else None
     if args.jobs < 1:
         p.error(f"--jobs: must be at least 1, got {args.jobs}")
+    if args.jobs > (os.cpu_count() or 1):
+        p.error(f"--jobs: at most the {os.cpu_count() or 1} cores of this machine (each job trains on a core of "
+                f"its own), got {args.jobs}")
     try:
         check_writable(out, "--out", folder=True)
+        for name in dict.fromkeys(study.name for study in studies):     # a damaged file: now, not after hours
+            check_result_files(Path(out) / name)
         if args.dry_run:
             todo = [(study, t) for study in studies for t in pending(out, study) if in_shard(out, t[0], shard)]
             copies = 0
@@ -283,25 +300,42 @@ def execute(p, out, studies, args, argv=None):
                 if mine:   # the time left, from the folder's finished runs: this machine's speed
                     print(f"[{name}] {len(mine)} to train{time_left(Path(out), name, mine)}")
             return 0
-        if args.jobs > 1:
-            return run_jobs(p, args.jobs, sys.argv[1:] if argv is None else argv)
         seeds = () if getattr(args, "tune_only", False) else None
+        if args.jobs > 1:
+            code = run_jobs(p, args.jobs, sys.argv[1:] if argv is None else argv)
+            if code not in (0, EX_TEMPFAIL):
+                return code
+            return still_missing(out, studies, seeds, shard, "its jobs")
         n = sum(sweep(out, study, seeds, shard=shard) for study in studies)
+        return still_missing(out, studies, seeds, shard, f"{n} runs in this call")
     except DataError as err:
         p.exit(2, f"{p.prog}: error: {err}\n")
     except ValueError as err:
         p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
     except KeyboardInterrupt:
         p.exit(130, f"{p.prog}: interrupted; every finished run is saved, run the same command to resume\n")
-    left = sum(len([t for t in pending(out, study, seeds) if in_shard(out, t[0], shard)]) for study in studies)
-    print(f"done: {n} runs in this call; {left} still missing" +
-          (" (they wait for their row's tuning, or another process runs them)" if left else ""))
-    return 0
+
+
+def still_missing(out, studies, seeds, shard, done):
+    """The closing line, and the exit status: 0 when every run this command owns (its shard's) exists,
+    EX_TEMPFAIL when some wait on another shard or process (their row's tuning, or the run itself)."""
+    todo = [t for study in studies for t in pending(out, study, seeds) if in_shard(out, t[0], shard)]
+    if not todo:
+        print(f"done: {done}; every run{' of this shard' if shard else ''} exists")
+        return 0
+    waiting = sum(cfg is None for _, cfg, _ in todo)
+    why = [f"{waiting} wait for their row's tuning, run by another shard or process"] if waiting else []
+    why += [f"{len(todo) - waiting} are being run by another process"] if len(todo) > waiting else []
+    print(f"done: {done}; {len(todo)} of {'this shard' if shard else 'these'} runs still missing "
+          f"({'; '.join(why)}): run the same command again once those end (exit status {EX_TEMPFAIL})")
+    return EX_TEMPFAIL
 
 
 def run_jobs(p, jobs, argv):
     """The same command in `jobs` processes at once, each with cores/jobs BLAS threads; they share the
-    work through the runs' claims. returns the worst exit code."""
+    work through the runs' claims. A SIGTERM to this process is passed on to every job (none is left
+    training alone). returns 0 or EX_TEMPFAIL if every job ended so, else the first other status, a job
+    killed by signal S counting as 128 + S (as a shell counts it), with one line saying which."""
     module = p.prog.split()[-1]
     rest, skip = [], False
     for a in argv:                       # the children run one job each
@@ -313,5 +347,27 @@ def run_jobs(p, jobs, argv):
             rest.append(a)
     threads = str(max(1, (os.cpu_count() or 1) // jobs))
     env = {**os.environ, "OPENBLAS_NUM_THREADS": threads, "OMP_NUM_THREADS": threads, "MKL_NUM_THREADS": threads}
-    children = [subprocess.Popen([sys.executable, "-m", module, *rest], env=env) for _ in range(jobs)]
-    return max(child.wait() for child in children)
+    children, stopped = [], []
+
+    def forward(signum, frame):          # pass the signal on; the loop below then waits for the jobs to end
+        stopped.append(signum)
+        for child in children:
+            child.send_signal(signum)    # (a job already ended is skipped)
+    previous = signal.signal(signal.SIGTERM, forward)
+    try:
+        for _ in range(jobs):
+            if stopped:                  # told to stop while starting them: start no more
+                break
+            children.append(subprocess.Popen([sys.executable, "-m", module, *rest], env=env))
+        codes = [child.wait() for child in children]
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if stopped:
+        sys.exit(128 + stopped[0])
+    for k, code in enumerate(codes):
+        if code < 0:
+            print(f"{p.prog}: error: job {k + 1} of {jobs} was killed by signal {-code} "
+                  f"({signal.Signals(-code).name}); its run resumes from its checkpoint when the command runs "
+                  "again", file=sys.stderr)
+    bad = [128 - code if code < 0 else code for code in codes if code not in (0, EX_TEMPFAIL)]
+    return bad[0] if bad else max(codes)

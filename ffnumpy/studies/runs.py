@@ -13,7 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from ..config import INPUT_SIZES
+from ..data import DataError
 from ..evaluate import CHANCE, failed_run
+from ..files import check_writable
+from .protocol import check_result_files, read
 from .reproduce import BUDGETS, DATASETS
 from .stats import Family, compare_seeds, in_words, mean_std
 
@@ -27,8 +30,8 @@ def load_group(group, names=tuple(ROW_LABELS)):
     """{row: {"tune": [records], "seeds": [records by seed]}} of one study folder (rows among `names`)."""
     rows = {}
     for row in names:
-        tune = [json.loads(p.read_text()) for p in sorted((group / row / "tune").glob("*.json"))]
-        seeds = [json.loads(p.read_text()) for p in sorted((group / row).glob("seed*.json"))]
+        tune = [read(p, ("config",)) for p in sorted((group / row / "tune").glob("*.json"))]
+        seeds = [read(p, ("config",)) for p in sorted((group / row).glob("seed*.json"))]
         if tune or seeds:
             rows[row] = {"tune": tune, "seeds": sorted(seeds, key=lambda r: r["config"]["seed"])}
     return rows
@@ -156,8 +159,9 @@ def report_family(folder):
 RULE = ("A difference between two rows is called only when the paired t-test over the seeds, Holm-corrected "
         "over the {n}comparisons of this report, gives p < 0.05 and the 95% bootstrap interval of the mean "
         "difference (resampling seeds and test images) lies on the same side of 0; otherwise \"no difference "
-        "shown\". A comparison with a failed seed (dead, one class for 90% of the images or more, or 90% of them "
-        "wrong, no better than guessing: left out of every mean) or with seeds spread over more than 5 points "
+        "shown\". A comparison with a failed seed (dead, one class for 90% of the images or more, or no better "
+        "than a guess that ignores the image by a one-sided binomial test, evaluate.py: left out of every mean) "
+        "or with seeds spread over more than 5 points "
         "is \"unstable: no verdict\". McNemar's test "
         "on the pooled predictions is shown beside: it is evidence about these trained networks, not the methods. "
         "Spreads are sample standard deviations (ddof 1) over seeds.")
@@ -199,10 +203,21 @@ def report_command(argv, prog, doc, write, **folders):
     """The command line of a report: a flag per folder (--out, ...), then write(**folders); returns 0."""
     p = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
     for name, default in folders.items():
-        p.add_argument(f"--{name}", default=default, help=f"the result files' folder (default {default})")
+        p.add_argument(f"--{name}", default=default,
+                       help=f"the result files' folder (default {default}, relative to the folder you run it from)")
+    p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")      # one line, no usage
     args = vars(p.parse_args(argv))
     for name, folder in args.items():
         if not Path(folder).is_dir():       # a mistyped folder: never write a report of nothing into a new one
             p.error(f"--{name} {folder}: no such folder (run the study first, or name the folder of its files)")
-    print(f"report: {write(**args)}")
+    try:                                    # every file read and the output tried before anything is written
+        for folder in args.values():
+            check_result_files(folder)
+        check_writable(args["out"], "--out", folder=True)
+        print(f"report: {write(**args)}")
+    except DataError as err:                # the whole help: sources tried, how to fix
+        p.exit(2, f"{p.prog}: error: {err}\n")
+    except (ValueError, OSError) as err:
+        p.exit(2, f"{p.prog}: error: {str(err).splitlines()[0]}\n")
     return 0
+
