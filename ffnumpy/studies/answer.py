@@ -94,12 +94,13 @@ def call_cell(d):
     return WORDS[d["call"]] + p + partial
 
 
-def table(blocks, size):
+def table(blocks):
     """README's table: one block per budget, FF beside CFF, the headline family's verdicts."""
     cols = [f"{DATASETS[d]}: {x}" for d in DATASETS for x in ("FF", "CFF", "verdict")]
     lines = ["| budget | FF against | " + " | ".join(cols) + " |", "|---|---|" + "---|" * len(cols),
              "| the CFF paper's Table 1 | CFF gamma(<t), Layer | " + " | ".join(
-                 f"{PAPER['ff-layer'][k]} | {PAPER['cff-prev-layer'][k]} | one run, no test" for k in (0, 1)) + " |"]
+                 f"{PAPER['ff-layer'][k]} | {PAPER['cff-prev-layer'][k]} | no seeds or spread given" for k in (0, 1))
+             + " |"]
     last = None
     for b in blocks:
         cells = [b["name"] if b["name"] != last else "", ROW_LABELS[b["cff"]]]
@@ -158,20 +159,15 @@ def recipe_minutes(blocks):
     return found
 
 
-def write_answer(results="results"):
-    """Write results/answer/README.md, answer.json and answer.png from the files; returns the README's path."""
+def build(results="results"):
+    """(README lines, answer.json's data, block rows) of results/answer/, from the files."""
     results = Path(results)
     family = headline(results)
     blocks = block_rows(results, family)
-    folder = results / "answer"
-    folder.mkdir(parents=True, exist_ok=True)
     counts = {r: sum(e["report"] == r for e in family["comparisons"]) for r in REPORTS}
     data = {"family": {"size": family["size"], "unstable": family["unstable"], "by_report": counts},
             "blocks": blocks, "comparisons": family["comparisons"], "recipe_minutes": recipe_minutes(blocks),
             "closing": {d: closing_lines(blocks, family["size"], d) for d in DATASETS}}
-    (folder / "answer.json").write_text(json.dumps(data, indent=1) + "\n")
-    plot_answer(blocks, DATASETS, folder / "answer.png",
-                title="Does collaboration help? FF beside CFF at each budget (every seed a dot)")
     doc = ["# The answer: FF beside CFF at each budget", "",
            "Made by `python -m ffnumpy.studies.answer` from the result files and the three reports' "
            "comparisons.json (run the reports first). Test error (%), mean ± std over the seeds that did not "
@@ -181,10 +177,21 @@ def write_answer(results="results"):
            f"{family['size']} comparisons ({', '.join(f'{n} {r}' for r, n in counts.items())}), of which "
            f"{family['unstable']} are unstable and count at p = 1. A verdict needs the paired t-test's p, "
            "Holm-corrected over this family, below 0.05 and the bootstrap interval on the same side of 0. Each "
-           "report keeps its own, smaller family for its own detail.", ""] + table(blocks, family["size"]) + \
+           "report keeps its own, smaller family for its own detail.", ""] + table(blocks) + \
         ["", "p: the paired t-test's p, Holm-corrected over the headline family. Blocks still running say how "
          "many seeds they have; they are regenerated when their runs land.", "", "![the answer](answer.png)", "",
          "## Every comparison in the headline family", ""] + family_lines(family)
+    return doc, data, blocks
+
+
+def write_answer(results="results"):
+    """Write results/answer/README.md, answer.json and answer.png from the files; returns the README's path."""
+    doc, data, blocks = build(results)
+    folder = Path(results) / "answer"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "answer.json").write_text(json.dumps(data, indent=1) + "\n")
+    plot_answer(blocks, DATASETS, folder / "answer.png",
+                title="Does collaboration help? FF beside CFF at each budget (every seed a dot)")
     path = folder / "README.md"
     path.write_text("\n".join(doc) + "\n")
     return path

@@ -82,7 +82,8 @@ def ff_against_cff(rows, y_test, family, dataset=""):
         ff, cff = rows["ff-network"]["seeds"], rows[row]["seeds"]
         planned = min(len(QUESTION_SEEDS["ff-network"]), len(QUESTION_SEEDS[row]))
         for name, predict in ways(rows, row):
-            label = f"recipe, {dataset}: {name}"
+            how = name.split(", ", 1)[1] if name.startswith("FF vs") else name[len("the same, "):]
+            label = f"recipe, {dataset}: FF vs {LABELS[row]}, {how}"
             found.append((name, row, compare(ff, cff, y_test, family, predict=predict, label=label), planned))
     return found
 
