@@ -125,3 +125,18 @@ def test_health_backfill_names_a_failed_runs_failure_in_its_file(tmp_path):
     record = json.loads(run.read_text())
     assert record["warnings"] == found[0][1] and "health --backfill" in record["warnings_backfilled"]
     assert silent_failures(tmp_path) == [] and json.loads((tmp_path / "row" / "seed2.json").read_text()) == healthy
+
+
+def test_rows_trained_again_with_the_same_configurations_are_another_comparison_when_tagged():
+    """The long budget tuned at it may choose the course budget's setting: its rows then have the long budget's
+    configurations, trained again (other numbers on another CPU). Untagged, the family would refuse them."""
+    y = np.arange(10)
+    ff = [seed_run("all", s, test=10.0 + s, preds={"test_predictions": "0123456789"}) for s in (1, 2, 3)]
+    cff = [seed_run("all", s, test=12.0 + s * s, preds={"test_predictions": "0123456700"}) for s in (1, 2, 3)]
+    again = [{**r, "test_error": r["test_error"] + 0.1} for r in cff]
+    family = Family()
+    compare(ff, cff, y, family)
+    with pytest.raises(ValueError, match="share the key"):
+        compare(ff, again, y, family)
+    compare(ff, again, y, family, tag="long-tuned")
+    assert len(family.found) == 2 and ("long-tuned", *comparison_key(ff, again)) in family.found

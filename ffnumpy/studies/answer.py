@@ -68,7 +68,7 @@ def block_rows(results, family):
                 found = None
                 if a["seeds"] and b["seeds"]:
                     key = comparison_key(rows[ff]["seeds"], rows[cff]["seeds"], (a["predictor"], b["predictor"]))
-                    found = find(family, key)
+                    found = find(family, (budget, *key) if budget == "long-tuned" else key)   # report.tag
                 entry["datasets"][dataset] = {
                     "ff": a, "cff": b, "call": found["headline_call"] if found else None,
                     "p": found["headline_p"] if found else None, "common_seeds": found["seeds"] if found else 0,

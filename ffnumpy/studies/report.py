@@ -34,13 +34,19 @@ def predict_pair(rows, a, b, reused=None):
     return tuple(None if row.startswith("bp-") else choice(rows, row, reused)[0] for row in (a, b))
 
 
+def tag(budget):
+    """The key's tag of a table's comparisons (runs.compare): the long budget tuned at it may choose the course
+    budget's setting, and then its rows have the long budget's configurations, trained again."""
+    return "long-tuned" if budget == "long-tuned" else None
+
+
 def where(dataset, budget):
     return f"reproduction, {dataset}, {BUDGET_NAMES.get(budget, budget + ' budget')}"
 
 
-def comparison_line(rows, a, b, y_test, family, reused=None, place=""):
+def comparison_line(rows, a, b, y_test, family, reused=None, place="", budget="course"):
     v = compare(rows[a]["seeds"], rows[b]["seeds"], y_test, family, predict_pair(rows, a, b, reused),
-                label=f"{place}: {ROW_LABELS[a]} vs {ROW_LABELS[b]}")
+                label=f"{place}: {ROW_LABELS[a]} vs {ROW_LABELS[b]}", tag=tag(budget))
     if v is None:
         return None
     if "paired_t" not in v:
@@ -153,7 +159,7 @@ def conclusion_calls(out, dataset, y_test, budget, family):
             place = f"{where(dataset, budget)}: {prefix}" if prefix else f"{where(dataset, budget)}: "
             v = compare(rows[ff]["seeds"], rows[cff]["seeds"], y_test, family,
                         predict_pair(rows, ff, cff, reused if budget == "long" else None),
-                        label=f"{place}{ROW_LABELS[ff]} vs {ROW_LABELS[cff]}") \
+                        label=f"{place}{ROW_LABELS[ff]} vs {ROW_LABELS[cff]}", tag=tag(budget)) \
                 if ff in rows and cff in rows and rows[ff]["seeds"] and rows[cff]["seeds"] else None
             if v is not None:
                 calls.append((f"{prefix}{ROW_LABELS[ff]} vs {ROW_LABELS[cff]}", v,
@@ -180,7 +186,8 @@ def report_lines(out, found, labels, family):
         doc += [predictor_note({ROW_LABELS[r]: choice(rows, r, reused) for r in ROW_LABELS
                                 if r in rows and rows[r]["seeds"] and not r.startswith("bp-")}), ""]
         lines = [line for a, b in COMPARISONS if a in rows and b in rows and rows[a]["seeds"] and rows[b]["seeds"]
-                 for line in [comparison_line(rows, a, b, y_test, family, reused, where(dataset, budget))] if line]
+                 for line in [comparison_line(rows, a, b, y_test, family, reused, where(dataset, budget), budget)]
+                 if line]
         if lines:
             doc += ["Differences (A vs B: mean of A - B over the common seeds that did not fail, with its 95% "
                     "bootstrap interval; McNemar on the pooled test predictions of these networks, b = images only "

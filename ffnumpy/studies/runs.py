@@ -121,14 +121,15 @@ def predictor_note(choices):
                                                   for m, labels in measured.items()) + ".")
 
 
-def compare(seeds_a, seeds_b, y_test, family, predict=None, label=None):
+def compare(seeds_a, seeds_b, y_test, family, predict=None, label=None, tag=None):
     """The call on two rows (stats.compare_seeds, judged by `family`) over the seeds both have
     that did not fail, or None (fewer than 2). A seed that failed in either row (evaluate.failed_run)
     is left out and makes the comparison unstable.
     predict: None, each row by the predictor it was trained with; a name (predictors.py), both rows by
     it; or (predictor of A, predictor of B), each row by its own choice (predictors.choose). Where a
     run did not keep its per-image predictions by that predictor, the interval resamples seeds only
-    (no McNemar). label: the comparison's name in the family's saved list (save_family)."""
+    (no McNemar). label: the comparison's name in the family's saved list (save_family). tag: a name put
+    before the key, for rows whose configurations another study's rows share (runs trained again)."""
     pa, pb = (None, None) if predict is None else (predict, predict) if isinstance(predict, str) else predict
 
     def error(r, p):
@@ -147,7 +148,8 @@ def compare(seeds_a, seeds_b, y_test, family, predict=None, label=None):
     right_a, right_b = ((np.concatenate(x) == truth) if with_images else None for x in (pred_a, pred_b))
     v = compare_seeds([error(sa[s], pa) for s in common], [error(sb[s], pb) for s in common], right_a, right_b,
                       failed)
-    return family.judge(comparison_key(seeds_a, seeds_b, (pa, pb)), v, label)
+    key = comparison_key(seeds_a, seeds_b, (pa, pb))
+    return family.judge(key if tag is None else (tag, *key), v, label)
 
 
 def comparison_key(seeds_a, seeds_b, predict=(None, None)):
