@@ -10,8 +10,8 @@ g_i + gamma_i - Theta_i, where gamma_i = the goodness of the layers below i, as
 a constant (the paper's gamma(<t)). Their settings are those the reproduction
 chose on the validation split. With --regime it then trains both again in the
 regime where the paper's pattern appears (unit-length layer inputs, FF against
-CFF with the full gamma). It closes with what the reproduction found over
-seeds. Prints tables of test errors and seconds, and saves figures of the test
+CFF with the full gamma). It closes with what the studies found over seeds,
+in plain words (results/answer/, python -m ffnumpy.studies.answer). Prints tables of test errors and seconds, and saves figures of the test
 error per epoch and of the error per layer.
 """
 import argparse

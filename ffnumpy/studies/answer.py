@@ -44,11 +44,11 @@ WORDS = {"A lower": "FF lower", "B lower": "CFF lower", "no difference shown": "
 def side(rows, row, reused, planned):
     """One row at one budget: its chosen predictor, test errors by it (seeds that did not fail), training minutes."""
     if not rows.get(row, {}).get("seeds"):
-        return {"seeds": 0, "planned": planned, "failed": 0, "errors": [], "predictor": None, "minutes": []}
+        return {"seeds": 0, "planned": planned, "failed": 0, "errors": [], "chosen_predictor": None, "minutes": []}
     seeds = rows[row]["seeds"]
     predict, table = choice(rows, row, reused)
     good = [r for r in seeds if not failed_run(r)]
-    return {"seeds": len(good), "planned": planned, "failed": len(seeds) - len(good), "predictor": predict,
+    return {"seeds": len(good), "planned": planned, "failed": len(seeds) - len(good), "chosen_predictor": predict,
             "validation_by_predictor": table, "errors": [predictors.test_error(r, predict) for r in good],
             "seed_numbers": [r["config"]["seed"] for r in good],
             "minutes": [r["train_seconds"] / 60 for r in seeds]}
@@ -67,7 +67,7 @@ def block_rows(results, family):
                 a, b = (side(rows, r, reused, planned[r]) for r in (ff, cff))
                 found = None
                 if a["seeds"] and b["seeds"]:
-                    key = comparison_key(rows[ff]["seeds"], rows[cff]["seeds"], (a["predictor"], b["predictor"]))
+                    key = comparison_key(rows[ff]["seeds"], rows[cff]["seeds"], (a["chosen_predictor"], b["chosen_predictor"]))
                     found = find(family, (budget, *key) if budget == "long-tuned" else key)   # report.tag
                 entry["datasets"][dataset] = {
                     "ff": a, "cff": b, "call": found["headline_call"] if found else None,
@@ -82,7 +82,7 @@ def errors_cell(s):
         return "not yet measured"
     partial = f", {s['seeds']} of {s['planned']} seeds" if s["seeds"] < s["planned"] else ""
     failed = f", {s['failed']} failed" if s["failed"] else ""
-    return fmt(s["errors"]) + SHORT.get(s["predictor"], "") + partial + failed
+    return fmt(s["errors"]) + SHORT.get(s["chosen_predictor"], "") + partial + failed
 
 
 def call_cell(d):
