@@ -268,3 +268,30 @@ def test_results_readme_quotes_the_headline_family(quoted, label):
     p = re.search(r"(\d\.\d+(?:e-\d+)?)", quoted.split("p = ")[-1] if "p = " in quoted else quoted).group(1)
     assert f"{entry(label)['headline_p']:.2g}" == p, (label, entry(label)["headline_p"])
     assert f"{answer()[1]['family']['size']} comparisons of FF with CFF" in text
+
+
+RESULTS_QUOTED = [   # results/README.md's other measured numbers, made again from the files
+    ("a median of 28 minutes each (range 16 to 84)", recipe_minutes),
+    ("took 8.5 s on the 2026-12-02 CPU", lambda: f"took {speed('bench_recipe.json', 'FF-recipe'):.1f} s on the "
+     f"{json.loads((RESULTS / 'speed' / 'bench_recipe.json').read_text())['date']} CPU"),
+    ("100 epochs would take 14 minutes", lambda: f"100 epochs would take "
+     f"{100 * speed('bench_recipe.json', 'FF-recipe') / 60:.0f} minutes"),
+    ("All 76 comparisons of FF with CFF", lambda: f"All {answer()[1]['family']['size']} comparisons of FF with CFF"),
+    ("Its 15 unstable comparisons", lambda: f"Its {answer()[1]['family']['unstable']} unstable comparisons"),
+    ("(2.01 ± 0.08 against FF's 2.40 ± 0.07%, corrected p = 0.023)",
+     lambda: f"({fmt_seeds(block('long', 'cff-prev-layer', 'mnist')['cff'])} against FF's "
+             f"{fmt_seeds(block('long', 'cff-prev-layer', 'mnist')['ff'])}%, corrected p = "
+             f"{entry(LONG)['headline_p']:.2g})"),
+]
+
+
+def fmt_seeds(side):
+    from ffnumpy.studies.runs import fmt
+    return fmt(side["errors"])
+
+
+@pytest.mark.parametrize("quoted,source", RESULTS_QUOTED, ids=[q for q, _ in RESULTS_QUOTED])
+def test_results_readme_number_matches_the_files(quoted, source):
+    text = " ".join((ROOT / "results" / "README.md").read_text().split())
+    assert quoted in text, f"results/README.md no longer quotes {quoted!r}"
+    assert source() == quoted
