@@ -11,8 +11,9 @@ a constant (the paper's gamma(<t)). Their settings are those the reproduction
 chose on the validation split. With --regime it then trains both again in the
 regime where the paper's pattern appears (unit-length layer inputs, FF against
 CFF with the full gamma). It closes with what the studies found over seeds,
-in plain words (results/answer/, python -m ffnumpy.studies.answer). Prints tables of test errors and seconds, and saves figures of the test
-error per epoch and of the error per layer.
+in plain words (results/answer/, python -m ffnumpy.studies.answer). Prints
+tables of test errors and seconds, and saves figures of the test error per
+epoch and of the error per layer.
 """
 import argparse
 import json

@@ -67,7 +67,8 @@ def block_rows(results, family):
                 a, b = (side(rows, r, reused, planned[r]) for r in (ff, cff))
                 found = None
                 if a["seeds"] and b["seeds"]:
-                    key = comparison_key(rows[ff]["seeds"], rows[cff]["seeds"], (a["chosen_predictor"], b["chosen_predictor"]))
+                    key = comparison_key(rows[ff]["seeds"], rows[cff]["seeds"],
+                                         (a["chosen_predictor"], b["chosen_predictor"]))
                     found = find(family, (budget, *key) if budget == "long-tuned" else key)   # report.tag
                 entry["datasets"][dataset] = {
                     "ff": a, "cff": b, "call": found["headline_call"] if found else None,

@@ -93,7 +93,8 @@ def reference_section(out, dataset, figures):
                   f"(`python benchmarks/bench_train.py --recipe hinton`, results/speed/bench_recipe.txt); "
                   f"{epochs} epochs at that pace would be {epochs * alone / 60:.0f} minutes, a projection, "
                   + ("over" if epochs * alone > 1800 else "within") + " the 30 minutes the issue allows. The "
-                  f"recorded runs trained for {minutes(seeds)} minutes, median (range) over the seeds. They ran on slower "
+                  f"recorded runs trained for {minutes(seeds)} minutes, median (range) over the seeds. They ran on "
+                  "slower "
                   "CPUs of earlier sessions, or shared the cores with other work.",
                   "", "Seed 1 was trained before peer normalisation was kept in float32 (commit 'Peer normalisation "
                   "kept float32'): its weight gradients were float64 products, rounded into the float32 weights. "
