@@ -60,6 +60,7 @@ def test_every_term_of_the_answer_is_linked_to_the_glossary():
     answer = FROM_THE_ANSWER.split("\n## ", 1)[0]
     glossary = (ROOT / "tutorials" / "CHEATSHEET.md").read_text().split("## Glossary", 1)[1]
     for term, entry in (("headline family", "Headline family"), ("gamma(<t)", "gamma(<t) and gamma"),
+                        ("predictor", "Predictor"),
                         ("Layer schedule", "Layer and Network schedules"),
                         ("literal negative update", "The literal negative update"),
                         ("Holm-corrected", "Holm's correction"), ("bootstrap interval", "Bootstrap interval")):
