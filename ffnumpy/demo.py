@@ -10,9 +10,10 @@ g_i + gamma_i - Theta_i, where gamma_i = the goodness of the layers below i, as
 a constant (the paper's gamma(<t)). Their settings are those the reproduction
 chose on the validation split. With --regime it then trains both again in the
 regime where the paper's pattern appears (unit-length layer inputs, FF against
-CFF with the full gamma). It closes with what the reproduction found over
-seeds. Prints tables of test errors and seconds, and saves figures of the test
-error per epoch and of the error per layer.
+CFF with the full gamma). It closes with what the studies found over seeds,
+in plain words (results/answer/, python -m ffnumpy.studies.answer). Prints
+tables of test errors and seconds, and saves figures of the test error per
+epoch and of the error per layer.
 """
 import argparse
 import json
@@ -120,25 +121,16 @@ def describe_regime(results):
     return said
 
 
-def print_reproduction(data=None):
-    """One run is one seed: close with what the seeded reproduction found, if this checkout has it,
-    in at most six lines: the report's own verdicts (results/reproduction/closing.json, written with
-    its README by python -m ffnumpy.studies.report)."""
-    path = Path(__file__).resolve().parents[1] / "results" / "reproduction" / "closing.json"
+def print_reproduction():
+    """One run is one seed: close with what the seeded studies found over seeds, if this checkout has them,
+    in at most six plain lines (results/answer/answer.json, written by python -m ffnumpy.studies.answer:
+    FF against CFF gamma(<t) at each budget, as the headline family of every FF-CFF comparison calls it)."""
+    path = Path(__file__).resolve().parents[1] / "results" / "answer" / "answer.json"
     if not path.exists():
         return
-    summary = json.loads(path.read_text()).get("mnist")
-    if not summary:
-        return
-    by = summary["calls"]
-    print(f"\nOne run is one seed. Over seeds (the reproduction, MNIST, {summary['comparisons']} comparisons of FF "
-          "with CFF at two budgets and under each reading of the paper; verdicts corrected for many tests):")
-    for call, words in (("B lower", "CFF lower than FF"), ("A lower", "FF lower than CFF"),
-                        ("no difference shown", "no difference shown"), ("unstable", "unstable, no verdict")):
-        labels = by.get(call, [])
-        print(f"  {words}: {len(labels)}" + (f" ({'; '.join(labels)})" if labels and call in ("A lower", "B lower")
-                                             else ""))
-    print("  More: results/reproduction/README.md (python -m ffnumpy.studies.report)")
+    lines = json.loads(path.read_text()).get("closing", {}).get("mnist")
+    if lines:
+        print("\n" + "\n".join(lines[:6]))
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ import numpy as np
 from ..data import load_dataset
 from .experiments import DEPTH_ROWS, DEPTHS, LEARNED, learned_study
 from ..plots import plot_depth
-from .runs import (ROW_LABELS, compare, edge, fmt, fmt_runs, load_group, marginals, mcnemar_note, report_command, rule,
-                   save_family, two_passes)
+from .runs import (ROW_LABELS, choice, compare, edge, fmt, fmt_runs, load_group, marginals, mcnemar_note,
+                   predictor_note, report_command, rule, save_family, two_passes)
 from .reproduce import BUDGETS
 from .stats import Family, evidence, in_words
 from .objective_report import objective_section
@@ -18,12 +18,13 @@ from .tasks_report import continual_section, transfer_section
 LABELS = {**ROW_LABELS, "cff-learned-network": "CFF learned gamma, Network"}
 
 
-def depth_section(out, dataset, y_test, family):
+def depth_section(out, dataset, y_test, family, reproduction="results/reproduction"):
     """Error and marginal contributions at every depth, CFF against FF at every depth."""
     runs = {d: load_group(Path(out) / "depth" / f"{dataset}-L{d}") for d in DEPTHS}
     runs = {d: rows for d, rows in runs.items() if rows}
     if not runs:
         return []
+    course = load_group(Path(reproduction) / f"{dataset}-course")      # the setting every depth reuses
     lines = [f"### {dataset}: depth", "", "`python -m ffnumpy.studies.experiments depth --dataset " + dataset + "`", "",
              "| row | " + " | ".join(f"{d} layers" for d in runs) + " |", "|---|" + "---|" * len(runs)]
     for row in DEPTH_ROWS:
@@ -37,12 +38,15 @@ def depth_section(out, dataset, y_test, family):
             if seeds:
                 m = np.mean([marginals(r)[1:] for r in seeds], axis=0)
                 lines.append(f"| {LABELS[row]} | {d} | {', '.join(f'{v:+.2f}' for v in m)} |")
-    lines += ["", "CFF against FF at each depth (the rule above):", ""]
+    lines += ["", predictor_note({f"{LABELS[row]}, {d} layers": choice(rows, row, course) for d, rows in runs.items()
+                                  for row in DEPTH_ROWS if rows.get(row, {}).get("seeds")}) +
+              " Every depth reuses the course budget's setting, so its tuning runs (3 layers) choose.",
+              "", "CFF against FF at each depth (the rule above):", ""]
     calls = {}
     for d, rows in runs.items():
         for cff in ("cff-prev-network", "cff-all-network"):
             v = compare(rows.get("ff-network", {}).get("seeds", []), rows.get(cff, {}).get("seeds", []), y_test,
-                        family)
+                        family, label=f"experiments, {dataset}, depth {d} layers: FF, Network vs {LABELS[cff]}")
             if v:
                 call = in_words(v, "FF lower", "CFF lower")
                 calls.setdefault(cff, {}).setdefault(call, []).append(d)
@@ -99,9 +103,13 @@ def learned_section(out, reproduction, dataset, y_test, family):
              f"(setting lr {learned[0]['config']['lr']:g}"
              f"{edge(learned[0]['config']['lr'], learned_study(dataset).grid)}, "
              f"theta-scale {learned[0]['config']['theta_scale']:g}, chosen on validation).", ""]
+    rows = {**fixed, **load_group(Path(out) / "learned" / f"{dataset}-course", tuple(LEARNED))}
+    lines += [predictor_note({LABELS[row]: choice(rows, row) for row in ("cff-learned-network", "ff-network",
+                              "cff-all-network", "cff-prev-network") if rows.get(row, {}).get("seeds")}), ""]
     for row in ("ff-network", "cff-all-network", "cff-prev-network"):
         seeds = fixed.get(row, {}).get("seeds", [])
-        v = compare(learned, seeds, y_test, family)
+        v = compare(learned, seeds, y_test, family,
+                    label=f"experiments, {dataset}, course budget: CFF learned gamma, Network vs {LABELS[row]}")
         if v:
             call = in_words(v, "learned lower", f"{LABELS[row]} lower")
             lines.append(f"- against {LABELS[row]} ({fmt_runs(seeds)}%): {call} {evidence(v)}{mcnemar_note(v)}")
@@ -127,7 +135,7 @@ def write_report(out, reproduction="results/reproduction", labels=None):
                rule(family.size) + " The transfer and continual sections keep no per-image predictions: "
                "there the bootstrap resamples seeds only and there is no McNemar.", ""]
         for dataset in datasets:
-            doc += depth_section(out, dataset, labels[dataset], family) + \
+            doc += depth_section(out, dataset, labels[dataset], family, reproduction) + \
                 learned_section(out, reproduction, dataset, labels[dataset], family) + \
                 objective_section(out, reproduction, dataset, labels[dataset], family)
         return doc + transfer_section(out, family) + continual_section(out, family, "mnist") + \

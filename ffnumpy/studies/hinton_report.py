@@ -20,7 +20,7 @@ from ..data import load_dataset
 from ..files import atomic_write_text
 from .hinton import ABLATIONS, DATASETS, DEMO_ROWS, OUT
 from ..plots import plot_curves_and_layers
-from .question_report import LABELS, question_section
+from .question_report import LABELS, minutes, question_section
 from .runs import budget, fmt, load_group, report_command, rule, save_family, split_failed, two_passes
 from .stats import Family
 
@@ -64,12 +64,12 @@ def reference_section(out, dataset, figures):
              f"FF, {budget(seeds)}, no tuning; test error of the goodness of layers 2 and up (Hinton's "
              "predictor) and of the softmax readout.", "",
              "| seed | test error (%) | readout test error (%) | validation (%) | each layer alone (%) "
-             "| s per epoch | minutes |", "|---|---|---|---|---|---|---|"]
+             "| s per epoch (median) | training minutes |", "|---|---|---|---|---|---|---|"]
     for r in seeds:
         per_epoch = np.median([h["train_seconds"] for h in r["history"]])
         alone = ", ".join(f"{e:.2f}" for e in r["per_layer_test_error"])
         lines.append(f"| {r['config']['seed']} | {r['test_error']:.2f} | {r['readout_test_error']:.2f} | "
-                     f"{r['validation_error']:.2f} | {alone} | {per_epoch:.1f} | {r['wall_seconds'] / 60:.0f} |")
+                     f"{r['validation_error']:.2f} | {alone} | {per_epoch:.1f} | {r['train_seconds'] / 60:.0f} |")
     errors = [r["test_error"] for r in seeds]
     if seeds:
         lines.append(f"| mean ± std | {fmt(errors)} | {fmt([r['readout_test_error'] for r in seeds])} | "
@@ -88,13 +88,14 @@ def reference_section(out, dataset, figures):
         timed = json.loads(bench.read_text())
         alone, epochs = timed["FF-recipe"]["epoch_seconds"], seeds[0]["config"]["epochs"]
         cpu = timed["machine"]["cpu"] if isinstance(timed.get("machine"), dict) else "a CPU it did not record"
-        lines += ["", f"Time: alone on this 2-core machine ({cpu}, {timed.get('date', 'undated')}) an epoch of the "
-                  f"recipe trains in {alone:.1f} s (`python benchmarks/bench_train.py --recipe hinton`, "
-                  f"results/speed/bench_recipe.txt), {epochs * alone / 60:.0f} minutes of training per run: "
+        lines += ["", f"Time, two measures. The benchmark: one epoch of the recipe alone on this 2-core machine "
+                  f"({cpu}, {timed.get('date', 'undated')}) takes {alone:.1f} s "
+                  f"(`python benchmarks/bench_train.py --recipe hinton`, results/speed/bench_recipe.txt); "
+                  f"{epochs} epochs at that pace would be {epochs * alone / 60:.0f} minutes, a projection, "
                   + ("over" if epochs * alone > 1800 else "within") + " the 30 minutes the issue allows. The "
-                  "machine's CPU has changed between sessions (the later runs record the CPU they finished on): "
-                  "the table's seconds per epoch come from the CPU of their day, and exceed the benchmark's where "
-                  "other work shared the cores during the run.",
+                  f"recorded runs trained for {minutes(seeds)} minutes, median (range) over the seeds. They ran on "
+                  "slower "
+                  "CPUs of earlier sessions, or shared the cores with other work.",
                   "", "Seed 1 was trained before peer normalisation was kept in float32 (commit 'Peer normalisation "
                   "kept float32'): its weight gradients were float64 products, rounded into the float32 weights. "
                   "Later seeds compute them in float32: the same algorithm, other rounding, and a larger share of the "

@@ -1,43 +1,56 @@
 """Does collaboration help a strong FF? The question study's section of the recipe report
 (results/recipe/README.md, written by hinton_report.write_report), from the result files only.
 
-Each row is Hinton's recipe (Network schedule) with its own learning rate, chosen on validation; FF
-predicts by layers 2 and up (the recipe), CFF by all its layers (hinton.QUESTION_ROWS). FF against each
-CFF is judged by the reports' rule (runs.rule), by each row's own predictor and then by all layers.
+Each row is Hinton's recipe (Network schedule) with its own learning rate, chosen on validation. Each
+row is then read by the predictor its tuning run chose on validation (predictors.py: all layers,
+layers 2 and up, or the readout; the same rule for FF and CFF), and FF against each CFF is judged by
+the reports' rule (runs.rule) three ways: each row by its choice, both by all layers, both by layers
+2 and up.
 """
 from pathlib import Path
 
 import numpy as np
 
 from ..plots import plot_seed_contributions
+from . import predictors
 from .hinton import QUESTION_GRID, QUESTION_ROWS, QUESTION_SEEDS, TUNE_EPOCHS
 from .protocol import EDGE_STEPS
-from .runs import budget, by_predictor, compare, edge as edge_of, fmt, load_group, p_text, split_failed
+from .runs import budget, compare, edge as edge_of, fmt, load_group, p_text, split_failed
 from .stats import evidence, in_words
 
 LABELS = {"ff-network": "FF", "cff-prev-network": "CFF gamma(<t)", "cff-all-network": "CFF gamma"}
-PREDICTOR_TEXT = {"skip-first": "layers 2 and up", "all": "all layers"}
+PREDICTOR_TEXT = predictors.TEXT
+MATCHED = ("all", "skip-first")           # the predictors both rows are also read by, side by side
 
 
 def minutes(runs):
-    """'84 (41.2 s)': the median over the runs of their training minutes (train_seconds: every epoch,
-    across resumed processes) and of their median epoch's seconds, which a pause or a shared core
-    during a few epochs moves less than the total."""
+    """'84 (41-96)': the median training minutes of the runs (train_seconds: every epoch, across resumed
+    processes) and their range; a run that shared the cores with other work, or paused, took longer."""
     if not runs:
         return "-"
-    epoch = np.median([np.median([h["train_seconds"] for h in r["history"]]) for r in runs])
-    return f"{np.median([r['train_seconds'] for r in runs]) / 60:.0f} ({epoch:.1f} s)"
+    m = [r["train_seconds"] / 60 for r in runs]
+    return f"{np.median(m):.0f} ({min(m):.0f}-{max(m):.0f})"
 
 
-def last_layer(record):
-    """What the last layer adds (points) by the run's own predictor: the error of its predictor's
-    layers without the last one, minus its test error; None where that error was not stored
-    (layers 2..L-1 for L > 3 under Hinton's predictor)."""
-    predict, L = record["config"]["predict"], len(record["per_layer_test_error"])
+def epoch_seconds(runs):
+    """'28.7': the median over the runs of each run's median epoch (s), which a pause moves less than the total."""
+    if not runs:
+        return "-"
+    return f"{np.median([np.median([h['train_seconds'] for h in r['history']]) for r in runs]):.1f}"
+
+
+def last_layer(record, predictor=None):
+    """What the last layer adds (points) by `predictor` (default: the run's own): the error of that
+    predictor's layers without the last one, minus its error with it; None where not stored
+    (layers 2..L-1 for L > 3 under layers 2 and up; the readout reads every layer at once)."""
+    predict = predictor or predictors.own(record)
+    L, error = len(record["per_layer_test_error"]), predictors.test_error(record, predict)
+    if error is None:
+        return None
     if predict == "all" and L > 1:
-        return record["prefix_test_error"][-2] - record["test_error"]
+        return record["prefix_test_error"][-2] - error
     if predict == "skip-first" and L == 3:
-        return record["per_layer_test_error"][1] - record["test_error"]
+        return record["per_layer_test_error"][1] - error
     return None
 
 
@@ -45,26 +58,44 @@ def question_rows(out, dataset):
     return load_group(Path(out) / f"{dataset}-question", tuple(QUESTION_ROWS))
 
 
-def ff_against_cff(rows, y_test, family):
-    """[(name, CFF row, v, seeds planned)]: FF against each CFF row by each row's own predictor, then both
-    by all layers (runs.compare, called by `family`), for the rows that have seeds."""
+def chosen(rows, row):
+    """(predictor, {candidate: validation error at the chosen setting}) of one row (predictors.choose)."""
+    return predictors.choose(rows[row]["tune"], rows[row]["seeds"])
+
+
+def ways(rows, row):
+    """[(name, predict)]: FF against `row` by each row's choice, then both by each of MATCHED (a matched
+    reading equal to the choices is not repeated)."""
+    pair = (chosen(rows, "ff-network")[0], chosen(rows, row)[0])
+    found = [(f"FF vs {LABELS[row]}, each by its choice ({PREDICTOR_TEXT[pair[0]]}; {PREDICTOR_TEXT[pair[1]]})",
+              pair)]
+    return found + [(f"the same, both by {PREDICTOR_TEXT[p]}", (p, p)) for p in MATCHED if (p, p) != pair]
+
+
+def ff_against_cff(rows, y_test, family, dataset=""):
+    """[(name, CFF row, v or None, seeds planned)]: FF against each CFF row three ways (ways), called by
+    `family`; v is None where the rows have fewer than 2 seeds in common (not yet measured)."""
     found = []
     for row in ("cff-prev-network", "cff-all-network"):
-        if "ff-network" not in rows or row not in rows:
+        if not rows.get("ff-network", {}).get("seeds") or not rows.get(row, {}).get("seeds"):
             continue
         ff, cff = rows["ff-network"]["seeds"], rows[row]["seeds"]
         planned = min(len(QUESTION_SEEDS["ff-network"]), len(QUESTION_SEEDS[row]))
-        for name, v in ((f"FF vs {LABELS[row]}", compare(ff, cff, y_test, family)),
-                        ("the same, both by all layers", compare(ff, cff, y_test, family, predict="all"))):
-            if v is not None:
-                found.append((name, row, v, planned))
+        for name, predict in ways(rows, row):
+            how = name.split(", ", 1)[1] if name.startswith("FF vs") else name[len("the same, "):]
+            label = f"recipe, {dataset}: FF vs {LABELS[row]}, {how}"
+            found.append((name, row, compare(ff, cff, y_test, family, predict=predict, label=label), planned))
     return found
 
 
+def seeds_text(runs):
+    return ", ".join(str(r["config"]["seed"]) for r in runs) or "none"
+
+
 def question_answer(out, dataset, family, y_test):
-    """The question's answer on one dataset in sentences, for a lesson: each row's test error by its own
-    predictor, and FF against each CFF called by `family` (the report's, closed: runs.report_family), as
-    results/recipe/README.md calls it.   y_test : (10000,) test labels"""
+    """The question's answer on one dataset in sentences, for a lesson: each row's test error by its
+    chosen predictor, and FF against each CFF by each row's choice, called by `family` (the report's,
+    closed: runs.report_family), as results/recipe/README.md calls it.   y_test : (10000,) test labels"""
     rows = question_rows(out, dataset)
     lines = []
     for row, label in LABELS.items():
@@ -72,16 +103,44 @@ def question_answer(out, dataset, family, y_test):
         if not seeds:
             lines.append(f"{label}: no test seed yet")
             continue
-        errors = [r["test_error"] for r in seeds]                 # one seed: its error, no spread
+        predict = chosen(rows, row)[0]
+        errors = [predictors.test_error(r, predict) for r in seeds]
         lines.append(f"{label}: {fmt(errors) if len(errors) > 1 else f'{errors[0]:.2f}'}% by "
-                     f"{PREDICTOR_TEXT[seeds[0]['config']['predict']]}, {len(seeds)} of "
-                     f"{len(QUESTION_SEEDS[row])} seeds ({n_failed} failed)")
-    for name, row, v, planned in ff_against_cff(rows, y_test, family):
+                     f"{PREDICTOR_TEXT[predict]}, {len(seeds)} of {len(QUESTION_SEEDS[row])} seeds ({n_failed} failed)")
+    for name, row, v, planned in ff_against_cff(rows, y_test, family, dataset):
         if name.startswith("FF vs"):
+            if v is None:
+                lines.append(f"FF against {LABELS[row]}: not yet measured (fewer than 2 seeds in common)")
+                continue
             partial = f", provisional: {v['seeds']} of {planned} seeds" if v["seeds"] < planned else ""
             lines.append(f"FF against {LABELS[row]}: {in_words(v, 'FF lower', f'{LABELS[row]} lower')} "
                          f"{evidence(v)[:-1]}{partial})")
     return lines
+
+
+def row_line(rows, row, lrs):
+    """One row of the question table (question_section)."""
+    tune = {r["config"]["lr"]: r["validation_error"] for r in rows[row]["tune"]}
+    seeds, n_failed = split_failed(rows[row]["seeds"])
+    lr = seeds[0]["config"]["lr"] if seeds else None
+    tried = [r["config"] for r in rows[row]["tune"]]
+    edge = " (edge)" if lr and tried and edge_of(lr, tried) else ""
+    predict, table = chosen(rows, row)
+    runs = seeds or rows[row]["tune"]              # before its seeds, the row's tuning runs say how it predicts
+    own = predictors.own(runs[0]) if runs else "all"
+    at = " / ".join(f"{table[p]:.2f}" if p in table else "-" for p in predictors.CANDIDATES)
+
+    def test(p):
+        found = [e for e in (predictors.test_error(r, p) for r in seeds) if e is not None]
+        return fmt(found) + ("" if len(found) == len(seeds) else f" ({len(found)} seeds)")
+    last = {p: [v for v in (last_layer(r, p) for r in seeds) if v is not None] for p in MATCHED}
+    return (f"| {LABELS[row]} | " + ", ".join(f"{tune[x]:.2f}" if x in tune else "-" for x in lrs) +
+            f" | {f'{lr:g}{edge}' if lr else '-'} | {PREDICTOR_TEXT[own]} | {at} | "
+            f"**{PREDICTOR_TEXT[predict] if table else '-'}** | **{test(predict) if table else '-'}** | "
+            + " | ".join(test(p) for p in predictors.CANDIDATES) +
+            f" | {len(seeds)} of {len(QUESTION_SEEDS[row])} ({n_failed}) | "
+            + " / ".join(fmt(last[p]) if last[p] else "-" for p in MATCHED) +
+            f" | {minutes(seeds)} | {epoch_seconds(seeds)} |")
 
 
 def question_section(out, dataset, figures, family, y_test):
@@ -98,40 +157,31 @@ def question_section(out, dataset, figures, family, y_test):
              f"recipe's; halved or doubled past an edge, at most {EDGE_STEPS} times) with the "
              f"recipe cut to {TUNE_EPOCHS} epochs; then on test, every row at the same budget: "
              f"{budget([r for row in rows.values() for r in row['seeds']])}.", "",
-             "Each row predicts as its method does (`hinton.QUESTION_ROWS`): FF by the goodness of layers 2 and "
-             "up (Hinton's recipe), CFF by the goodness of all layers (the paper's; a CFF layer is trained on "
-             "its goodness plus the others'). The next column gives each row by the other predictor, and the "
-             "last layer's contribution is measured by the row's own predictor.", "",
-             "| row | validation (%) at " + ", ".join(f"{lr:g}" for lr in lrs) + " | chosen lr | test error (%) "
-             "| by the other predictor (%) | readout (%) | seeds (failed) | last layer's contribution (points) "
-             "| training minutes per run (s per epoch) |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for row, label in LABELS.items():
-        if row not in rows:
-            continue
-        tune = {r["config"]["lr"]: r["validation_error"] for r in rows[row]["tune"]}
-        seeds, n_failed = split_failed(rows[row]["seeds"])
-        chosen = seeds[0]["config"]["lr"] if seeds else None
-        tried = [r["config"] for r in rows[row]["tune"]]
-        edge = " (edge)" if chosen and tried and edge_of(chosen, tried) else ""
-        last = [v for v in (last_layer(r) for r in seeds) if v is not None]
-        hurts = " (below 0 in every seed)" if len(last) >= 2 and max(last) < 0 else ""
-        runs = seeds or rows[row]["tune"]              # before its seeds, the row's tuning runs say how it predicts
-        own = runs[0]["config"]["predict"] if runs else "all"
-        other = "all" if own == "skip-first" else "skip-first"
-        others = [v for v in (by_predictor(r, other) for r in seeds) if v is not None]
-        lines.append(f"| {label} | " + ", ".join(f"{tune[lr]:.2f}" if lr in tune else "-" for lr in lrs) +
-                     f" | {f'{chosen:g}{edge}' if chosen else '-'} | {fmt([r['test_error'] for r in seeds])} "
-                     f"({PREDICTOR_TEXT[own]}) | {fmt(others)} ({PREDICTOR_TEXT[other]}"
-                     f"{'' if len(others) == len(seeds) else f', {len(others)} seeds'}) | "
-                     f"{fmt([r['readout_test_error'] for r in seeds])} | "
-                     f"{len(seeds)} of {len(QUESTION_SEEDS[row])} ({n_failed}) | "
-                     f"{fmt(last) if last else '-'}{hurts} | {minutes(seeds)} |")
-    lines += ["", "Training minutes are the median over the seeds of each run's time in its epochs: a run that "
-              "shared the cores with other work, or was paused for it, took longer. The seconds per epoch (the "
-              "median epoch of each run, median over the seeds) are the fairer measure of speed.", ""]
+             "Each row is trained with a predictor (`hinton.QUESTION_ROWS`: FF the recipe's layers 2 and up, CFF "
+             "all layers), and every run measures all of them. The predictor a row is read by is chosen on "
+             "validation, by one rule for every row (`predictors.choose`): the lowest validation error at the "
+             "chosen learning rate, among all layers, layers 2 and up and the readout. The test set is read "
+             "once, by that predictor (in bold); the other columns give every predictor.", "",
+             "| row | validation (%) at " + ", ".join(f"{lr:g}" for lr in lrs) + " | chosen lr | trained with "
+             "| validation at it (%): all layers / layers 2 and up / readout | predictor chosen | test error (%) "
+             "| test: all layers | test: layers 2 and up | test: readout | seeds (failed) "
+             "| last layer's contribution (points): all layers / layers 2 and up "
+             "| training minutes per run: median (range) | s per epoch (median) |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines += [row_line(rows, row, lrs) for row in LABELS if row in rows]
+    cpus = {LABELS[row]: sorted({r.get("machine", {}).get("cpu", "not recorded") for r in rows[row]["seeds"]})
+            for row in LABELS if rows.get(row, {}).get("seeds")}
+    lines += ["", "Training minutes are each run's time in its epochs: median and range over the row's seeds. A "
+              "run that shared the cores with other work, or was paused for it, took longer; the seconds per "
+              "epoch (each run's median epoch, median over the seeds) move less. The CPUs the seed runs recorded: "
+              + "; ".join(f"{label}: {', '.join(found)}" for label, found in cpus.items()) + ".", ""]
     verdicts = []
-    for name, row, v, planned in ff_against_cff(rows, y_test, family):
+    for name, row, v, planned in ff_against_cff(rows, y_test, family, dataset):
+        if v is None:
+            verdicts.append(f"| {name} | 0 | | | | | | not yet measured: FF has seeds "
+                            f"{seeds_text(rows['ff-network']['seeds'])}, {LABELS[row]} "
+                            f"{seeds_text(rows[row]['seeds'])} |")
+            continue
         partial = f" (provisional: {v['seeds']} of {planned} seeds)" if v["seeds"] < planned else ""
         if "paired_t" not in v:
             verdicts.append(f"| {name} | {v['seeds']} | | | | | | unstable: no verdict{partial} {evidence(v)} |")
@@ -143,9 +193,11 @@ def question_section(out, dataset, figures, family, y_test):
                         f"{in_words(v, '**FF lower**', f'**{LABELS[row]} lower**')}{partial} "
                         f"{evidence(v) if v['unstable'] else ''} |")
     if verdicts:
-        lines += ["FF against each CFF (FF minus CFF, each by its own predictor, over the seeds both have that did "
-                  "not fail; then both by all layers, the paper's predictor, over seeds only):", "",
-                  "| comparison | seeds | FF - CFF (points) | 95% CI | paired t p | corrected p (Holm) "
+        lines += ["FF against each CFF (FF minus CFF over the seeds both have that did not fail): each row by "
+                  "the predictor it chose on validation, then both rows by all layers and both by layers 2 and up. "
+                  "The interval resamples seeds and test images; where a run kept no per-image predictions by a "
+                  "predictor, seeds only (no McNemar):", "",
+                  "| comparison | seeds | FF - CFF (points) | 95% CI | paired t p | corrected p (Holm, this report) "
                   "| McNemar p (these networks) | verdict |", "|---|---|---|---|---|---|---|---|"] + verdicts + [""]
     groups = {LABELS[row]: split_failed(rows[row]["seeds"])[0] for row in LABELS if rows.get(row, {}).get("seeds")}
     if groups:

@@ -20,17 +20,34 @@ from .record import section
 from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines, regime_tuning_table
 from .protocol import EDGE_STEPS
 from .reproduce import ANSWER_SEEDS, BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
-from .runs import (ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load, load_group,
-                   marginals, p_text, report_command, rule, save_family)
+from .runs import (ROW_LABELS, SAME_SCHEDULE, TABLES, call_text, choice, compare, edge, fmt, fmt_runs, load,
+                   load_group, marginals, p_text, predictor_note, report_command, rule, save_family)
 from .stats import Family
 
+BUDGET_NAMES = {"course": "course budget", "long": "long budget", "long-tuned": "long budget, tuned at it"}
 COMPARISONS = [("ff-network", "cff-all-network"), ("ff-network", "cff-prev-network"),
                ("ff-layer", "cff-prev-layer"), ("ff-layer", "ff-network"), ("bp-label", "ff-network"),
                ("bp-pairwise", "ff-network"), ("cff-prev-network", "cff-all-network")]
 
 
-def comparison_line(rows, a, b, y_test, family):
-    v = compare(rows[a]["seeds"], rows[b]["seeds"], y_test, family)
+def predict_pair(rows, a, b, reused=None):
+    """(predictor of A, of B): each goodness row by its choice on validation (runs.choice); None for backprop."""
+    return tuple(None if row.startswith("bp-") else choice(rows, row, reused)[0] for row in (a, b))
+
+
+def tag(budget):
+    """The key's tag of a table's comparisons (runs.compare): the long budget tuned at it may choose the course
+    budget's setting, and then its rows have the long budget's configurations, trained again."""
+    return "long-tuned" if budget == "long-tuned" else None
+
+
+def where(dataset, budget):
+    return f"reproduction, {dataset}, {BUDGET_NAMES.get(budget, budget + ' budget')}"
+
+
+def comparison_line(rows, a, b, y_test, family, reused=None, place="", budget="course"):
+    v = compare(rows[a]["seeds"], rows[b]["seeds"], y_test, family, predict_pair(rows, a, b, reused),
+                label=f"{place}: {ROW_LABELS[a]} vs {ROW_LABELS[b]}", tag=tag(budget))
     if v is None:
         return None
     if "paired_t" not in v:
@@ -137,10 +154,14 @@ def conclusion_calls(out, dataset, y_test, budget, family):
             if "ff-network" not in rows and "ff-network" in table:   # no flag of the regime applies to FF
                 rows["ff-network"] = table["ff-network"]
             groups.append((f"regime {name}: ", rows, pairs))
-    calls = []
+    calls, reused = [], load(out).get((dataset, "course"))
     for prefix, rows, pairs in groups:
         for ff, cff in pairs:
-            v = compare(rows[ff]["seeds"], rows[cff]["seeds"], y_test, family) if ff in rows and cff in rows else None
+            place = f"{where(dataset, budget)}: {prefix}" if prefix else f"{where(dataset, budget)}: "
+            v = compare(rows[ff]["seeds"], rows[cff]["seeds"], y_test, family,
+                        predict_pair(rows, ff, cff, reused if budget == "long" else None),
+                        label=f"{place}{ROW_LABELS[ff]} vs {ROW_LABELS[cff]}", tag=tag(budget)) \
+                if ff in rows and cff in rows and rows[ff]["seeds"] and rows[cff]["seeds"] else None
             if v is not None:
                 calls.append((f"{prefix}{ROW_LABELS[ff]} vs {ROW_LABELS[cff]}", v,
                               [fmt_runs(rows[k]["seeds"], unit="%") for k in (ff, cff)]))
@@ -158,13 +179,17 @@ def report_lines(out, found, labels, family):
         doc.append("No results yet.")
     for (dataset, budget), rows in found.items():
         y_test = labels[dataset]
-        doc += [f"## {dataset}, {budget} budget", "",
+        doc += [f"## {dataset}, {BUDGET_NAMES[budget]}", "",
                 f"`python -m ffnumpy.studies.reproduce --dataset {dataset} --budget {budget}`", ""]
         doc += cifar_lines(dataset, budget, rows)      # CIFAR-10: the paper's column beside ffnumpy's
         doc += table(rows, dataset, found.get((dataset, "course"))) + [""] + tuning_table(rows) + \
             superseded(out, dataset, budget)
-        lines = [line for a, b in COMPARISONS if a in rows and b in rows
-                 for line in [comparison_line(rows, a, b, y_test, family)] if line]
+        reused = found.get((dataset, "course")) if budget == "long" else None
+        doc += [predictor_note({ROW_LABELS[r]: choice(rows, r, reused) for r in ROW_LABELS
+                                if r in rows and rows[r]["seeds"] and not r.startswith("bp-")}), ""]
+        lines = [line for a, b in COMPARISONS if a in rows and b in rows and rows[a]["seeds"] and rows[b]["seeds"]
+                 for line in [comparison_line(rows, a, b, y_test, family, reused, where(dataset, budget), budget)]
+                 if line]
         if lines:
             doc += ["Differences (A vs B: mean of A - B over the common seeds that did not fail, with its 95% "
                     "bootstrap interval; McNemar on the pooled test predictions of these networks, b = images only "
@@ -227,10 +252,10 @@ def closing(out, labels, family):
     paper, as the report called them."""
     summary = {}
     for dataset, y_test in labels.items():
-        calls = [(budget, c) for budget in BUDGETS for c in conclusion_calls(out, dataset, y_test, budget, family)]
+        calls = [(budget, c) for budget in TABLES for c in conclusion_calls(out, dataset, y_test, budget, family)]
         by = {}
-        for budget, (label, v, _) in calls:       # the same pair runs at both budgets: say which
-            by.setdefault(v["call"], []).append(f"long budget: {label}" if budget == "long" else label)
+        for budget, (label, v, _) in calls:       # the same pair runs at every budget: say which
+            by.setdefault(v["call"], []).append(label if budget == "course" else f"{BUDGET_NAMES[budget]}: {label}")
         summary[dataset] = {"comparisons": len(calls), "calls": by, "corrected_over": family.size}
     return summary
 
@@ -257,7 +282,10 @@ random wrong-label negatives, unit-RMS layer inputs, theta = theta-scale x
 width, prediction from the goodness summed over all layers.
 Budgets: {budgets} (per layer under the Layer schedule, which therefore makes
 3 passes over the data per epoch of the Network schedule: the "passes" column).
-The long budget reuses the setting chosen at the course budget.
+The long budget reuses the setting chosen at the course budget; "long budget,
+tuned at it" (`--budget long-tuned`) tunes FF and CFF gamma(<t) (Layer
+schedule) over the same grid at the long budget, past every edge, then runs
+seeds {seeds}.
 
 {rule}
 

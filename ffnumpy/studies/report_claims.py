@@ -5,7 +5,8 @@ import json
 from pathlib import Path
 
 from ..plots import plot_regimes
-from .runs import ROW_LABELS, SAME_SCHEDULE, call_text, compare, edge, fmt, fmt_runs, load_group, marginals
+from .runs import (ROW_LABELS, SAME_SCHEDULE, call_text, choice, compare, edge, fmt, fmt_runs, load_group, marginals,
+                   predictor_note)
 from .protocol import EDGE_STEPS, row_setting, tuned_settings
 from .reproduce import (REGIME_GRID, REGIME_ROWS, SEEDS, TWO_SEEDS, UNSTABLE_REGIMES, WIDE_REGIME_GRID,
                         regime_studies)
@@ -83,13 +84,16 @@ def entropy_lines(rows):
 def regime_lines(out, dataset, baseline, y_test, family):
     """The map of where the paper's claims hold: one table row per regime, and its figure."""
     table = {"baseline": {r: baseline.get(r, {}).get("seeds", []) for r in REGIME_ROWS}}
+    groups = {"baseline": baseline}     # regime -> its rows with their tuning, for the predictor rule
     studies = regime_studies(dataset)   # table row -> its Study
     for label, study in studies.items():
         found = load_group(Path(out) / study.name)
         if found:
             table[label] = {r: found.get(r, {}).get("seeds", []) for r in REGIME_ROWS}
+            groups[label] = found
             if "ff-network" not in study.rows:   # no flag applies to FF: FF is the baseline
                 table[label]["ff-network"] = table["baseline"]["ff-network"]
+                groups[label] = {**found, "ff-network": baseline.get("ff-network", {"tune": [], "seeds": []})}
     if len(table) == 1:
         return []
     lines = ["| regime | FF error | FF marginal of layers 2; 3; ... | FF's later layers hurt? | CFF gamma error "
@@ -113,13 +117,21 @@ def regime_lines(out, dataset, baseline, y_test, family):
                 if len(hurt) >= 2 and all(hurt):
                     summary["hurt"].append(regime)
             else:
-                v = compare(seeds["ff-network"], seeds[row], y_test, family)
+                rows = groups[regime]
+                predict = tuple(choice(rows, r)[0] if rows.get(r, {}).get("seeds") else None
+                                for r in ("ff-network", row))
+                v = compare(seeds["ff-network"], seeds[row], y_test, family, predict,
+                            label=f"reproduction, {dataset}, course budget: regime {regime}: "
+                                  f"{ROW_LABELS['ff-network']} vs {ROW_LABELS[row]}")
                 cells.append(f"{call_text(v, 'FF', 'CFF')} {evidence(v)}" if v else "-")
                 if v:
                     summary["calls"][row][regime] = in_words(v, "FF lower", "CFF lower")
                     if len(runs) >= 2 and all(min(marginals(r)[1:]) > 0 for r in runs):   # 2 seeds at least
                         summary["helps"][row].append(regime)
         lines.append("| " + " | ".join(cells) + " |")
+    choices = {f"{regime}, {ROW_LABELS[r]}": choice(rows, r) for regime, rows in groups.items() if regime != "baseline"
+               for r in REGIME_ROWS if rows.get(r, {}).get("seeds") and (r != "ff-network" or regime in studies and
+                                                                         "ff-network" in studies[regime].rows)}
     lines += ["", f"- FF's later layers hurt in every seed in: {', '.join(summary['hurt']) or 'no regime measured'}."]
     for row in REGIME_ROWS[1:]:
         calls = summary["calls"][row]
@@ -132,6 +144,7 @@ def regime_lines(out, dataset, baseline, y_test, family):
                      f"unstable (no verdict) in {', '.join(by['unstable: no verdict']) or 'none'}"
                      + (f" (not yet measured: {', '.join(g for g in table if g not in calls)})"
                         if len(calls) < len(table) else "") + ".")
+    lines += ["", predictor_note(choices)] if choices else []
     name = f"regimes_{dataset}.png"
     plot_regimes({regime: {ROW_LABELS[r]: seeds[r] for r in REGIME_ROWS if seeds[r]}
                   for regime, seeds in table.items()},

@@ -18,6 +18,7 @@ from ..evaluate import CHANCE, failed_run
 from ..files import check_writable
 from .protocol import check_result_files, read
 from .reproduce import BUDGETS, DATASETS
+from . import predictors
 from .stats import Family, compare_seeds, in_words, mean_std
 
 ROW_LABELS = {"bp-pairwise": "Backprop pairwise", "bp-label": "Backprop label", "ff-layer": "FF, Layer",
@@ -37,11 +38,14 @@ def load_group(group, names=tuple(ROW_LABELS)):
     return rows
 
 
+TABLES = (*BUDGETS, "long-tuned")     # the reproduction's tables: a budget, or the long budget tuned at it
+
+
 def load(out):
-    """{(dataset, budget): load_group(OUT/<dataset>-<budget>)} for every table study found."""
+    """{(dataset, budget): load_group(OUT/<dataset>-<budget>)} for every table study found (TABLES)."""
     found = {}
     for dataset in DATASETS:
-        for budget in BUDGETS:
+        for budget in TABLES:
             rows = load_group(Path(out) / f"{dataset}-{budget}")
             if rows:
                 found[(dataset, budget)] = rows
@@ -91,45 +95,73 @@ def fmt_runs(seeds, key="test_error", unit=""):
 
 
 def by_predictor(record, predict):
-    """A seed run's test error (%) by a goodness predictor (evaluate.PREDICTORS), or None if not stored.
-    Runs made before every predictor was stored hold the all-layer error as their last prefix error."""
-    stored = record.get("test_error_by_predictor") or {}
-    if predict in stored:
-        return stored[predict]
-    return record["prefix_test_error"][-1] if predict == "all" else None
+    """A seed run's test error (%) by a predictor (predictors.py), or None if not stored."""
+    return predictors.test_error(record, predict)
 
 
-def compare(seeds_a, seeds_b, y_test, family, predict=None):
+def choice(rows, row, reused=None):
+    """(predictor, {candidate: validation error}) of `row` by the rule of predictors.choose; reused: the
+    rows whose tuning a row without its own reuses (the course budget's, for the long budget)."""
+    tune = rows[row]["tune"] or (reused or {}).get(row, {}).get("tune", [])
+    return predictors.choose(tune, rows[row]["seeds"])
+
+
+def predictor_note(choices):
+    """A sentence on the predictors chosen; choices: {row label: choice()}."""
+    if not choices:
+        return ""
+    by = {}
+    for label, (predict, _) in choices.items():
+        by.setdefault(predictors.TEXT.get(predict, predict), []).append(label)
+    measured = {}
+    for label, (_, table) in choices.items():
+        measured.setdefault(" and ".join(predictors.TEXT.get(p, p) for p in table) or "none", []).append(label)
+    chosen = f"{next(iter(by))} for every row ({len(choices)})" if len(by) == 1 else \
+        "; ".join(f"{p} for {', '.join(labels)}" for p, labels in by.items())
+    return ("Predictor, chosen on validation by one rule for every row (`predictors.choose`): "
+            + chosen + ". Measured on validation "
+            "at the chosen setting: " + "; ".join(f"{m} ({len(labels)} row{'s' if len(labels) > 1 else ''})"
+                                                  for m, labels in measured.items()) + ".")
+
+
+def compare(seeds_a, seeds_b, y_test, family, predict=None, label=None, tag=None):
     """The call on two rows (stats.compare_seeds, judged by `family`) over the seeds both have
-    that did not fail, or None (fewer than 2). A seed that failed in either row (health.failed_run)
+    that did not fail, or None (fewer than 2). A seed that failed in either row (evaluate.failed_run)
     is left out and makes the comparison unstable.
-    predict: both rows by this goodness predictor (by_predictor), whatever each predicts by; the
-    interval then resamples seeds only (no McNemar), since older runs keep no per-image predictions
-    of every predictor."""
-    def error(r):
-        return r["test_error"] if predict is None else by_predictor(r, predict)
-    sa = {r["config"]["seed"]: r for r in seeds_a if error(r) is not None}
-    sb = {r["config"]["seed"]: r for r in seeds_b if error(r) is not None}
+    predict: None, each row by the predictor it was trained with; a name (predictors.py), both rows by
+    it; or (predictor of A, predictor of B), each row by its own choice (predictors.choose). Where a
+    run did not keep its per-image predictions by that predictor, the interval resamples seeds only
+    (no McNemar). label: the comparison's name in the family's saved list (save_family). tag: a name put
+    before the key, for rows whose configurations another study's rows share (runs trained again)."""
+    pa, pb = (None, None) if predict is None else (predict, predict) if isinstance(predict, str) else predict
+
+    def error(r, p):
+        return r["test_error"] if p is None else predictors.test_error(r, p)
+    sa = {r["config"]["seed"]: r for r in seeds_a if error(r, pa) is not None}
+    sb = {r["config"]["seed"]: r for r in seeds_b if error(r, pb) is not None}
     common = sorted(set(sa) & set(sb))
     failed = tuple(sum(failed_run(runs[s]) for s in common) for runs in (sa, sb))
     if len(common) < 2:
         return None
     common = [s for s in common if not failed_run(sa[s]) and not failed_run(sb[s])]
     truth = np.tile(y_test, len(common))
+    pred_a, pred_b = ([predictors.test_predictions(runs[s], p or predictors.own(runs[s])) for s in common]
+                      for runs, p in ((sa, pa), (sb, pb)))
+    with_images = common and all(x is not None for x in pred_a + pred_b)
+    right_a, right_b = ((np.concatenate(x) == truth) if with_images else None for x in (pred_a, pred_b))
+    v = compare_seeds([error(sa[s], pa) for s in common], [error(sb[s], pb) for s in common], right_a, right_b,
+                      failed)
+    key = comparison_key(seeds_a, seeds_b, (pa, pb))
+    return family.judge(key if tag is None else (tag, *key), v, label)
 
-    def right(runs):                   # None when no seed is left: compare_seeds then says it cannot compare
-        return np.concatenate([np.frombuffer(runs[s]["test_predictions"].encode(), np.uint8) - 48
-                               for s in common]) == truth if common and predict is None else None
-    v = compare_seeds([error(sa[s]) for s in common], [error(sb[s]) for s in common], right(sa), right(sb), failed)
-    key = comparison_key(seeds_a, seeds_b)
-    return family.judge(key if predict is None else tuple(f"{k} by {predict}" for k in key), v)
 
-
-def comparison_key(seeds_a, seeds_b):
-    """Which two rows are compared: their configurations, the seed left out (a copied run is the same row)."""
-    def row(seeds):
-        return json.dumps({k: v for k, v in seeds[0]["config"].items() if k != "seed"}, sort_keys=True)
-    return row(seeds_a), row(seeds_b)
+def comparison_key(seeds_a, seeds_b, predict=(None, None)):
+    """Which two rows are compared: their configurations, the seed left out (a copied run is the same row),
+    each followed by ' by PREDICTOR' where it is read by another predictor than its own."""
+    def row(seeds, p):
+        key = json.dumps({k: v for k, v in seeds[0]["config"].items() if k != "seed"}, sort_keys=True)
+        return key if p is None or p == predictors.own(seeds[0]) else f"{key} by {p}"
+    return row(seeds_a, predict[0]), row(seeds_b, predict[1])
 
 
 def two_passes(build, family=None):
@@ -142,11 +174,15 @@ def two_passes(build, family=None):
 
 SILENT = 0.99    # a layer with at least this share of its units off for every probe pair is called silent
 VERDICTS = "verdicts.json"    # a report's family, closed: its corrected p-values by comparison
+LISTED = "comparisons.json"    # every comparison a report made, unstable ones too (headline.py reads them)
 
 
 def save_family(folder, family):
-    """Write a report's closed family into its folder (VERDICTS), for report_family."""
+    """Write a report's closed family into its folder: VERDICTS (for report_family) and LISTED
+    (every comparison with its label, p and call, for the headline family of headline.py)."""
     (Path(folder) / VERDICTS).write_text(json.dumps(family.saved(), indent=0) + "\n")
+    listed = {"family_size": family.size, "comparisons": family.listed()}
+    (Path(folder) / LISTED).write_text(json.dumps(listed, indent=1) + "\n")
 
 
 def report_family(folder):
@@ -164,7 +200,9 @@ RULE = ("A difference between two rows is called only when the paired t-test ove
         "or with seeds spread over more than 5 points "
         "is \"unstable: no verdict\". McNemar's test "
         "on the pooled predictions is shown beside: it is evidence about these trained networks, not the methods. "
-        "Spreads are sample standard deviations (ddof 1) over seeds.")
+        "Spreads are sample standard deviations (ddof 1) over seeds. This report's family calls its own detail; the "
+        "verdicts README.md states come from the headline family, every FF-against-CFF comparison in results/ "
+        "(results/answer/README.md, `python -m ffnumpy.studies.answer`).")
 
 
 def rule(n):

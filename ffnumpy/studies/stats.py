@@ -185,10 +185,13 @@ class Family:
     """
 
     def __init__(self, alpha=0.05):
-        self.alpha, self.found, self.corrected, self.raw = alpha, {}, None, {}
+        self.alpha, self.found, self.corrected, self.raw, self.labels = alpha, {}, None, {}, {}
 
-    def judge(self, key, v):
-        """v (compare_seeds) with "call" and "corrected_p" added; key names the comparison."""
+    def judge(self, key, v, label=None):
+        """v (compare_seeds) with "call" and "corrected_p" added; key names the comparison, label says it
+        in words (for listed())."""
+        if label is not None:
+            self.labels.setdefault(key, label)
         if self.corrected is None:
             if key in self.found and repr(self.found[key]) != repr(v):   # two comparisons, one key: one would
                 raise ValueError(f"two different comparisons share the key {key}")   # take the other's p
@@ -217,6 +220,21 @@ class Family:
     def saved(self):
         """The closed family as JSON-ready data: [[key..., corrected p, p]] of its stable comparisons."""
         return [[*key, p, self.found[key]["paired_t"]["p"]] for key, p in self.corrected.items()]
+
+    def listed(self):
+        """Every comparison of the closed family, the unstable ones too, as JSON-ready dicts:
+        {"key", "label", "seeds", "p" (paired t; None where unstable), "mean_diff", "ci", "mcnemar_p",
+        "unstable", "corrected_p" (this family's), "call"}."""
+        out = []
+        for key, v in self.found.items():
+            t = v.get("paired_t") or {}
+            p = 1.0 if v["unstable"] else self.corrected.get(key, 1.0)
+            out.append({"key": list(key), "label": self.labels.get(key), "seeds": v["seeds"],
+                        "p": None if v["unstable"] else t.get("p"), "mean_diff": t.get("mean_diff"),
+                        "ci": list(v["ci"]) if v.get("ci") else None,
+                        "mcnemar_p": (v.get("mcnemar") or {}).get("p"), "unstable": v["unstable"],
+                        "corrected_p": p, "call": call(v, p, self.alpha)})
+        return out
 
     @classmethod
     def load(cls, saved, alpha=0.05):

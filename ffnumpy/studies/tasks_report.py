@@ -18,15 +18,17 @@ from .transfer import PAIRS
 NAMES = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 
 
-def paired_call(a, b, key, label_a, label_b, family, what, lower_is="lower"):
+def paired_call(a, b, key, label_a, label_b, family, what, lower_is="lower", where="transfer"):
     """'label_a lower (difference -0.52, (corrected p = ..., 95% CI ...), 3 seeds)' or 'no difference shown (...)',
     over the seeds both have ('no verdict yet' below 2).
-    a, b : lists of seed records; key(record) -> the number compared; what: names the quantity (the family's key)"""
+    a, b : lists of seed records; key(record) -> the number compared; what: names the quantity (the family's key);
+    where: the study, for the comparison's label"""
     sa, sb = ({r["config"]["seed"]: key(r) for r in runs} for runs in (a, b))
     common = sorted(set(sa) & set(sb))
     if len(common) < 2:
         return f"no verdict yet ({len(common)} common seed{'s' if len(common) != 1 else ''})"
-    v = family.judge((what,) + comparison_key(a, b), compare_seeds([sa[s] for s in common], [sb[s] for s in common]))
+    v = family.judge((what,) + comparison_key(a, b), compare_seeds([sa[s] for s in common], [sb[s] for s in common]),
+                     label=f"experiments, {where}: {what}: {label_a} vs {label_b}")
     call = in_words(v, f"{label_a} {lower_is}", f"{label_b} {lower_is}")
     return f"{call} (difference {v['paired_t']['mean_diff']:+.2f}, {evidence(v)[1:-1]}, {len(common)} seeds)" \
         if "paired_t" in v else f"{call} {evidence(v)}"
@@ -101,7 +103,8 @@ def continual_section(out, family, dataset="mnist"):
             for kind in ("task", "class"):
                 lines.append(f"- {kind}-incremental forgetting, {ROW_LABELS[a]} against {ROW_LABELS[b]}: " +
                              paired_call(seeds[a], seeds[b], lambda r: np.mean(r["forgetting"][kind]),
-                                         ROW_LABELS[a], ROW_LABELS[b], family, f"{kind} forgetting", "forgets less"))
+                                         ROW_LABELS[a], ROW_LABELS[b], family, f"{kind} forgetting", "forgets less",
+                                         f"Split-{NAMES[dataset]}"))
     name = f"continual_{dataset}.png"
     plot_continual({ROW_LABELS[row]: runs for row, runs in seeds.items()}, Path(out) / name,
                    title=f"Split-{NAMES[dataset]}: accuracy on the tasks seen so far")

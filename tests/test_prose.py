@@ -1,0 +1,82 @@
+"""README.md and results/README.md are written for the student first: short sentences, short table cells,
+an answer of a table and at most five sentences, and a results summary that fits one screen."""
+import re
+import textwrap
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text()
+RESULTS = (ROOT / "results" / "README.md").read_text()
+# README's "Start here" and "The demo" are another helper's: the rules below hold from "The answer" on
+FROM_THE_ANSWER = README[README.index("## The answer"):]
+
+
+def sentences(text):
+    """The sentences of Markdown text, code blocks, tables and figures left out (the splitting of
+    /work/shared/tools/sentences.py: at . ! ? : ; before a capital, a backtick, a bracket or an asterisk)."""
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith(("|", "!["))]
+    for para in re.split(r"\n\s*\n|\n(?=\s*[-*] |\s*#)", "\n".join(lines)):
+        para = re.sub(r"^[-*#]+\s*", "", " ".join(para.split()))
+        yield from (s for s in re.split(r"(?<=[.!?:;])\s+(?=[A-Z*`(\[])", para) if s)
+
+
+def cells(text):
+    """Every cell of every Markdown table in `text` (header and separator rows left out)."""
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    for line in text.splitlines():
+        if line.startswith("|") and not set(line) <= set("|-: "):
+            yield from (c.strip() for c in line.strip().strip("|").split("|"))
+
+
+def words(text):
+    return len(text.split())
+
+
+@pytest.mark.parametrize("name,text", [("README.md from The answer on", FROM_THE_ANSWER),
+                                       ("results/README.md", RESULTS)])
+def test_no_sentence_over_40_words(name, text):
+    long = [s for s in sentences(text) if words(s) > 40]
+    assert long == [], f"{name}: {len(long)} sentences over 40 words, the first: {long[:1]}"
+
+
+@pytest.mark.parametrize("name,text", [("README.md", README), ("results/README.md", RESULTS)])
+def test_no_table_cell_over_25_words(name, text):
+    long = [c for c in cells(text) if words(c) > 25]
+    assert long == [], f"{name}: {len(long)} table cells over 25 words, the first: {long[:1]}"
+
+
+def test_the_answer_is_a_table_a_figure_and_at_most_five_short_sentences():
+    answer = FROM_THE_ANSWER.split("\n## ", 1)[0].split("\n", 1)[1]
+    said = list(sentences(answer))
+    assert 1 <= len(said) <= 5, said
+    assert all(words(s) <= 35 for s in said), [s for s in said if words(s) > 35]
+    assert "| budget |" in answer and "![" in answer and "results/answer/answer.png" in answer
+
+
+def test_every_term_of_the_answer_is_linked_to_the_glossary():
+    answer = FROM_THE_ANSWER.split("\n## ", 1)[0]
+    glossary = (ROOT / "tutorials" / "CHEATSHEET.md").read_text().split("## Glossary", 1)[1]
+    for term, entry in (("headline family", "Headline family"), ("gamma(<t)", "gamma(<t) and gamma"),
+                        ("predictor", "Predictor"),
+                        ("Layer schedule", "Layer and Network schedules"),
+                        ("literal negative update", "The literal negative update"),
+                        ("Holm-corrected", "Holm's correction"), ("bootstrap interval", "Bootstrap interval")):
+        assert f"[{term}](tutorials/CHEATSHEET.md#glossary)" in answer, term
+        assert f"- **{entry}**" in glossary, entry
+
+
+def test_the_results_summary_fits_one_screen():
+    """One screen: 40 lines of 100 columns, the summary's lines wrapped as a terminal would."""
+    summary = RESULTS.split("## Summary", 1)[1].split("\n## ", 1)[0]
+    shown = [row for line in summary.strip().splitlines() for row in (textwrap.wrap(line, 100) or [""])]
+    assert len(shown) <= 40, len(shown)
+    assert RESULTS.index("## Summary") < 100               # it opens the file
+
+
+def test_the_sentence_splitter_counts_what_the_shared_tool_counts():
+    text = "One two. Three four five: Six `seven`.\n\n- A list item; and more\n\n| a | b |\n\n```\nnot this\n```"
+    assert [words(s) for s in sentences(text)] == [2, 3, 2, 5]
+    assert list(cells("| a b | c |\n|---|---|\n| d | e f g |")) == ["a b", "c", "d", "e f g"]
