@@ -37,7 +37,8 @@ STUDENT_README = """# Forward-Forward and Collaborative Forward-Forward: the cou
 Install ffnumpy and Jupyter as your instructor says, then open the notebooks in order.
 Cells headed *Your turn* are yours: replace `raise NotImplementedError` with your code.
 The cell after each one checks it (`passed`, `not done yet`, `not right yet`), and the rest of the notebook
-runs on the library's version until it passes. Write each exercise with NumPy, not with ffnumpy's own function.
+runs on the library's version until it passes. Write each exercise with NumPy, in its own cell:
+an exercise whose cell imports from ffnumpy, runs exec or eval, or calls ffnumpy's version gets 0 points.
 Leave the cells that say "Autograder test" as they are: they are graded when you hand in.
 Hand in the notebooks with the names they have here.
 """
