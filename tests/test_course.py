@@ -182,7 +182,7 @@ def exercise_ids():
 
 def test_every_exercise_has_points():
     points = course.load_points()
-    assert sorted(points) == sorted(exercise_ids()) and len(points) == len(exercise_ids()) == 16
+    assert sorted(points) == sorted(exercise_ids()) and len(points) == len(exercise_ids()) >= 16
     assert all(isinstance(v, int) and v > 0 for v in points.values())
 
 
