@@ -123,10 +123,13 @@ def layer_contributions(contrib, colors, hatches):
 
     contrib : {name: {"per_layer": L errors (%), "prefix": L errors (%), "marginal": L points}}
     colors, hatches : {name: colour}, {name: hatch or None} (hatched: Layer schedule)
+    The two error panels turn logarithmic when one bar is more than 3 times another (scale_for); the
+    marginal panel turns symmetric-log (linear from -0.1 to +0.1 point, logarithmic beyond) when a
+    marginal is larger than 3 points, so a +0.1 beside a +18 stays visible. Every bar's value is written on it.
     """
     names = list(contrib)
     L = len(contrib[names[0]]["per_layer"])
-    fig, axes = plt.subplots(1, 3, figsize=(12.5, 4))
+    fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.8))
     width = 0.8 / len(names)
     ks = np.arange(1, L + 1)
     for j, n in enumerate(names):
@@ -135,13 +138,20 @@ def layer_contributions(contrib, colors, hatches):
         axes[0].bar(ks + offset, contrib[n]["per_layer"], width, **style)
         axes[1].bar(ks + offset, contrib[n]["prefix"], width, **style)
         axes[2].bar(ks[1:] + offset, contrib[n]["marginal"][1:], width, **style)
-    for ax in axes:                      # linear axes from 0, and every bar's value written on it: a bar of
-        for bars in ax.containers:       # 0.05 points must not look as large as one of 5
-            ax.bar_label(bars, fmt="%.2f" if ax is not axes[2] else "%+.2f", fontsize=6, rotation=90, padding=2)
-        ax.margins(y=0.25)
-    axes[0].set_title("layer k alone", fontsize=10)
-    axes[1].set_title("layers 1..k", fontsize=10)
-    axes[2].set_title("marginal contribution of layer k", fontsize=10)
+    for ax, key in ((axes[0], "per_layer"), (axes[1], "prefix")):
+        errors = [e for n in names for e in contrib[n][key]]
+        if scale_for(ax, errors):
+            ax.set_ylim(min(e for e in errors if e > 0) / 1.6, max(errors) * 4)    # room for the labels
+        else:
+            ax.set_ylim(0, max(errors) * 1.3)
+    marginals = [m for n in names for m in contrib[n]["marginal"][1:]]
+    symlog_marginals(axes[2], marginals)
+    for ax in axes:
+        for bars in ax.containers:
+            ax.bar_label(bars, fmt="%.2f" if ax is not axes[2] else "%+.2f", fontsize=8, rotation=90, padding=2)
+    axes[0].set_title("layer k alone", fontsize=11)
+    axes[1].set_title("layers 1..k", fontsize=11)
+    axes[2].set_title("marginal contribution of layer k", fontsize=11)
     axes[2].axhline(0, color="k", linewidth=0.8)
     axes[0].set_ylabel("test error (%)")
     axes[1].set_ylabel("test error (%)")
@@ -149,10 +159,25 @@ def layer_contributions(contrib, colors, hatches):
     for ax in axes:
         ax.set_xlabel("k")
         ax.set_xticks(ks if ax is not axes[2] else ks[1:])
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=len(names), fontsize=8, frameon=False)
-    fig.suptitle("What does each layer add? (one seed; hatched: Layer schedule)", fontsize=11)
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="lower center", ncol=len(names), fontsize=9, frameon=False)
+    fig.suptitle("What does each layer add? (one seed; hatched: Layer schedule)", fontsize=12)
     fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
+
+
+def symlog_marginals(ax, marginals, linthresh=0.1, switch=3.0):
+    """A symmetric-log y axis (linear within +-linthresh points, logarithmic beyond, plain tick labels) when
+    some marginal is larger than `switch` points; else linear. Limits leave room for a label on every bar.
+    Returns True if the axis is symmetric-log.   marginals : the values drawn, in points"""
+    top, bottom = max(max(marginals), 0.0), min(min(marginals), 0.0)
+    if max(top, -bottom) <= switch:
+        span = max(top - bottom, 0.1)
+        ax.set_ylim(bottom - 0.3 * span * (bottom < 0), top + 0.3 * span)
+        return False
+    ax.set_yscale("symlog", linthresh=linthresh)
+    ax.yaxis.set_major_formatter(PLAIN)
+    ax.set_ylim(min(12 * bottom, -1.5 * linthresh), 15 * top)
+    return True
 
 
 def contribution_table(contrib):
