@@ -54,11 +54,11 @@ def test_test_errors_and_predictions_by_predictor():
 
 
 def test_compare_reads_each_row_by_its_predictor_and_names_it_in_the_key():
-    y = np.array([0, 1, 2, 3])
-    ff = [seed_run("skip-first", s, test=25.0, readout=0.0, preds={"test_predictions": "0133",
-                                                                   "readout_test_predictions": "0123"})
+    y = np.tile([0, 1, 2, 3], 10)        # 40 images: enough that half right is clear of guessing (evaluate)
+    ff = [seed_run("skip-first", s, test=25.0, readout=0.0, preds={"test_predictions": "0133" * 10,
+                                                                   "readout_test_predictions": "0123" * 10})
           for s in (1, 2)]
-    cff = [seed_run("all", s, test=50.0 + s, preds={"test_predictions": "0033"}) for s in (1, 2)]
+    cff = [seed_run("all", s, test=50.0 + s, preds={"test_predictions": "0033" * 10}) for s in (1, 2)]
     for r in cff:
         r["config"]["method"] = "cff"
     family = Family()

@@ -92,7 +92,7 @@ QUOTED = [
     ("10.6 s with Adam", lambda: f"{speed('bench_train.json', 'FF-adam'):.1f} s with Adam"),
     ("1.28 to 1.70 times as fast", torch_ratio),
     ("8.5 s per epoch", lambda: f"{speed('bench_recipe.json', 'FF-recipe'):.1f} s per epoch"),
-    ("68 s\nin all", demo_seconds),
+    ("68 s in all", demo_seconds),
     ("2.60%\nagainst Adam's 2.40%", lambda: demo_recipe("ff-network")),
     ("3.30% against 2.46%", lambda: demo_recipe("cff-prev-network")),
     ("all 76 FF-against-CFF comparisons", lambda: f"all {answer()[1]['family']['size']} FF-against-CFF comparisons"),
