@@ -126,6 +126,14 @@ def test_reports(main, tmp_path, read_only, no_data, capsys):
         assert "--out" in one_line(main, ["--out", str(readonly)] + extra, capsys)
 
 
+def test_the_answer_command_checks_its_results_folder_and_writes_there(tmp_path, no_data, capsys):
+    """The answer's one flag is --results (not --out): a missing folder is one line, and it writes results/answer/."""
+    from ffnumpy.studies import answer
+    assert "--results" in one_line(answer.main, ["--results", str(tmp_path / "typo")], capsys)
+    assert answer.main(["--results", str(tmp_path)]) == 0
+    assert (tmp_path / "answer" / "README.md").exists() and (tmp_path / "answer" / "answer.json").exists()
+
+
 def test_a_report_over_a_damaged_result_file_writes_nothing(tmp_path, no_data, capsys):
     """The probe: a copy of the reproduction's files, one damaged, reported: one line, before any figure."""
     out = tmp_path / "reproduction"
@@ -170,7 +178,8 @@ HELP = [("ffnumpy.studies.reproduce", ["--dataset", "--budget"]), ("ffnumpy.stud
         ("ffnumpy.data", ["--dataset"]), ("ffnumpy.studies.experiments", ["--dataset"]),
         ("ffnumpy.studies.record", ["--dataset"]), ("ffnumpy.train", ["--dataset", "--lr-schedule"]),
         ("ffnumpy.demo", []), ("ffnumpy.studies.analyze", []), ("ffnumpy.studies.report", []),
-        ("ffnumpy.studies.experiments_report", []), ("ffnumpy.studies.hinton_report", [])]
+        ("ffnumpy.studies.experiments_report", []), ("ffnumpy.studies.hinton_report", []),
+        ("ffnumpy.studies.answer", [])]
 
 
 @pytest.mark.parametrize("module,names", HELP, ids=[m for m, _ in HELP])

@@ -251,7 +251,8 @@ def report_command(argv, prog, doc, write, **folders):
     try:                                    # every file read and the output tried before anything is written
         for folder in args.values():
             check_result_files(folder)
-        check_writable(args["out"], "--out", folder=True)
+        name, out = next(iter(args.items()))   # the first folder is where the report is written
+        check_writable(out, f"--{name}", folder=True)
         print(f"report: {write(**args)}")
     except DataError as err:                # the whole help: sources tried, how to fix
         p.exit(2, f"{p.prog}: error: {err}\n")
