@@ -92,7 +92,7 @@ def reference_section(out, dataset, figures):
                   f"({cpu}, {timed.get('date', 'undated')}) takes {alone:.1f} s "
                   f"(`python benchmarks/bench_train.py --recipe hinton`, results/speed/bench_recipe.txt); "
                   f"{epochs} epochs at that pace would be {epochs * alone / 60:.0f} minutes, a projection, "
-                  + ("over" if epochs * alone > 1800 else "within") + " the 30 minutes the issue allows. The "
+                  + ("over" if epochs * alone > 1800 else "within") + " the 30-minute target. The "
                   f"recorded runs trained for {minutes(seeds)} minutes, median (range) over the seeds. They ran on "
                   "slower "
                   "CPUs of earlier sessions, or shared the cores with other work.",

@@ -67,7 +67,7 @@ def objective_section(out, reproduction, dataset, y_test, family):
     lines += [f"- `{r}`: {READING_TEXT[r]}" for r in variants]
     if len(variants) < len(OBJECTIVE_VARIANTS):
         lines += ["", "The goodness-penalty twins run on Fashion-MNIST only, the dataset of the paper's entropy "
-                      "claim and of issue 23's targets (`experiments.PENALTY_DATASETS`)."]
+                      "claim and of the study's targets (`experiments.PENALTY_DATASETS`)."]
     lines += ["", "| reading | FF error (%) | lr | FF against logistic FF | CFF gamma error (%) | lr "
                   "| CFF against logistic CFF | last epoch, FF: last layer's goodness; silent units per layer "
                   "| the same, CFF |", "|---|---|---|---|---|---|---|---|---|"]
