@@ -62,10 +62,13 @@ def parser():
                    help="the learning rate over each phase of training (a phase: all epochs, or one layer's under "
                         "--schedule layer): constant; linear, from --lr down to 0; linear-half, --lr for the "
                         f"first half, then down to 0 (Hinton's). Default {d.lr_schedule}")
-    p.add_argument("--objective", choices=["logistic", "entropy", "entropy-labels", "entropy-batch"],
+    p.add_argument("--objective", choices=["logistic", "entropy", "entropy-labels", "entropy-batch", "symba"],
                    help="ff/cff: log sigmoid(g + gamma - theta) (default), or the entropy objective read per image "
                         "over a pair (entropy), over all ten labels (entropy-labels) or over the batch "
-                        "(entropy-batch); ff.py")
+                        "(entropy-batch), or SymBa's softplus(-alpha (s_pos - s_neg)) on each positive and its "
+                        "own negative (symba); ff.py")
+    p.add_argument("--symba-alpha", type=float,
+                   help=f"symba: the slope alpha on the gap, in units of the goodness (default {d.symba_alpha})")
     p.add_argument("--goodness-penalty", type=float,
                    help="entropy objectives: add strength * mean(g) / width to each layer's loss, which bounds "
                         "the goodness (entropy.goodness_penalty); default 0")
@@ -96,6 +99,9 @@ def parser():
     p.add_argument("--no-validation", dest="validation", action="store_false",
                    help="train on all 60k images (default: hold out the last 10k)")
     p.add_argument("--seed", type=int, help=f"default {d.seed}")
+    p.add_argument("--eval-every", type=int,
+                   help="measure the train and validation errors every this many epochs and after the last "
+                        f"(default {d.eval_every}: every epoch; each measurement scores all ten labels)")
     p.add_argument("--json", metavar="PATH", default=None, help="write the results here")
     p.add_argument("--checkpoint", metavar="PATH", default=None, help="save a .npz checkpoint after every epoch")
     p.add_argument("--resume", metavar="PATH", default=None, help="continue from a checkpoint")

@@ -18,7 +18,7 @@ VALIDATION_SIZE = 10_000
 CHOICES = {"method": METHODS, "gamma": ("all", "previous", "learned"), "schedule": SCHEDULES,
            "optimizer": ("adam", "sgd"), "lr_schedule": ("constant", "linear", "linear-half"),
            "negatives": ("random", "hard", "readout"),
-           "objective": ("logistic", "entropy", "entropy-labels", "entropy-batch"),
+           "objective": ("logistic", "entropy", "entropy-labels", "entropy-batch", "symba"),
            "predict": ("all", "skip-first", "log"), "dataset": tuple(TRAIN_SIZE),
            "normalize": ("rms", "length"), "theta_mode": ("per-layer", "shared"),
            "negative_loss": ("logistic", "paper"), "init": ("he", "fan-in"), "recipe": ("none", "hinton")}
@@ -34,7 +34,8 @@ APPLIES_TO = {"gamma": (("cff",), "method"),
               "theta_mode": (("cff",), "method"),
               "negative_loss": (("ff", "cff", "bp-pairwise"), "method"),
               "peer_norm": (("ff", "cff"), "method"),
-              "goodness_penalty": (("ff", "cff"), "method")}
+              "goodness_penalty": (("ff", "cff"), "method"),
+              "symba_alpha": (("symba",), "objective")}
 
 
 @dataclass
@@ -53,7 +54,8 @@ class Config:
     momentum: float = 0.9              # sgd only
     weight_decay: float = 0.0
     lr_schedule: str = "linear-half"   # constant | linear (to 0) | linear-half (to 0 over the 2nd half)
-    objective: str = "logistic"        # ff and cff: logistic | entropy | entropy-labels | entropy-batch (ff.py)
+    objective: str = "logistic"        # ff and cff: logistic | entropy | entropy-labels | entropy-batch | symba (ff.py)
+    symba_alpha: float = 1.0           # symba: the slope on the gap s_pos - s_neg (ff.SymBa)
     negatives: str = "random"          # random | hard
     predict: str = "all"               # all | skip-first | log (evaluate.PREDICTORS)
     validation: bool = True            # hold out the last 10k training images
@@ -67,6 +69,7 @@ class Config:
     goodness_penalty: float = 0.0      # ff, cff, entropy objectives: strength * mean(g) / M per layer (entropy.py)
     bias_decay: bool = True            # weight decay on the biases too (Hinton's code: no)
     recipe: str = "none"               # the named configuration this one started from (RECIPES)
+    eval_every: int = 1                # measure the train and validation errors every this many epochs (and the last)
 
     @classmethod
     def from_recipe(cls, name, **changes):
@@ -93,6 +96,8 @@ class Config:
         _whole(self, "epochs", 1)
         _whole(self, "batch_size", 1)
         _whole(self, "seed", 0)
+        _whole(self, "eval_every", 1)
+        _real(self, "symba_alpha", 0, math.inf, low_open=True)
         _real(self, "lr", 0, math.inf, low_open=True)
         _real(self, "theta_scale", 0, math.inf, low_open=True)
         _real(self, "momentum", 0, 1, high_open=True)
@@ -120,9 +125,9 @@ class Config:
         if self.negative_loss == "paper" and self.objective != "logistic":
             raise ValueError(f"--negative-loss paper is a form of the logistic objective, not of --objective "
                              f"{self.objective}")
-        if ("goodness_penalty" in given or self.goodness_penalty) and self.objective == "logistic":
+        if ("goodness_penalty" in given or self.goodness_penalty) and not self.objective.startswith("entropy"):
             raise ValueError("--goodness-penalty is for the entropy objectives (--objective entropy, entropy-labels, "
-                             "entropy-batch), which have no threshold; not for --objective logistic")
+                             f"entropy-batch), which have no threshold; not for --objective {self.objective}")
         if self.objective == "entropy-labels" and self.negatives != "random":
             raise ValueError("--objective entropy-labels scores all ten labels of every image: it takes no "
                              f"--negatives {self.negatives}")

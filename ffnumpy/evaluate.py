@@ -55,7 +55,7 @@ from .entropy import FLOOR, goodness_entropies
 from .losses import check_labels
 from .negatives import random_wrong_labels
 from .network import check_images, predict_from_goodness
-from .readout import readout_predict
+from .readout import combined_errors, readout_logits
 
 
 COLLAPSED = 0.9     # a network that gives one label to 90% of the images or more is no result
@@ -220,7 +220,9 @@ def evaluate(net, x, y, head=None, predict="all", upto=None, readout=None):
 
     upto: use only the first `upto` layers (those trained so far).
     With a softmax head (Backprop Label) only the overall error exists.
-    readout: Hinton's softmax readout (readout.py); its error is added as "readout_error".
+    readout: Hinton's softmax readout (readout.py); its error is added as "readout_error", and the errors of
+             the goodness and the readout combined (readout.combined_errors, one per readout.LAMBDAS) as
+             "combined".
     """
     x = check_images(x, net.sizes[0])
     if head is not None:
@@ -229,10 +231,13 @@ def evaluate(net, x, y, head=None, predict="all", upto=None, readout=None):
         return {"error": error_percent(pred, y), "per_layer": None, "prefix": None, "pred": pred,
                 "warnings": health_warnings(pred=pred, y=y)}
     G = net.goodness_per_label(x, upto=upto)
-    errors = goodness_errors(G, y, predict, widths=net.sizes[1:1 + G.shape[2]])
+    widths = net.sizes[1:1 + G.shape[2]]
+    errors = goodness_errors(G, y, predict, widths=widths)
     if readout is not None:
-        errors["readout_pred"] = readout_predict(net, readout, x)
+        logits = readout_logits(net, readout, x)
+        errors["readout_pred"] = logits.argmax(axis=1)
         errors["readout_error"] = error_percent(errors["readout_pred"], y)
+        errors["combined"] = combined_errors(predictor_scores(G, predict, widths), logits, y)   # readout.LAMBDAS
     return errors
 
 

@@ -12,7 +12,8 @@ frozen copy f^), so no layer's update depends on the order of the updates.
 
 The loss L_i is one function, the objective, chosen once (objective_for): by
 default the logistic loss above, as lessons 01 and 02 write it. The others are
-the paper's negative loss and three readings of the entropy objective. Two
+the paper's negative loss, three readings of the entropy objective and SymBa's
+symmetric loss on each positive's gap to its own negative. Two
 research additions change the step, not the loss: peer normalisation (peer.py)
 adds to dL/dz, and learned gamma (gamma_mode "learned") steps the weights alpha.
 """
@@ -21,7 +22,7 @@ import numpy as np
 from .entropy import FLOOR, entropy_objective_batch, entropy_objective_labels, goodness_penalty
 from .layers import dense_backward
 from .losses import (collaboration_terms, entropy_objective, ff_loss, goodness_backward, goodness_forward,
-                     learned_gamma_grad)
+                     learned_gamma_grad, sigmoid, softplus)
 
 ENTROPY_READINGS = {"entropy": entropy_objective, "entropy-labels": entropy_objective_labels,
                     "entropy-batch": entropy_objective_batch}
@@ -56,14 +57,45 @@ class Entropy:
         return loss, dg
 
 
-def objective_for(name="logistic", negative="logistic", penalty=0.0):
-    """The objective a Config names (objective, negative_loss, goodness_penalty), chosen once."""
+class SymBa:
+    """SymBa's symmetric loss (Lee & Song, 2023, arXiv 2303.08418): each positive against its own negative.
+
+        Delta_n = s_n - s_{B+n}                      s = g + gamma - Theta; Theta cancels
+        L       = mean over the B pairs of softplus(-alpha Delta_n)
+        dL/dg_n = -alpha sigmoid(-alpha Delta_n) / B,   dL/dg_{B+n} = +alpha sigmoid(-alpha Delta_n) / B
+
+    Rows n and B + n must be a pair (make_pairs: the same image with its label, then with a wrong one).
+    No threshold: only the gap between the two goodnesses is learned, so a positive and its negative get
+    pushes of the same size. alpha is in units of ffnumpy's goodness (g = ||h||^2, the logistic's slope is
+    1); SymBa defines its own goodness scale, so alpha is chosen on validation (studies/record.py).
+    """
+
+    def __init__(self, alpha=1.0):
+        self.alpha = alpha
+
+    def __call__(self, g, gamma, Theta, sign, width):
+        """g, gamma, sign : (N,) = (2B,), positives first; Theta, width : unused  ->  loss, dL/dg : (N,)"""
+        B = len(g) // 2
+        if len(g) != 2 * B or not (np.all(sign[:B] > 0) and np.all(sign[B:] < 0)):
+            raise ValueError("the SymBa loss needs B positive pairs, then their B negatives in the same order")
+        s = g + gamma
+        delta = s[:B] - s[B:]                                            # (B,)
+        loss = float(np.mean(softplus(-self.alpha * delta)))
+        d = -self.alpha * sigmoid(-self.alpha * delta) / B              # dL/dDelta_n
+        return loss, np.concatenate([d, -d]).astype(g.dtype, copy=False)  # dDelta/dg_pos = 1, dDelta/dg_neg = -1
+
+
+def objective_for(name="logistic", negative="logistic", penalty=0.0, alpha=1.0):
+    """The objective a Config names (objective, negative_loss, goodness_penalty, symba_alpha), chosen once."""
     if name == "logistic" and not penalty and negative in ("logistic", "paper"):
         return logistic if negative == "logistic" else paper_negative
     if name in ENTROPY_READINGS and negative == "logistic":
         return Entropy(name, penalty)
+    if name == "symba" and not penalty and negative == "logistic":
+        return SymBa(alpha)
     raise ValueError(f"no objective {name!r} with negative loss {negative!r} and penalty {penalty}: the objectives are "
-                     f"logistic (negative loss logistic or paper) and {', '.join(ENTROPY_READINGS)} (penalty or not)")
+                     f"logistic (negative loss logistic or paper), {', '.join(ENTROPY_READINGS)} (penalty or not) "
+                     f"and symba")
 
 
 def ff_update(net, optimizers, xy, sign, layers, gamma_mode="none", objective=logistic, theta_mode="per-layer",

@@ -78,11 +78,12 @@ def atomic_write_text(path, text):
     return atomic_write(path, lambda f: f.write(text.encode("utf-8")))
 
 
-def check_writable(path, flag, folder=False):
+def check_writable(path, flag, folder=False, create=True):
     """Raise ValueError naming `flag` and `path` if `path` cannot be written.
 
     folder=False: `path` is a file (its folder is created if need be);
     folder=True : `path` is a folder to write files into.
+    create=False: create no folder (a dry run): the nearest folder that exists is tested instead.
     Tested by creating (and removing) a temporary file where the output will go.
     """
     p = Path(path).expanduser()
@@ -92,7 +93,10 @@ def check_writable(path, flag, folder=False):
         raise ValueError(f"{flag} {path}: exists and is not a folder")
     target = p if folder else p.parent
     try:
-        target.mkdir(parents=True, exist_ok=True)
+        if create:
+            target.mkdir(parents=True, exist_ok=True)
+        while not create and not target.exists():
+            target = target.parent
         fd, tmp = tempfile.mkstemp(dir=target, prefix=".ffnumpy-write-test.", suffix=PART)
         os.close(fd)
         os.remove(tmp)

@@ -69,7 +69,27 @@ def readout_backward(dlogits, a):
     return [a.T @ dlogits]
 
 
-def readout_predict(net, readout, x, batch_size=1000):
-    """x : (N, D)  ->  (N,) the readout's labels (one neutral-label pass per image)."""
-    return np.concatenate([readout_forward(net, readout, x[s:s + batch_size])[0].argmax(axis=1)
+def readout_logits(net, readout, x, batch_size=1000):
+    """x : (N, D)  ->  (N, 10) the readout's logits (one neutral-label pass per image)."""
+    return np.concatenate([readout_forward(net, readout, x[s:s + batch_size])[0]
                            for s in range(0, len(x), batch_size)])
+
+
+# The goodness and the readout combined (issue 42): score(y) = log softmax(logits)_y + lam * goodness score(y).
+# lam = 0 is the readout alone; as lam grows the goodness decides and the readout only breaks near-ties (the
+# goodness alone is the limit, lam -> inf). lam is chosen on validation from this grid, whose two ends meet
+# the two predictors alone: an edge choice is a choice of that predictor.
+LAMBDAS = (0.0, 1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+def combined_errors(scores, logits, y):
+    """The error (%) of every combined predictor of LAMBDAS.
+
+    scores : (N, 10) goodness scores (evaluate.predictor_scores), logits : (N, 10) the readout's, y : (N,)
+    returns [len(LAMBDAS) errors in %]
+    """
+    z = logits.astype(np.float64)
+    log_p = z - z.max(axis=1, keepdims=True)
+    log_p -= np.log(np.exp(log_p).sum(axis=1, keepdims=True))           # log softmax, without overflow
+    scores = scores.astype(np.float64)
+    return [float(100.0 * np.mean((log_p + lam * scores).argmax(axis=1) != y)) for lam in LAMBDAS]

@@ -79,7 +79,7 @@ def build_model(cfg, input_size, rng, dtype=np.float32):
 def update_rule(cfg, model):
     """How every FF or CFF layer learns, ff_update's keyword arguments: gamma, the objective, and the additions."""
     return dict(gamma_mode=cfg.gamma_mode, objective=objective_for(cfg.objective, cfg.negative_loss,
-                                                                   cfg.goodness_penalty),
+                                                                   cfg.goodness_penalty, cfg.symba_alpha),
                 theta_mode=cfg.theta_mode, alpha=model.alpha,
                 peer=PeerNorm(model.peer, cfg.peer_norm) if cfg.peer_norm else None)
 
@@ -228,15 +228,16 @@ def train(cfg, data=None, resume=None, checkpoint_path=None, progress=True, on_e
         if not np.isfinite(np.mean(losses)):
             raise FloatingPointError(f"training diverged in epoch {epoch + 1} (the loss is not finite): "
                                      f"{divergence_hint(cfg)}")
-        train_eval = _evaluate(model, cfg, data.x_train[monitor], data.y_train[monitor], depth)
         record = {"epoch": epoch + 1, "layers": [i + 1 for i in layers], "loss": float(np.mean(losses)),
-                  "lr": cfg.lr * factor, "train_seconds": seconds, "train_error": train_eval["error"],
-                  "warnings": train_eval["warnings"]}
-        if data.x_val is not None:
-            val = _evaluate(model, cfg, data.x_val, data.y_val, depth)
-            record["validation_error"] = val["error"]
-            if "readout_error" in val:
-                record["readout_validation_error"] = val["readout_error"]
+                  "lr": cfg.lr * factor, "train_seconds": seconds}
+        if (epoch + 1) % cfg.eval_every == 0 or epoch + 1 == total:      # --eval-every: the errors, not every epoch
+            train_eval = _evaluate(model, cfg, data.x_train[monitor], data.y_train[monitor], depth)
+            record.update(train_error=train_eval["error"], warnings=train_eval["warnings"])
+            if data.x_val is not None:
+                val = _evaluate(model, cfg, data.x_val, data.y_val, depth)
+                record["validation_error"] = val["error"]
+                if "readout_error" in val:
+                    record["readout_validation_error"] = val["readout_error"]
         if cfg.track_entropy and cfg.method != "bp-label":
             x, y, y_neg = entropy_probe(cfg, data)
             record["entropy"] = goodness_entropies(model.net, x, y, y_neg)
@@ -305,6 +306,8 @@ def finish(model, cfg, data, history):
     return {"test_error": test["error"], "validation_error": val and val["error"],
             "readout_test_error": test.get("readout_error"),        # the second predictor (readout.py)
             "readout_validation_error": val and val.get("readout_error"),
+            "combined_test_error": test.get("combined"),               # one per readout.LAMBDAS
+            "combined_validation_error": val and val.get("combined"),
             "per_layer_test_error": test["per_layer"], "prefix_test_error": test["prefix"],
             "train_seconds": sum(r["train_seconds"] for r in history),
             "test_eval_seconds": time.perf_counter() - t0, "epochs": len(history),

@@ -59,5 +59,9 @@ run ffnumpy.studies.reproduce --dataset cifar10 --budget course
 # ... then Hinton's recipe, FF and CFF gamma(<t) only (hinton.DATASET_ROWS): 16 runs, 10 of them 100 epochs.
 # Keep it only if `python benchmarks/bench_cifar.py --recipe` projects a seed run under 60 minutes here.
 run ffnumpy.studies.hinton question --dataset cifar10
+
+# Issue 42: the record from Hinton's recipe (studies/record.py): SymBa's screen, four attempts of up to an
+# hour each, the chosen configuration's 3 test seeds and its ablation, one dataset after the other.
+for d in mnist fashion-mnist; do run ffnumpy.studies.record --dataset "$d"; done
 echo "== $(date -u +%FT%TZ) queue done"
 exit $failed

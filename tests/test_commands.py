@@ -9,8 +9,8 @@ import pytest
 
 import ffnumpy.data
 from ffnumpy import demo
-from ffnumpy.studies import (analyze, experiments, experiments_report, hinton, hinton_report, record, report,
-                             reproduce)
+from ffnumpy.studies import (analyze, experiments, experiments_report, hinton, hinton_report, record, record_first,
+                             report, reproduce)
 from ffnumpy.train import main as train_main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,7 +98,8 @@ def test_demo_checks_its_output_before_any_work(read_only, no_data, capsys):
 @pytest.mark.parametrize("main,argv,study,row", [
     (reproduce.main, [], "mnist-course", "ff-network"), (hinton.main, ["question"], "mnist-question", "ff-network"),
     (experiments.main, ["depth"], "depth/mnist-L2", "ff-network"),
-    (record.main, [], record.folder("mnist"), record.ROW)])
+    (record_first.main, [], record_first.folder("mnist"), record_first.ROW),
+    (record.main, [], "mnist-screen", record.alpha_row(record.ALPHAS[0]))])
 def test_studies(main, argv, study, row, tmp_path, read_only, no_data, capsys):
     out, seed = damaged_study(tmp_path, study, row)
     assert str(seed) in one_line(main, argv + ["--out", str(out)], capsys)
@@ -176,7 +177,7 @@ def test_analyze_never_replaces_an_analysis_without_overwrite(tmp_path, no_data,
 
 HELP = [("ffnumpy.studies.reproduce", ["--dataset", "--budget"]), ("ffnumpy.studies.hinton", ["study", "--dataset"]),
         ("ffnumpy.data", ["--dataset"]), ("ffnumpy.studies.experiments", ["--dataset"]),
-        ("ffnumpy.studies.record", ["--dataset"]), ("ffnumpy.train", ["--dataset", "--lr-schedule"]),
+        ("ffnumpy.studies.record", ["--dataset"]), ("ffnumpy.studies.record_first", ["--dataset"]), ("ffnumpy.train", ["--dataset", "--lr-schedule"]),
         ("ffnumpy.demo", []), ("ffnumpy.studies.analyze", []), ("ffnumpy.studies.report", []),
         ("ffnumpy.studies.experiments_report", []), ("ffnumpy.studies.hinton_report", []),
         ("ffnumpy.studies.answer", [])]

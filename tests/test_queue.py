@@ -27,5 +27,6 @@ def test_the_queue_dry_runs_every_command_and_changes_nothing():
     assert any("--regime literal --wide-grid --supersede" in c for c in commands)
     assert any("experiments objective --dataset mnist" in c for c in commands)
     assert any("reproduce --dataset cifar10 --budget course" in c for c in commands)
+    assert any("record --dataset fashion-mnist" in c for c in commands)
     assert commands[-1].endswith("queue done")
     assert listing(ROOT / "results") == before

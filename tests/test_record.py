@@ -1,5 +1,6 @@
-"""The record runner on a tiny budget: tuned on validation, seeded on test, judged against its target."""
-from ffnumpy.studies import protocol, record, runner
+"""The first record attempt (record_first), tiny: tuned on validation, seeded on test, judged against its target."""
+from ffnumpy.studies import protocol, runner
+from ffnumpy.studies import record_first as record
 
 
 def test_record_runs_resumes_and_reports(small, tmp_path, monkeypatch):

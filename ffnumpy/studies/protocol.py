@@ -38,6 +38,7 @@ class Study:
     extend: bool = False      # tune past the grid's edges (tuned_settings); with tuned_from, read that study so
     tune_seeds: tuple = (0,)  # a setting's validation error is the mean over these seeds' tuning runs
     tuned_grid: list = None   # with tuned_from: the grid that study tuned over
+    curve: bool = False       # tuning runs measure the validation error every cfg.eval_every epochs (history)
 
 
 def setting_name(setting):

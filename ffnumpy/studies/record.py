@@ -1,138 +1,195 @@
-"""The best error on record: one documented configuration per dataset, reproduction's protocol.
+"""The record (issue 42): the lowest error FF reaches here with a fully connected network, chosen on validation.
 
-    python -m ffnumpy.studies.record --dataset mnist              # run what is missing (resumable)
-    python -m ffnumpy.studies.record --dataset mnist --dry-run
-    python -m ffnumpy.studies.report                  # the report has a section for it
+    python -m ffnumpy.studies.record --dataset mnist              # every stage below, resumable
+    python -m ffnumpy.studies.record --dataset mnist --dry-run    # the runs the next stage still misses
+    python -m ffnumpy.studies.record_report                       # results/record/README.md
 
-Targets (issue 18; mean over 3 seeds, each run within 60 minutes on a 2-core
-machine): MNIST <= 1.20% (Hinton's FF paper 1.36%, the ports of his code
-1.34-1.47%), Fashion-MNIST <= 10.0% (the CFF paper's best backprop row, 10.7%).
-The first attempt below was made against the earlier targets (1.30%, 10.5%).
+Every run starts from Hinton's recipe (config.RECIPES["hinton"]) at its learning rate: every layer learns
+from its own local objective; no convolution, no weight sharing, no data augmentation. The targets are a
+mean over 3 test seeds: MNIST <= 1.20%, Fashion-MNIST <= 10.0%. The stages run in order, each once the one
+before is complete; all but `chosen` measure the validation split (the last 10,000 training images), seed 0:
 
-The configuration: FF, every layer at every step (Network schedule), hard
-negatives (the wrong label drawn in proportion to the network's belief in
-it, negatives.py), wider layers and more epochs than the course budget.
-Its setting is measured on the validation split with seed 0 (RECORD_GRID;
-one setting: the learning rate and threshold the reproduction chose for FF,
-Network at the course budget), then run with seeds 1, 2, 3 on test. The
-folder's name holds width, depth and epochs, and a result file made with any
-other configuration is refused (protocol.check_same), never reused. Every
-attempt is reported, the targets met or not.
+screen    SymBa's slope alpha (ff.SymBa) at the recipe's size and the question study's tuning budget
+          (784-1000x3, 30 epochs): alpha from ALPHAS, then past an edge by factors of 4 (EDGE_STEPS).
+attempts  ATTEMPTS: Hinton's size (784-2000x4, 60 epochs) with FF, CFF gamma(<t) and SymBa (the
+          screen's alpha); the recipe's size for longer (200 epochs). Each run records its validation
+          error every EVAL_EVERY epochs (the curve) and three predictors: the goodness, the readout, and
+          the two combined (readout.LAMBDAS).
+chosen    the attempt and predictor with the lowest validation error: seeds 1, 2, 3 on test.
+ablation  the chosen attempt with one part off at a time (ABLATIONS), on validation.
+
+One JSON per run under results/record/<dataset>-<stage>/<row>/. A run may take up to an hour: run one
+command at a time (two trainings share the 2 cores).
 """
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
-
-import numpy as np
 
 from ..config import Config
 from ..evaluate import failed_run
-from .hinton import QUESTION_ROWS
-from .protocol import Study
-from .reproduce import COMMON
+from ..readout import LAMBDAS
+from .hinton import QUESTION_ROWS, RECIPE_LR, TUNE_EPOCHS
+from .protocol import EDGE_STEPS, Study, pending, read, tune_path
 from .runner import add_runner_flags, execute
-from .runs import ROW_LABELS, fmt, load, load_group
 
-RECORD = dict(method="ff", schedule="network", negatives="hard", hidden=(1000, 1000, 1000), epochs=40)
-RECORD_GRID = [dict(lr=1e-3, theta_scale=0.3)]
+OUT = "results/record"
 TARGET = {"mnist": 1.20, "fashion-mnist": 10.0}
-ROW = "ff-record"
+SETTING = dict(lr=RECIPE_LR, theta_scale=1.0)     # the recipe's, not tuned: one run costs up to an hour
+EVAL_EVERY = 10
+ALPHAS = (1 / 16, 1 / 4, 1.0, 4.0, 16.0)
+SCREEN = dict(epochs=TUNE_EPOCHS)                                   # at the recipe's size (784-1000x3)
+HINTON_SIZE = dict(hidden=(2000, 2000, 2000, 2000), epochs=60)     # his paper's 1.36%
+ATTEMPTS = {"ff-4x2000-60ep": HINTON_SIZE,
+            "cff-prev-4x2000-60ep": {**HINTON_SIZE, **QUESTION_ROWS["cff-prev-network"]},
+            "symba-4x2000-60ep": {**HINTON_SIZE, "objective": "symba"},      # symba_alpha: the screen's
+            "ff-3x1000-200ep": dict(epochs=200)}
+# one part of the chosen attempt off at a time: (Config) -> the settings that change
+ABLATIONS = {"no-peer-norm": lambda cfg: dict(peer_norm=0.0),
+             "random-negatives": lambda cfg: dict(negatives="random"),       # no readout: goodness only
+             "half-width": lambda cfg: dict(hidden=tuple(w // 2 for w in cfg.hidden))}
 
 
-def folder(dataset):
-    width, depth = RECORD["hidden"][0], len(RECORD["hidden"])
-    return f"record/{dataset}-{RECORD['method']}-{RECORD['negatives']}-{width}x{depth}-{RECORD['epochs']}ep"
+def recipe(dataset, seed, **changes):
+    return Config.from_recipe("hinton", dataset=dataset, seed=seed, **changes)
 
 
-def record_study(dataset):
-    def make(row, setting, seed):
-        return Config(dataset=dataset, **{**COMMON, **RECORD}, **setting, seed=seed)
-    return Study(folder(dataset), dataset, (ROW,), RECORD_GRID, make)
+def one_run_each(name, dataset, rows, make, curve=False):
+    """A Study of validation runs only: one per row, with the recipe's setting, seed 0."""
+    return Study(name, dataset, tuple(rows), [SETTING], lambda row, setting, seed: make(row, seed),
+                 seeds=(), curve=curve)
 
 
-def section(out):
-    """The report's lines for every record attempt found under OUT/record/."""
-    lines = []
-    for group in sorted((Path(out) / "record").glob("*")):
-        runs = load_group(group, (ROW,)).get(ROW)
-        if not runs:
-            continue
-        dataset = next(d for d in TARGET if group.name.startswith(d + "-"))
-        seeds, tune = runs["seeds"], runs["tune"]
-        errors = [r["test_error"] for r in seeds]
-        if len(seeds) >= 3:
-            verdict = ("**met**" if np.mean(errors) <= TARGET[dataset] else
-                       f"**missed** by {np.mean(errors) - TARGET[dataset]:.2f} points")
-        elif not seeds and tune and min(r["validation_error"] for r in tune) > TARGET[dataset]:
-            verdict = "not reached on validation; test seeds not run"
+def validation_record(out, name, row):
+    """The record of a row's validation run, or None while it is missing."""
+    path = tune_path(Path(out) / name / row, SETTING)
+    return read(path) if path.exists() else None
+
+
+# -- screen ------------------------------------------------------------------------------------------------
+
+def alpha_row(alpha):
+    return f"symba-a{alpha:g}"
+
+
+def screen_alphas(out, dataset):
+    """ALPHAS, and past an edge while the best sits there (x4 or /4, EDGE_STEPS times at most each way)."""
+    alphas, steps = sorted(ALPHAS), {"down": 0, "up": 0}
+    while True:
+        errors = [validation_record(out, f"{dataset}-screen", alpha_row(a)) for a in alphas]
+        if any(r is None for r in errors):
+            return alphas
+        best = min(range(len(alphas)), key=lambda k: (errors[k]["validation_error"], k))
+        if best == 0 and steps["down"] < EDGE_STEPS:
+            steps["down"] += 1
+            alphas.insert(0, alphas[0] / 4)
+        elif best == len(alphas) - 1 and steps["up"] < EDGE_STEPS:
+            steps["up"] += 1
+            alphas.append(alphas[-1] * 4)
         else:
-            verdict = "-"
-        cfg = (seeds or tune)[0]["config"]
-        validation = ", ".join(f"{r['validation_error']:.2f}" for r in tune)
-        lines += [f"| {dataset} | {group.name} | {validation} | "
-                  f"{fmt(errors)} ({len(seeds)} seeds) | {TARGET[dataset]:.2f} | {verdict} | "
-                  f"lr {cfg['lr']:g}, theta-scale {cfg['theta_scale']:g} | "
-                  f"{max(r['wall_seconds'] for r in seeds + tune) / 60:.0f} |"]
-    if not lines:
-        return []
-    return ["## The best error on record", "", __doc__.split("\n\n", 2)[2].strip(), "",
-            "| dataset | configuration (folder) | validation (%), seed 0 | test error (%) | target | verdict "
-            "| setting | longest run (min) |", "|---|---|---|---|---|---|---|---|"] + lines + [""] + \
-        best_reached(out, {d for d in TARGET if any((Path(out) / "record").glob(d + "-*"))}) + [""]
+            return alphas
 
 
-def best_reached(out, attempted, recipe="results/recipe"):
-    """One line per dataset, with the target met or missed: the lowest mean test error (>= 3 seeds) of the
-    record attempts (OUT/record), of a goodness row of the table studies, of FF with Hinton's recipe
-    (RECIPE/<dataset>-reference) and of the rows of the question study asked against it
-    (RECIPE/<dataset>-question, failed seeds left out)."""
-    found, lines = load(out), []
-    for dataset, target in TARGET.items():
-        errors = {(row, budget): [r["test_error"] for r in runs["seeds"]]
-                  for (d, budget), rows in found.items() if d == dataset
-                  for row, runs in rows.items() if not row.startswith("bp-") and len(runs["seeds"]) >= 3}
-        hinton = load_group(Path(recipe) / f"{dataset}-reference", ("ff-network",)).get("ff-network", {})
-        if len(hinton.get("seeds", [])) >= 3:
-            errors[("ff-hinton", "recipe")] = [r["test_error"] for r in hinton["seeds"]]
-        for group in sorted((Path(out) / "record").glob(dataset + "-*")):       # the attempts above
-            seeds = load_group(group, (ROW,)).get(ROW, {}).get("seeds", [])
-            if len(seeds) >= 3:
-                errors[(group.name, "record")] = [r["test_error"] for r in seeds]
-        for row, runs in load_group(Path(recipe) / f"{dataset}-question", tuple(QUESTION_ROWS)).items():
-            kept = [r["test_error"] for r in runs["seeds"] if not failed_run(r)]     # each chosen on validation
-            if len(kept) >= 3:
-                errors[(row, "question")] = kept
-        best = min(errors, key=lambda k: np.mean(errors[k]), default=None)
-        tried = "" if dataset in attempted else \
-            f"no record attempt yet (`python -m ffnumpy.studies.record --dataset {dataset}`); "
-        if best is None:
-            where = "none with 3 seeds yet"
-        elif best[0] == "ff-hinton":
-            where = f"FF with Hinton's recipe (100 epochs), {fmt(errors[best])}%"
-        elif best[1] == "record":
-            where = f"the record attempt {best[0]} (above), {fmt(errors[best])}%"
-        elif best[1] == "question":
-            where = (f"{ROW_LABELS[best[0]]} with Hinton's recipe (100 epochs, the question study: "
-                     f"`python -m ffnumpy.studies.hinton question --dataset {dataset}`), {fmt(errors[best])}%")
-        else:
-            where = f"{ROW_LABELS[best[0]]} at the {best[1]} budget, {fmt(errors[best])}%"
-        if best is not None:
-            gap = np.mean(errors[best]) - target
-            where += ": the target " + ("met" if gap <= 0 else f"missed by {gap:.2f} points")
-        lines.append(f"- {dataset} (target {target:.2f}%): {tried}the best FF or CFF run so far: {where}.")
-    return lines
+def screen_alpha(out, dataset):
+    """The screen's choice of alpha (lowest validation error), or None while it is incomplete."""
+    alphas = screen_alphas(out, dataset)
+    errors = [validation_record(out, f"{dataset}-screen", alpha_row(a)) for a in alphas]
+    if any(r is None for r in errors):
+        return None
+    return min(zip(alphas, errors), key=lambda ar: ar[1]["validation_error"])[0]
+
+
+def screen_studies(dataset, out):
+    alphas = {alpha_row(a): a for a in screen_alphas(out, dataset)}
+    return [one_run_each(f"{dataset}-screen", dataset, alphas, lambda row, seed: recipe(
+        dataset, seed, objective="symba", symba_alpha=alphas[row], **SCREEN))]
+
+
+# -- attempts ----------------------------------------------------------------------------------------------
+
+def attempt_config(out, dataset, attempt, seed=0):
+    changes = dict(ATTEMPTS[attempt], eval_every=EVAL_EVERY)
+    if changes.get("objective") == "symba":
+        changes["symba_alpha"] = screen_alpha(out, dataset)
+    return recipe(dataset, seed, **changes)
+
+
+def attempt_studies(dataset, out):
+    return [one_run_each(f"{dataset}-attempts", dataset, ATTEMPTS,
+                         lambda row, seed: attempt_config(out, dataset, row, seed), curve=True)]
+
+
+def predictor_errors(record, split="validation"):
+    """[(predictor, error %)] of a run: its goodness predictor, the readout, the two combined (one per
+    readout.LAMBDAS after the first, which is the readout alone)."""
+    found = [("goodness", record.get(f"{split}_error"))]
+    if record.get(f"readout_{split}_error") is not None:
+        found.append(("readout", record[f"readout_{split}_error"]))
+    for lam, error in zip(LAMBDAS[1:], (record.get(f"combined_{split}_error") or [None])[1:]):
+        found.append((f"combined {lam:g}", error))
+    return [(name, error) for name, error in found if error is not None]
+
+
+def choice(out, dataset):
+    """(attempt, predictor, validation error %) with the lowest validation error over every attempt's
+    predictors (failed runs left out), or None while an attempt is missing. Ties: the earlier listed."""
+    found = []
+    for attempt in ATTEMPTS:
+        record = validation_record(out, f"{dataset}-attempts", attempt)
+        if record is None:
+            return None
+        if not failed_run(record):
+            found += [(error, k, attempt, name) for k, (name, error) in enumerate(predictor_errors(record))]
+    if not found:
+        return None
+    error, _, attempt, name = min(found, key=lambda f: (f[0], list(ATTEMPTS).index(f[2]), f[1]))
+    return attempt, name, error
+
+
+def test_error(record, predictor):
+    """A seed run's test error by the chosen predictor (predictor_errors' names)."""
+    return dict(predictor_errors(record, "test"))[predictor]
+
+
+# -- chosen and ablation -----------------------------------------------------------------------------------
+
+def chosen_studies(dataset, out):
+    attempt, _, _ = choice(out, dataset)
+    return [Study(f"{dataset}-chosen", dataset, (attempt,), [], lambda row, setting, seed: attempt_config(
+        out, dataset, row, seed), fixed=SETTING, seeds=(1, 2, 3))]
+
+
+def ablation_studies(dataset, out):
+    attempt, _, _ = choice(out, dataset)
+    base = attempt_config(out, dataset, attempt)
+    return [one_run_each(f"{dataset}-ablation/{attempt}", dataset, ABLATIONS,
+                         lambda row, seed: replace(base, seed=seed, **ABLATIONS[row](base)))]
+
+
+STAGES = {"screen": screen_studies, "attempts": attempt_studies, "chosen": chosen_studies,
+          "ablation": ablation_studies}
 
 
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ffnumpy.studies.record", description=__doc__.splitlines()[0])
     p.add_argument("--dataset", choices=list(TARGET), default="mnist", help="the dataset (default mnist)")
-    p.add_argument("--out", default="results/reproduction",
-                   help="folder of the result files (default results/reproduction, relative to the folder you run "
-                        "it from)")
+    p.add_argument("--out", default=OUT,
+                   help=f"folder of the result files (default {OUT}, relative to the folder you run it from)")
     add_runner_flags(p)
     p.error = lambda message: p.exit(2, f"{p.prog}: error: {message}\n")
     args = p.parse_args(argv)
-    return execute(p, args.out, [record_study(args.dataset)], args, argv)
+    for stage, build in STAGES.items():
+        while True:              # a stage whose best sits at an edge grows a row: run the stage again
+            studies = build(args.dataset, args.out)
+            print(f"== stage {stage}", flush=True)
+            code = execute(p, args.out, studies, args, argv)
+            if code or (args.dry_run and any(pending(args.out, s) for s in studies)):
+                if args.dry_run and stage != "ablation":
+                    print(f"the stages after {stage} start once it is complete")
+                return code
+            if [s.rows for s in build(args.dataset, args.out)] == [s.rows for s in studies]:
+                break
+    return 0
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import numpy as np
 from ..data import load_dataset
 from ..plots import plot_seed_contributions, plot_seed_entropy
 from .cifar_report import cifar_lines, cifar_pending
-from .record import section
+from .record_first import section
 from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines, regime_tuning_table
 from .protocol import EDGE_STEPS
 from .reproduce import ANSWER_SEEDS, BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies

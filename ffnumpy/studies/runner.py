@@ -40,7 +40,7 @@ from .protocol import check_result_files, pending, read, saved_config
 EX_TEMPFAIL = 75   # sysexits.h: a temporary failure, try again later (runs of this shard wait on another's)
 
 
-def run(cfg, kind, data, checkpoint_path=None):
+def run(cfg, kind, data, checkpoint_path=None, curve=False):
     """Train one run and return its JSON record.
 
     tune: the network is measured on the validation split only; seed: on the
@@ -50,7 +50,8 @@ def run(cfg, kind, data, checkpoint_path=None):
     run cut off by the end of a session goes on where it stopped, bit for bit).
     """
     if kind == "tune":   # the validation split stands in for the test set: test is never touched
-        split = Dataset(data.name, data.x_train, data.y_train, data.x_val, data.y_val)
+        split = Dataset(data.name, data.x_train, data.y_train, data.x_val, data.y_val,
+                        *((data.x_val, data.y_val) if curve else ()))      # curve: its error every eval_every epochs
     else:                # no per-epoch validation pass: it costs a third of an epoch
         split = Dataset(data.name, data.x_train, data.y_train, data.x_test, data.y_test)
     resume = checkpoint_path if checkpoint_path is not None and Path(checkpoint_path).exists() else None
@@ -60,7 +61,7 @@ def run(cfg, kind, data, checkpoint_path=None):
         return diverged(cfg, kind, err)
     record = {"kind": kind, **result}
     if kind == "tune":
-        for key in ("", "per_layer_", "prefix_", "readout_"):
+        for key in ("", "per_layer_", "prefix_", "readout_", "combined_"):
             record[f"{key}validation_error"] = record.pop(f"{key}test_error")
         record["validation_error_by_predictor"] = record.pop("test_error_by_predictor")
         record["warnings"] = [w.replace("test set:", "validation set:", 1) for w in record["warnings"]]
@@ -70,6 +71,7 @@ def run(cfg, kind, data, checkpoint_path=None):
         val = evaluate(model.net, data.x_val, data.y_val, model.head, cfg.predict, readout=model.readout)
         record["validation_error"] = val["error"]
         record["readout_validation_error"] = val.get("readout_error")
+        record["combined_validation_error"] = val.get("combined")
     if cfg.track_entropy:
         initial = build_model(cfg, cfg.input_size, np.random.default_rng(cfg.seed)).net
         record["initial_entropy"] = goodness_entropies(initial, *entropy_probe(cfg, split))
@@ -158,7 +160,7 @@ def sweep(out, study, seeds=None, data=None, say=print, shard=None):
                 flush=True)
             t0 = time.perf_counter()
             ckpt = path.with_name(path.stem + ".ckpt.npz")   # the run so far (gitignored)
-            record = study.runner(cfg, kind, data) if study.runner else run(cfg, kind, data, ckpt)
+            record = study.runner(cfg, kind, data) if study.runner else run(cfg, kind, data, ckpt, study.curve)
             record["wall_seconds"] = time.perf_counter() - t0   # this process's part of the run
             atomic_write_text(path, json.dumps(record, indent=1))
             ckpt.unlink(missing_ok=True)
@@ -283,7 +285,7 @@ def execute(p, out, studies, args, argv=None):
         p.error(f"--jobs: at most the {os.cpu_count() or 1} cores of this machine (each job trains on a core of "
                 f"its own), got {args.jobs}")
     try:
-        check_writable(out, "--out", folder=True)
+        check_writable(out, "--out", folder=True, create=not args.dry_run)
         for name in dict.fromkeys(study.name for study in studies):     # a damaged file: now, not after hours
             check_result_files(Path(out) / name)
         if args.dry_run:

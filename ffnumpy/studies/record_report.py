@@ -1,0 +1,181 @@
+"""The report of `python -m ffnumpy.studies.record`: OUT/README.md and OUT/curves.png, from the result files only.
+
+    python -m ffnumpy.studies.record_report [--out results/record]
+
+Per dataset: the SymBa screen, every attempt with its three predictors and its minutes, the choice, the
+chosen configuration's test seeds against the target, and the ablation. Minutes are each run's recorded
+training time (train_seconds, every epoch summed), on the CPU its file names.
+"""
+import sys
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+
+from ..evaluate import failed_run
+from ..files import atomic_write_text
+from .protocol import read
+from . import record as rec          # read at call time: the stages' lists are the study's, tests shrink them
+from .record import OUT, TARGET, alpha_row, choice, predictor_errors, screen_alphas, test_error, validation_record
+from .runs import fmt, report_command
+
+PUBLISHED = [      # fully connected FF-family results without augmentation, test error (%), ../shared/PAPER.md
+    ("MNIST", "Hinton's FF paper: 784-2000x4, 60 epochs", "1.36"),
+    ("MNIST", "ports of Hinton's code: 784-1000x3, 100 epochs (goodness / readout)", "1.34-1.47"),
+    ("MNIST", "a study of FF losses, SymBa's symmetric loss: 2 x 2000", "1.35"),
+    ("MNIST", "self-contrastive FF (unsupervised, linear readout)", "about 1.3"),
+    ("Fashion-MNIST", "the CFF paper's best FF-family row", "11.6"),
+    ("both", "ffnumpy's FF with Hinton's recipe (784-1000x3, 100 epochs; results/recipe)", "1.41 / 10.32"),
+]
+ABLATION_TEXT = {"no-peer-norm": "without peer normalisation", "random-negatives":
+                 "random negatives instead of the readout's (no readout: goodness only)",
+                 "half-width": "every layer half as wide"}
+
+
+def pct(value):
+    return "-" if value is None else f"{value:.2f}"
+
+
+def minutes(record):
+    return f"{record['train_seconds'] / 60:.0f}" if record.get("train_seconds") is not None else "-"
+
+
+def cpu(record):
+    return (record.get("machine") or {}).get("cpu", "not recorded")
+
+
+def best_combined(record):
+    """'1.52 (lam 0.01)': the lowest validation error of the combined predictors."""
+    combined = [(e, name) for name, e in predictor_errors(record) if name.startswith("combined")]
+    if not combined:
+        return "-"
+    e, name = min(combined)
+    return f"{e:.2f} (lambda {name.split()[1]})"
+
+
+def curve(record):
+    """'2.10, 1.80, ...': the validation error every EVAL_EVERY epochs (record.py)."""
+    points = [h["validation_error"] for h in record.get("history", []) if "validation_error" in h]
+    return ", ".join(f"{e:.2f}" for e in points) or "-"
+
+
+def screen_lines(out, dataset):
+    rows = [(a, validation_record(out, f"{dataset}-screen", alpha_row(a))) for a in screen_alphas(out, dataset)]
+    lines = ["| alpha | validation error (%), goodness | readout | minutes |", "|---|---|---|---|"]
+    for alpha, r in rows:
+        lines.append(f"| {alpha:g} | {r['validation_error']:.2f} | {pct(r.get('readout_validation_error'))} | "
+                     f"{minutes(r)} |" if r else f"| {alpha:g} | not yet run | | |")
+    return lines
+
+
+def attempt_lines(out, dataset):
+    lines = ["| attempt | goodness (%) | readout (%) | combined, best (%) | validation every "
+             f"{rec.EVAL_EVERY} epochs (%) | minutes | CPU |", "|---|---|---|---|---|---|---|"]
+    for attempt in rec.ATTEMPTS:
+        r = validation_record(out, f"{dataset}-attempts", attempt)
+        if r is None:
+            lines.append(f"| {attempt} | not yet run | | | | | |")
+            continue
+        found = dict(predictor_errors(r))
+        failed = " (failed run)" if failed_run(r) else ""
+        alpha = f", alpha {r['config']['symba_alpha']:g}" if r["config"].get("objective") == "symba" else ""
+        lines.append(f"| {attempt}{alpha}{failed} | {found['goodness']:.2f} | {pct(found.get('readout'))} | "
+                     f"{best_combined(r)} | {curve(r)} | {minutes(r)} | {cpu(r)} |")
+    return lines
+
+
+def chosen_lines(out, dataset):
+    chosen = choice(out, dataset)
+    if chosen is None:
+        return ["The choice waits for every attempt."]
+    attempt, predictor, error = chosen
+    lines = [f"Chosen on validation: **{attempt}**, predicted by **{predictor}** ({error:.2f}% on validation)."]
+    seeds = [read(p) for p in sorted((Path(out) / f"{dataset}-chosen" / attempt).glob("seed*.json"))]
+    good = [r for r in seeds if not failed_run(r)]
+    if not seeds:
+        return lines + ["Its test seeds are not yet run."]
+    errors = [test_error(r, predictor) for r in good]
+    lines.append(f"Test error over {len(good)} seeds: **{fmt(errors, unit='%')}** "
+                 f"({', '.join(f'{e:.2f}' for e in errors)}); {len(seeds) - len(good)} failed runs; "
+                 f"{', '.join(minutes(r) for r in seeds)} minutes of training per run.")
+    if len(good) >= 3:
+        gap = np.mean(errors) - TARGET[dataset]
+        lines.append(f"Target {TARGET[dataset]:.2f}%: " + ("**met**." if gap <= 0 else f"**missed** by {gap:.2f} points."))
+    return lines
+
+
+def ablation_lines(out, dataset):
+    chosen = choice(out, dataset)
+    if chosen is None:
+        return []
+    attempt, predictor, _ = chosen
+    base = validation_record(out, f"{dataset}-attempts", attempt)
+    lines = ["| part off | goodness (%) | by the chosen predictor (%) | change (points) | minutes |",
+             "|---|---|---|---|---|",
+             f"| nothing (the chosen attempt) | {base['validation_error']:.2f} | "
+             f"{dict(predictor_errors(base))[predictor]:.2f} | | {minutes(base)} |"]
+    for part in rec.ABLATIONS:
+        r = validation_record(out, f"{dataset}-ablation/{attempt}", part)
+        if r is None:
+            lines.append(f"| {ABLATION_TEXT[part]} | not yet run | | | |")
+            continue
+        own = dict(predictor_errors(r)).get(predictor)
+        mine = own if own is not None else r["validation_error"]
+        reference = dict(predictor_errors(base))[predictor] if own is not None else base["validation_error"]
+        lines.append(f"| {ABLATION_TEXT[part]} | {r['validation_error']:.2f} | {pct(own)} "
+                     f"| {mine - reference:+.2f} | {minutes(r)} |")
+    return lines
+
+
+def plot_curves(out, path):
+    """The validation curve of every attempt, one panel per dataset."""
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, axes = plt.subplots(1, len(TARGET), figsize=(11, 4))
+    drawn = False
+    for ax, dataset in zip(axes, TARGET):
+        for attempt in rec.ATTEMPTS:
+            r = validation_record(out, f"{dataset}-attempts", attempt)
+            points = [(h["epoch"], h["validation_error"]) for h in (r or {}).get("history", [])
+                      if "validation_error" in h]
+            if points:
+                ax.plot(*zip(*points), marker="o", label=attempt)
+                drawn = True
+        ax.axhline(TARGET[dataset], color="k", ls="--", lw=1, label=f"target {TARGET[dataset]:g}%")
+        ax.set(title=dataset, xlabel="epoch", ylabel="validation error (%), goodness")
+        ax.legend(fontsize=8)
+    if drawn:
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return drawn
+
+
+def write(out=OUT):
+    lines = ["# The record: FF from Hinton's recipe, larger and longer", "",
+             "Written by `python -m ffnumpy.studies.record_report` from the files below; the runs are made by",
+             "`python -m ffnumpy.studies.record --dataset DATASET` (its docstring holds the protocol).",
+             f"Every run uses the recipe's learning rate ({rec.SETTING['lr']:g}); a run is one seed, on validation, "
+             "unless it says test.", ""]
+    if plot_curves(out, Path(out) / "curves.png"):
+        lines += ["![validation curves](curves.png)", ""]
+    for dataset in TARGET:
+        lines += [f"## {dataset}", "", "### SymBa's slope alpha (784-1000x3, 30 epochs)", ""]
+        lines += screen_lines(out, dataset) + ["", "### The attempts", ""] + attempt_lines(out, dataset)
+        lines += ["", "### The choice and its test seeds", ""] + chosen_lines(out, dataset)
+        ablation = ablation_lines(out, dataset)
+        if ablation:
+            lines += ["", "### Ablation of the chosen attempt (validation)", ""] + ablation
+        lines.append("")
+    lines += ["## Published numbers (test error %)", "", "| dataset | source | error |", "|---|---|---|"]
+    lines += [f"| {d} | {s} | {e} |" for d, s, e in PUBLISHED] + [""]
+    atomic_write_text(Path(out) / "README.md", "\n".join(lines))
+    return Path(out) / "README.md"
+
+
+def main(argv=None):
+    return report_command(argv, "python -m ffnumpy.studies.record_report", __doc__, write, out=OUT)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
