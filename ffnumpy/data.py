@@ -20,14 +20,14 @@ refused and the next source is tried.
 """
 import argparse
 import http.client
-import os
 import sys
 from pathlib import Path
 
 import numpy as np
 
 from .files import atomic_write, remove_stale_parts
-from .sources.base import DOWNLOAD_TIMEOUT, VALIDATION_SIZE, DataError, Dataset, cache_dir, download_into  # noqa: F401
+from .sources.base import (DOWNLOAD_TIMEOUT, VALIDATION_SIZE, DataError, Dataset, cache_dir, download_into,  # noqa: F401
+                           named_folder)
 from .sources.hub import HUB_MEGABYTES, HUB_REQUIREMENT, mnist_from_hub
 from .sources.idx import gunzip, parse_idx, read_idx_file, sha256
 
@@ -140,14 +140,6 @@ def locate_files(name, data_dir=None, download=True, mirrors=None, hub=True):
         except (OSError, ValueError) as err:
             failures.append(f"{label}: {err}")
     raise DataError(failure_message(name, failures, cache))
-
-
-def named_folder(data_dir=None):
-    """(label, folder) the user named: the data_dir argument, else $FFNUMPY_DATA; None if neither."""
-    for label, base in (("data_dir", data_dir), ("$FFNUMPY_DATA", os.environ.get("FFNUMPY_DATA"))):
-        if base:
-            return label, Path(base).expanduser()
-    return None
 
 
 def from_named_folder(name, hashes, label, base):

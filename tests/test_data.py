@@ -354,7 +354,7 @@ def test_cifar_archive_is_read_in_memory_and_verified(tmp_path, offline):  # off
     assert d.x_train.shape == (20, 3072) and d.x_test.shape == (4, 3072) and d.x_train.dtype == np.float32
     assert 0 <= d.x_train.min() and d.x_train.max() <= 1 and list(d.y_test) == [5, 6, 7, 8]
     assert sorted(os.listdir(tmp_path)) == [cifar.ARCHIVE]            # nothing extracted
-    with pytest.raises(data.DataError, match="MD5"):                  # the published MD5 refuses it
+    with pytest.raises(data.DataError, match="bytes, expected 170052171"):   # the published size refuses it
         cifar.load_cifar10(tmp_path, download=False)
 
 
@@ -383,8 +383,12 @@ def test_cifar_download_goes_through_the_mirror_and_the_checks(tmp_path, monkeyp
     got = cifar.locate(mirrors=[mirror.as_uri()], expected_md5=cifar.md5(path),
                        expected_size=os.path.getsize(path))
     assert got == tmp_path / "cache" / "ffnumpy" / "cifar10" / cifar.ARCHIVE
-    with pytest.raises(data.DataError, match="Sources tried"):
-        cifar.locate(data_dir=tmp_path / "nowhere", mirrors=[mirror.as_uri()], expected_md5="0" * 32,
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
+    with pytest.raises(data.DataError, match="Sources tried"):                 # the download's MD5 is wrong
+        cifar.locate(mirrors=[mirror.as_uri()], expected_md5="0" * 32, expected_size=os.path.getsize(path), npm=False)
+    assert not (tmp_path / "empty-cache" / "ffnumpy" / "cifar10" / cifar.ARCHIVE).exists()
+    with pytest.raises(data.DataError, match="^data_dir .*nowhere does not hold verified CIFAR-10"):   # no download
+        cifar.locate(data_dir=tmp_path / "nowhere", mirrors=[mirror.as_uri()], expected_md5=cifar.md5(path),
                      expected_size=os.path.getsize(path), npm=False)
 
 

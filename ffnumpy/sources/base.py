@@ -34,6 +34,15 @@ class Dataset:
     y_val: Optional[np.ndarray] = None
 
 
+def named_folder(data_dir=None):
+    """(label, folder) the user named: the data_dir argument, else $FFNUMPY_DATA; None if neither.
+    A named folder is the only place a dataset is looked for (data.py, cifar.py)."""
+    for label, base in (("data_dir", data_dir), ("$FFNUMPY_DATA", os.environ.get("FFNUMPY_DATA"))):
+        if base:
+            return label, Path(base).expanduser()
+    return None
+
+
 def file_digest(path, algorithm):
     """The hex digest ("md5", "sha1", "sha256") of a file, read in 1 MiB chunks."""
     digest = hashlib.new(algorithm)

