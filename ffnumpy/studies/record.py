@@ -12,7 +12,7 @@ before is complete; all but `chosen` measure the validation split (the last 10,0
 screen    SymBa's slope alpha (ff.SymBa) at the recipe's size and the question study's tuning budget
           (784-1000x3, 30 epochs): alpha from ALPHAS, then past an edge by factors of 4 (EDGE_STEPS).
 attempts  ATTEMPTS: Hinton's size (784-2000x4, 60 epochs) with FF, CFF gamma(<t) and SymBa (the
-          screen's alpha); the recipe's size for longer (200 epochs). Each run records its validation
+          screen's alpha); the recipe's size for longer (150 epochs). Each run records its validation
           error every EVAL_EVERY epochs (the curve) and three predictors: the goodness, the readout, and
           the two combined (readout.LAMBDAS).
 chosen    the attempt and predictor with the lowest validation error: seeds 1, 2, 3 on test.
@@ -43,7 +43,7 @@ HINTON_SIZE = dict(hidden=(2000, 2000, 2000, 2000), epochs=60)     # his paper's
 ATTEMPTS = {"ff-4x2000-60ep": HINTON_SIZE,
             "cff-prev-4x2000-60ep": {**HINTON_SIZE, **QUESTION_ROWS["cff-prev-network"]},
             "symba-4x2000-60ep": {**HINTON_SIZE, "objective": "symba"},      # symba_alpha: the screen's
-            "ff-3x1000-200ep": dict(epochs=200)}
+            "ff-3x1000-150ep": dict(epochs=150)}              # about 40 minutes here, the 4x2000 rows about 50
 # one part of the chosen attempt off at a time: (Config) -> the settings that change
 ABLATIONS = {"no-peer-norm": lambda cfg: dict(peer_norm=0.0),
              "random-negatives": lambda cfg: dict(negatives="random"),       # no readout: goodness only
