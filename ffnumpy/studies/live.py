@@ -6,7 +6,11 @@ or CIFAR-10's for a run on CIFAR-10).
 """
 from pathlib import Path
 
+import numpy as np
+
 from ..config import Config
+from ..network import overlay_label
+from ..train import train
 from .protocol import row_setting
 from .reproduce import table_studies
 
@@ -29,3 +33,20 @@ def live_config(name, repro, dataset="mnist", **kw):
     chosen = row_setting(repro, study, row) if Path(repro).is_dir() else None
     lr, theta_scale = (chosen["lr"], chosen["theta_scale"]) if chosen else FALLBACK[row]
     return Config(**method, dataset=dataset, lr=lr, theta_scale=theta_scale, **kw)
+
+
+def label_share(x, y):
+    """The label's share of a pair's squared length, in %, averaged over the images: 1 / ||overlay(x, y)||^2
+    (the label is one pixel at 1). x : (N, D), y : (N,)"""
+    xy = overlay_label(x, y)
+    return float(100 * np.mean(1 / np.einsum("nd,nd->n", xy, xy)))
+
+
+def live_runs(names, data, repro, **kw):
+    """Train each named live run (a key of ROWS) on `data` (a Dataset) with live_config's setting for
+    data.name; kw: the runs' own sizes. returns {name: (result, cfg)}"""
+    found = {}
+    for name in names:
+        cfg = live_config(name, repro, dataset=data.name, **kw)
+        found[name] = (train(cfg, data=data, progress=False)[0], cfg)
+    return found
