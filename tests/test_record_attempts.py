@@ -115,3 +115,24 @@ def test_a_dry_run_creates_no_folder(tmp_path, capsys):
     out = tmp_path / "new" / "record"
     assert record.main(["--out", str(out), "--dry-run"]) == 0
     assert "5 runs missing" in capsys.readouterr().out and not (tmp_path / "new").exists()
+
+
+def test_when_every_attempt_failed_the_next_stage_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.setattr(record, "ALPHAS", (1.0, 4.0, 16.0))
+    monkeypatch.setattr(record, "ATTEMPTS", {"a": {}})
+    monkeypatch.setattr(runner, "run", lambda *a, **k: pytest.fail("trained"))
+
+    def put(name, row, cfg, error, warnings=()):
+        path = protocol.tune_path(tmp_path / name / row, record.SETTING)
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps({"config": json.loads(json.dumps(cfg.__dict__)), "validation_error": error,
+                                    "warnings": list(warnings)}))
+    for alpha in record.ALPHAS:                                         # alpha 4 best: inside, complete
+        put("mnist-screen", record.alpha_row(alpha), record.recipe("mnist", 0, objective="symba", symba_alpha=alpha,
+                                                                   **record.SCREEN), 2.0 + (alpha != 4.0))
+    put("mnist-attempts", "a", record.attempt_config(tmp_path, "mnist", "a"), 100.0,
+        ["diverged: the loss is not finite"])
+    with pytest.raises(SystemExit) as stop:
+        record.main(["--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and "every attempt on mnist failed" in err and len(err.strip().splitlines()) == 1

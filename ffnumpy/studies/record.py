@@ -153,14 +153,23 @@ def test_error(record, predictor):
 
 # -- chosen and ablation -----------------------------------------------------------------------------------
 
+def chosen_attempt(out, dataset):
+    """The attempt `choice` picks; ValueError (one line) when every attempt failed."""
+    chosen = choice(out, dataset)
+    if chosen is None:
+        raise ValueError(f"every attempt on {dataset} failed (see {Path(out) / (dataset + '-attempts')}): "
+                         "nothing to choose, so no test seeds and no ablation")
+    return chosen[0]
+
+
 def chosen_studies(dataset, out):
-    attempt, _, _ = choice(out, dataset)
+    attempt = chosen_attempt(out, dataset)
     return [Study(f"{dataset}-chosen", dataset, (attempt,), [], lambda row, setting, seed: attempt_config(
         out, dataset, row, seed), fixed=SETTING, seeds=(1, 2, 3))]
 
 
 def ablation_studies(dataset, out):
-    attempt, _, _ = choice(out, dataset)
+    attempt = chosen_attempt(out, dataset)
     base = attempt_config(out, dataset, attempt)
     return [one_run_each(f"{dataset}-ablation/{attempt}", dataset, ABLATIONS,
                          lambda row, seed: replace(base, seed=seed, **ABLATIONS[row](base)))]
@@ -180,7 +189,10 @@ def main(argv=None):
     args = p.parse_args(argv)
     for stage, build in STAGES.items():
         while True:              # a stage whose best sits at an edge grows a row: run the stage again
-            studies = build(args.dataset, args.out)
+            try:
+                studies = build(args.dataset, args.out)
+            except ValueError as err:
+                p.exit(2, f"{p.prog}: error: {err}\n")
             print(f"== stage {stage}", flush=True)
             code = execute(p, args.out, studies, args, argv)
             if code or (args.dry_run and any(pending(args.out, s) for s in studies)):
