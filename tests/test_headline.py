@@ -6,7 +6,7 @@ import pytest
 
 from ffnumpy.studies import predictors
 from ffnumpy.studies.headline import ff_against_cff, headline
-from ffnumpy.studies.runs import LISTED, compare, comparison_key
+from ffnumpy.studies.runs import LISTED, compare, comparison_key, cpu_note
 from ffnumpy.studies.stats import Family, compare_seeds, holm
 
 
@@ -68,6 +68,25 @@ def test_compare_reads_each_row_by_its_predictor_and_names_it_in_the_key():
     assert key[0].endswith(" by readout") and " by " not in key[1]          # CFF is read by its own predictor
     assert key in family.found and family.labels[key] == "x"
     assert comparison_key(ff, cff) == comparison_key(ff, cff, ("skip-first", "all"))  # own predictors: no suffix
+
+
+def test_a_comparison_of_runs_on_different_cpus_says_so():
+    y = np.tile([0, 1, 2, 3], 10)
+    ff = [seed_run("all", s, test=25.0 + s) for s in (1, 2, 3)]
+    cff = [seed_run("all", s, test=20.0 + s) for s in (1, 2, 3)]
+    for r in cff:
+        r["config"]["method"] = "cff"
+    assert compare(ff, cff, y, Family())["cpus"] == [["not recorded"], ["not recorded"]]
+    assert cpu_note(compare(ff, cff, y, Family())) == ""                 # nothing recorded: nothing to say
+    for r in ff + cff:
+        r["machine"] = {"cpu": "Intel"}
+    assert cpu_note(compare(ff, cff, y, Family())) == ""                 # one CPU throughout
+    cff[2]["machine"] = {"cpu": "AMD"}
+    assert cpu_note(compare(ff, cff, y, Family())) == " [CPUs differ: AMD; Intel]"
+    del ff[0]["machine"]                                                  # an older file among recorded ones
+    assert cpu_note(compare(ff, cff, y, Family())) == " [CPUs differ: AMD; Intel; not recorded]"
+    ff[0]["machine"], cff[2]["config"]["seed"] = {"cpu": "Intel"}, 9      # only the seeds both rows have count
+    assert cpu_note(compare(ff, cff, y, Family())) == ""
 
 
 def listed(tmp_path, report, entries):

@@ -8,7 +8,7 @@ import numpy as np
 from ..data import load_dataset
 from .experiments import DEPTH_ROWS, DEPTHS, LEARNED, learned_study
 from ..plots import plot_depth
-from .runs import (ROW_LABELS, choice, compare, edge, fmt, fmt_runs, load_group, marginals, mcnemar_note,
+from .runs import (ROW_LABELS, choice, compare, cpu_note, edge, fmt, fmt_runs, load_group, marginals, mcnemar_note,
                    predictor_note, report_command, rule, save_family, two_passes)
 from .reproduce import BUDGETS
 from .stats import Family, evidence, in_words
@@ -50,7 +50,8 @@ def depth_section(out, dataset, y_test, family, reproduction="results/reproducti
             if v:
                 call = in_words(v, "FF lower", "CFF lower")
                 calls.setdefault(cff, {}).setdefault(call, []).append(d)
-                lines.append(f"- {d} layers, {LABELS[cff]}: {call} {evidence(v)}, {v['seeds']} seeds{mcnemar_note(v)}")
+                lines.append(f"- {d} layers, {LABELS[cff]}: {call} {evidence(v)}, {v['seeds']} seeds{mcnemar_note(v)}"
+                             f"{cpu_note(v)}")
     lines += ["", "**Conclusion.**"] + depth_conclusion(runs, calls)
     name = f"depth_{dataset}.png"
     plot_depth({LABELS[row]: {d: rows.get(row, {}).get("seeds", []) for d, rows in runs.items()} for row in DEPTH_ROWS},
@@ -112,7 +113,8 @@ def learned_section(out, reproduction, dataset, y_test, family):
                     label=f"experiments, {dataset}, course budget: CFF learned gamma, Network vs {LABELS[row]}")
         if v:
             call = in_words(v, "learned lower", f"{LABELS[row]} lower")
-            lines.append(f"- against {LABELS[row]} ({fmt_runs(seeds)}%): {call} {evidence(v)}{mcnemar_note(v)}")
+            lines.append(f"- against {LABELS[row]} ({fmt_runs(seeds)}%): {call} {evidence(v)}{mcnemar_note(v)}"
+                         f"{cpu_note(v)}")
     alpha = np.mean([r["alpha"] for r in learned], axis=0)
     lines += ["", "Learned weights alpha_it (row i: the layer whose logit they enter; mean over seeds; "
               "they start at 1):", "", "| layer i | " + " | ".join(f"alpha_i{t + 1}" for t in range(len(alpha))) + " |",

@@ -20,8 +20,8 @@ from .experiments import OBJECTIVE_ROWS, OBJECTIVE_VARIANTS, PENALTY, READINGS, 
 from .peer_report import peer_lines
 from .protocol import tuned_settings
 from .reproduce import SEEDS
-from .runs import (ROW_LABELS, SILENT, choice, compare, edge, fmt, fmt_runs, last_activity, load_group, mcnemar_note,
-                   predictor_note)
+from .runs import (ROW_LABELS, SILENT, choice, compare, cpu_note, edge, fmt, fmt_runs, last_activity, load_group,
+                   mcnemar_note, predictor_note)
 from .stats import evidence, in_words
 
 # the paper's section 5: its entropy objective on Fashion-MNIST, against its logistic CFF row (12.0%)
@@ -84,7 +84,7 @@ def objective_section(out, reproduction, dataset, y_test, family):
             tried = tuned_settings(Path(out), study.name, row, study.grid, study.extend)
             predict = (choice(logistic, base)[0] if logistic.get(base, {}).get("seeds") else None, choice(runs, row)[0])
             v = compare(logistic.get(base, {}).get("seeds", []), seeds, y_test, family, predict)
-            call = (f"{in_words(v, 'logistic lower', 'entropy lower')} {evidence(v)}{mcnemar_note(v)}"
+            call = (f"{in_words(v, 'logistic lower', 'entropy lower')} {evidence(v)}{mcnemar_note(v)}{cpu_note(v)}"
                     if v else "-")
             cells += [fmt_runs(seeds), f"{lr:g}{edge(lr, tried)}", call]
         cells += [activity_cell(runs.get(f"{b}-{reading}", {}).get("seeds", []))

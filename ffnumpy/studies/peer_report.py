@@ -14,7 +14,7 @@ import numpy as np
 from ..evaluate import failed_run
 from .experiments import PEER_READINGS, PEER_STRENGTHS
 from .reproduce import SEEDS
-from .runs import SILENT, compare, fmt, fmt_runs, last_activity, load_group, mcnemar_note
+from .runs import SILENT, compare, cpu_note, fmt, fmt_runs, last_activity, load_group, mcnemar_note
 from .stats import evidence, in_words
 
 
@@ -71,7 +71,8 @@ def peer_lines(out, dataset, runs, y_test, family):
         edge = " (the grid's edge: a choice only once a strength past it is measured)" \
             if best in (min(PEER_STRENGTHS), max(PEER_STRENGTHS)) else ""
         v = compare(base, usable[best], y_test, family)
-        call = (f"{in_words(v, 'without it lower', 'with it lower')} {evidence(v)}{mcnemar_note(v)}" if v else "-")
+        call = (f"{in_words(v, 'without it lower', 'with it lower')} {evidence(v)}{mcnemar_note(v)}{cpu_note(v)}"
+                if v else "-")
         lines.append(f"- Chosen on validation among the {len(usable)} strengths with no failed seed: {best:g}{edge}. "
                      f"Silent units per layer {silent_cell(usable[best])} (without it: {silent_cell(base)}); test "
                      f"{fmt_runs(usable[best])}% against {fmt_runs(base)}% without it: {call}.")

@@ -100,7 +100,8 @@ def chosen_lines(out, dataset):
                  f"{', '.join(minutes(r) for r in seeds)} minutes of training per run.")
     if len(good) >= 3:
         gap = np.mean(errors) - TARGET[dataset]
-        lines.append(f"Target {TARGET[dataset]:.2f}%: " + ("**met**." if gap <= 0 else f"**missed** by {gap:.2f} points."))
+        lines.append(f"Target {TARGET[dataset]:.2f}%: " +
+                     ("**met**." if gap <= 0 else f"**missed** by {gap:.2f} points."))
     return lines
 
 

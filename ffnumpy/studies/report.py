@@ -20,7 +20,7 @@ from .record_first import section
 from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines, regime_tuning_table
 from .protocol import EDGE_STEPS
 from .reproduce import ANSWER_SEEDS, BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
-from .runs import (ROW_LABELS, SAME_SCHEDULE, TABLES, call_text, choice, compare, edge, fmt, fmt_runs, load,
+from .runs import (ROW_LABELS, SAME_SCHEDULE, TABLES, call_text, choice, compare, cpu_note, edge, fmt, fmt_runs, load,
                    load_group, marginals, p_text, predictor_note, report_command, rule, save_family)
 from .stats import Family
 
@@ -61,7 +61,7 @@ def comparison_line(rows, a, b, y_test, family, reused=None, place="", budget="c
             f"{high:+.2f} | {t['p']:.3f} | {'-' if v['unstable'] else format(v['corrected_p'], '.3f')} | "
             f"{m['b']} / {m['c']}, {p_text(m['p'])} | "
             f"{call_text(v, ROW_LABELS[a], ROW_LABELS[b])}{' (' + v['unstable'] + ')' if v['unstable'] else ''}"
-            f"{unequal} |")
+            f"{unequal}{cpu_note(v)} |")
 
 
 def table(rows, dataset, course=None):

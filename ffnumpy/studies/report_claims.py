@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from ..plots import plot_regimes
-from .runs import (ROW_LABELS, SAME_SCHEDULE, call_text, choice, compare, edge, fmt, fmt_runs, load_group, marginals,
+from .runs import (ROW_LABELS, SAME_SCHEDULE, call_text, choice, compare, cpu_note, edge, fmt, fmt_runs, load_group, marginals,
                    predictor_note)
 from .protocol import EDGE_STEPS, row_setting, tuned_settings
 from .reproduce import (REGIME_GRID, REGIME_ROWS, SEEDS, TWO_SEEDS, UNSTABLE_REGIMES, WIDE_REGIME_GRID,
@@ -123,7 +123,7 @@ def regime_lines(out, dataset, baseline, y_test, family):
                 v = compare(seeds["ff-network"], seeds[row], y_test, family, predict,
                             label=f"reproduction, {dataset}, course budget: regime {regime}: "
                                   f"{ROW_LABELS['ff-network']} vs {ROW_LABELS[row]}")
-                cells.append(f"{call_text(v, 'FF', 'CFF')} {evidence(v)}" if v else "-")
+                cells.append(f"{call_text(v, 'FF', 'CFF')} {evidence(v)}{cpu_note(v)}" if v else "-")
                 if v:
                     summary["calls"][row][regime] = in_words(v, "FF lower", "CFF lower")
                     if len(runs) >= 2 and all(min(marginals(r)[1:]) > 0 for r in runs):   # 2 seeds at least

@@ -152,7 +152,21 @@ def compare(seeds_a, seeds_b, y_test, family, predict=None, label=None, tag=None
     v = compare_seeds([error(sa[s], pa) for s in common], [error(sb[s], pb) for s in common], right_a, right_b,
                       failed)
     key = comparison_key(seeds_a, seeds_b, (pa, pb))
-    return family.judge(key if tag is None else (tag, *key), v, label)
+    judged = family.judge(key if tag is None else (tag, *key), v, label)
+    return {**judged, "cpus": [cpus([runs[s] for s in common]) for runs in (sa, sb)]}     # for cpu_note
+
+
+def cpus(runs):
+    """The CPUs the runs recorded, sorted; 'not recorded' for a file older than the record (runner.machine)."""
+    return sorted({(r.get("machine") or {}).get("cpu", "not recorded") for r in runs})
+
+
+def cpu_note(v):
+    """' [CPUs differ: A; B]' where the runs a comparison pairs ran on more than one CPU (a file that did not
+    record its CPU counts as one more), else ''. Machine changes alone move a seed's error by a median 0.07
+    points (results/reproduction/RERUN.md). A comparison whose runs all lack the record is not marked."""
+    found = sorted(set(v.get("cpus", [[], []])[0]) | set(v.get("cpus", [[], []])[1]))
+    return f" [CPUs differ: {'; '.join(found)}]" if len(found) > 1 else ""
 
 
 def comparison_key(seeds_a, seeds_b, predict=(None, None)):
@@ -202,7 +216,10 @@ RULE = ("A difference between two rows is called only when the paired t-test ove
         "on the pooled predictions is shown beside: it is evidence about these trained networks, not the methods. "
         "Spreads are sample standard deviations (ddof 1) over seeds. This report's family calls its own detail; the "
         "verdicts README.md states come from the headline family, every FF-against-CFF comparison in results/ "
-        "(results/answer/README.md, `python -m ffnumpy.studies.answer`).")
+        "(results/answer/README.md, `python -m ffnumpy.studies.answer`). A call whose runs ran on more than one "
+        "CPU says so (\"CPUs differ\"): a change of machine alone moves a seed's error by a median 0.07 points "
+        "(results/reproduction/RERUN.md). Runs made before December 2026 recorded no CPU; a comparison of such "
+        "runs only is not marked.")
 
 
 def rule(n):
