@@ -75,7 +75,7 @@ def readout_logits(net, readout, x, batch_size=1000):
                            for s in range(0, len(x), batch_size)])
 
 
-# The goodness and the readout combined (issue 42): score(y) = log softmax(logits)_y + lam * goodness score(y).
+# The goodness and the readout combined: score(y) = log softmax(logits)_y + lam * goodness score(y).
 # lam = 0 is the readout alone; as lam grows the goodness decides and the readout only breaks near-ties (the
 # goodness alone is the limit, lam -> inf). lam is chosen on validation from this grid, whose two ends meet
 # the two predictors alone: an edge choice is a choice of that predictor.

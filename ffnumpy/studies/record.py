@@ -1,4 +1,4 @@
-"""The record (issue 42): the lowest error FF reaches here with a fully connected network, chosen on validation.
+"""The record: the lowest error FF reaches here with a fully connected network, chosen on validation.
 
     python -m ffnumpy.studies.record --dataset mnist              # every stage below, resumable
     python -m ffnumpy.studies.record --dataset mnist --dry-run    # the runs the next stage still misses
