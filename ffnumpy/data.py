@@ -27,7 +27,7 @@ import numpy as np
 
 from .files import atomic_write, remove_stale_parts
 from .sources.base import (DOWNLOAD_TIMEOUT, VALIDATION_SIZE, DataError, Dataset, cache_dir, download_into,  # noqa: F401
-                           named_folder)
+                           named_folder, unname)
 from .sources.hub import HUB_MEGABYTES, HUB_REQUIREMENT, mnist_from_hub
 from .sources.idx import gunzip, parse_idx, read_idx_file, sha256
 
@@ -160,10 +160,6 @@ def from_named_folder(name, hashes, label, base):
                               + [f"  - {failure}" for failure in failures]
                               + [f"Put the four files ({', '.join(f + '(.gz)' for f in FILES)}) there, or in a "
                                  f"'{name}' subfolder, or {unname(label)} to use the cache {cache_dir(name)}."]))
-
-
-def unname(label):
-    return "leave out --data-dir (data_dir)" if label == "data_dir" else "unset FFNUMPY_DATA"
 
 
 def local_folders(name):

@@ -95,8 +95,9 @@ def check_writable(path, flag, folder=False, create=True):
     try:
         if create:
             target.mkdir(parents=True, exist_ok=True)
-        while not create and not target.exists():
-            target = target.parent
+        else:
+            while not target.exists():
+                target = target.parent
         fd, tmp = tempfile.mkstemp(dir=target, prefix=".ffnumpy-write-test.", suffix=PART)
         os.close(fd)
         os.remove(tmp)

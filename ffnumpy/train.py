@@ -301,8 +301,12 @@ def finish(model, cfg, data, history):
     """The final measurements on the test set (and the validation set)."""
     t0 = time.perf_counter()
     test = evaluate(model.net, data.x_test, data.y_test, model.head, cfg.predict, readout=model.readout)
-    val = evaluate(model.net, data.x_val, data.y_val, model.head, cfg.predict, readout=model.readout) \
-        if data.x_val is not None else None
+    if data.x_val is None:
+        val = None
+    elif data.x_val is data.x_test:           # a tuning run's curve (runner.run): one split, measured once
+        val = test
+    else:
+        val = evaluate(model.net, data.x_val, data.y_val, model.head, cfg.predict, readout=model.readout)
     return {"test_error": test["error"], "validation_error": val and val["error"],
             "readout_test_error": test.get("readout_error"),        # the second predictor (readout.py)
             "readout_validation_error": val and val.get("readout_error"),

@@ -43,6 +43,11 @@ def named_folder(data_dir=None):
     return None
 
 
+def unname(label):
+    """How to stop naming a folder: the words for an error message (label: named_folder's)."""
+    return "leave out --data-dir (data_dir)" if label == "data_dir" else "unset FFNUMPY_DATA"
+
+
 def file_digest(path, algorithm):
     """The hex digest ("md5", "sha1", "sha256") of a file, read in 1 MiB chunks."""
     digest = hashlib.new(algorithm)

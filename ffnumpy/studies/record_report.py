@@ -17,7 +17,7 @@ from ..files import atomic_write_text
 from .protocol import read
 from . import record as rec          # read at call time: the stages' lists are the study's, tests shrink them
 from .record import OUT, TARGET, alpha_row, choice, predictor_errors, screen_alphas, test_error, validation_record
-from .runs import fmt, report_command
+from .runs import cpus, fmt, report_command
 
 PUBLISHED = [      # fully connected FF-family results without augmentation, test error (%), ../shared/PAPER.md
     ("MNIST", "Hinton's FF paper: 784-2000x4, 60 epochs", "1.36"),
@@ -38,10 +38,6 @@ def pct(value):
 
 def minutes(record):
     return f"{record['train_seconds'] / 60:.0f}" if record.get("train_seconds") is not None else "-"
-
-
-def cpu(record):
-    return (record.get("machine") or {}).get("cpu", "not recorded")
 
 
 def best_combined(record):
@@ -80,7 +76,7 @@ def attempt_lines(out, dataset):
         failed = " (failed run)" if failed_run(r) else ""
         alpha = f", alpha {r['config']['symba_alpha']:g}" if r["config"].get("objective") == "symba" else ""
         lines.append(f"| {attempt}{alpha}{failed} | {found['goodness']:.2f} | {pct(found.get('readout'))} | "
-                     f"{best_combined(r)} | {curve(r)} | {minutes(r)} | {cpu(r)} |")
+                     f"{best_combined(r)} | {curve(r)} | {minutes(r)} | {cpus([r])[0]} |")
     return lines
 
 

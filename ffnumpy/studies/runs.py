@@ -165,7 +165,7 @@ def cpu_note(v):
     """' [CPUs differ: A; B]' where the runs a comparison pairs ran on more than one CPU (a file that did not
     record its CPU counts as one more), else ''. Machine changes alone move a seed's error by a median 0.07
     points (results/reproduction/RERUN.md). A comparison whose runs all lack the record is not marked."""
-    found = sorted(set(v.get("cpus", [[], []])[0]) | set(v.get("cpus", [[], []])[1]))
+    found = sorted(set().union(*v.get("cpus", [])))
     return f" [CPUs differ: {'; '.join(found)}]" if len(found) > 1 else ""
 
 
