@@ -48,17 +48,18 @@ run ffnumpy.studies.experiments objective --dataset fashion-mnist
 run ffnumpy.studies.experiments objective-peer --dataset fashion-mnist
 run ffnumpy.studies.experiments objective --dataset mnist
 
+# Issue 41: CIFAR-10, the paper's third column, fully connected (3072 inputs). The course budget's seven rows,
+# queued before issue 40's long-tuned runs (79 minutes against about 6 hours) so that its report is written while those run,
+# each tuned on validation (the last 10k training images), then 5 seeds for FF and CFF, 3 for backprop ...
+# A named data folder is the only place a dataset is looked for: CIFAR-10 comes from the cache (FFNUMPY_DATA empty),
+# which `FFNUMPY_DATA= python -m ffnumpy.data --dataset cifar10` fills.
+FFNUMPY_DATA= run ffnumpy.studies.reproduce --dataset cifar10 --budget course
 # Issue 40: the recipe question's FF seeds 1-3 trained again (no copies of the older reference runs) ...
 run ffnumpy.studies.hinton question --dataset mnist
 # ... and the long budget tuned at its own budget (FF and CFF gamma(<t), Layer schedule), then 5 seeds.
 for d in mnist fashion-mnist; do run ffnumpy.studies.reproduce --dataset "$d" --budget long-tuned; done
 
-# Issue 41: CIFAR-10, the paper's third column, fully connected (3072 inputs). The course budget's seven rows,
-# each tuned on validation (the last 10k training images), then 5 seeds for FF and CFF, 3 for backprop ...
-# A named data folder is the only place a dataset is looked for: CIFAR-10 comes from the cache (FFNUMPY_DATA empty),
-# which `FFNUMPY_DATA= python -m ffnumpy.data --dataset cifar10` fills.
-FFNUMPY_DATA= run ffnumpy.studies.reproduce --dataset cifar10 --budget course
-# ... then Hinton's recipe, FF and CFF gamma(<t) only (hinton.DATASET_ROWS): 16 runs, 10 of them 100 epochs.
+# Issue 41, then: Hinton's recipe on CIFAR-10, FF and CFF gamma(<t) only (hinton.DATASET_ROWS): 16 runs, 10 of them 100 epochs.
 # Keep it only if `python benchmarks/bench_cifar.py --recipe` projects a seed run under 60 minutes here.
 FFNUMPY_DATA= run ffnumpy.studies.hinton question --dataset cifar10
 
