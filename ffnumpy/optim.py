@@ -11,10 +11,17 @@ passes (a multiply, an add) then finds the block in the cache, and the
 matrix travels from memory once a step instead of once a pass. A 2000 x 2000
 float32 matrix is 16 MB; a block is 256 KB. Every entry gets the same
 operations as without blocks, so the numbers are the same, bit for bit.
+
+Every FLUSH_EVERY steps, the moments too small to move a weight are set to 0. A moment whose gradient
+stopped shrinks by b1 = 0.9 a step, into float32's denormals (below about 1.2e-38) in under two epochs;
+the CPU handles those tens of times slower (losses.py, benchmarks/bench_denormals.py).
 """
 import numpy as np
 
 BLOCK = 2 ** 16     # entries per block (256 KB of float32): a block of each array fits in the cache together
+FLUSH_EVERY = 50    # steps between flushes: a moment at MOMENT_FLOOR needs over 150 steps of b1 = 0.9 to turn denormal
+MOMENT_FLOOR = 1e-30    # lr M / (sqrt(V) + eps) is then below 1e-20: it moves only a weight that is about 0
+V_FLOOR = 1e-36         # sqrt(1e-36) = 1e-18 is below the last bit of eps (1e-8)
 
 
 def blocks(p):
@@ -36,6 +43,12 @@ def in_blocks(tmp, p, *arrays):
     for rows in blocks(p):
         block = p[rows]
         yield (tmp if rows is Ellipsis else tmp[:len(block)]), block, *(a[rows] for a in arrays)
+
+
+def flush(a, floor):
+    """Set the entries of `a` with |a| < floor to 0, in place.   a : any shape  ->  a"""
+    np.copyto(a, 0, where=np.abs(a) < floor)
+    return a
 
 
 def _decays(params, weight_decay, decay):
@@ -70,6 +83,9 @@ class SGD:
                 v += dp                                # v = momentum v + grad, in place
                 np.multiply(v, self.lr, out=tmp)
                 p -= tmp                               # w -= lr v, in place
+        if self.t % FLUSH_EVERY == 0:                  # moments too small to move a weight: 0, never denormal
+            for v in self.v:
+                flush(v, MOMENT_FLOOR)
 
 
 class Adam:
@@ -118,3 +134,7 @@ class Adam:
                 np.divide(M, tmp, out=tmp)
                 tmp *= lr_t
                 p -= tmp                               # w -= lr_t M / (sqrt(V) + eps_t)
+        if self.t % FLUSH_EVERY == 0:                  # moments too small to move a weight: 0, never denormal
+            for M, V in zip(self.M, self.V):
+                flush(M, MOMENT_FLOOR)
+                flush(V, V_FLOOR)

@@ -126,6 +126,21 @@ def test_a_tiny_cifar_study_runs_and_its_report_section_shows_the_paper_beside_f
     stable = [closing[d]["calls"].get("unstable") is None for d in ("mnist", "cifar10")]
     assert f"Holm-corrected over the {sum(stable)} comparisons" in text or not any(stable)
     assert text.index("## mnist, course budget") < text.index("## cifar10, course budget")
+    # the answer's CIFAR-10 table: the paper beside ffnumpy, a CFF row's verdict from the headline family
+    from ffnumpy.studies.answer import build, cifar_table
+    root = tmp_path / "results"
+    root.mkdir()
+    (root / "reproduction").symlink_to(tmp_path)
+    _, data, _ = build(root)
+    assert data["family"]["size"] == 2                               # MNIST's comparison and CIFAR-10's
+    cells = {line.split(" | ")[0][2:]: line.split(" | ") for line in cifar_table(data["cifar10"])[2:]}
+    assert list(cells) == list(ROW_LABELS.values())
+    assert cells["CFF gamma(<t), Layer"][1] == "53.2" and ", 3 of 5 seeds" in cells["CFF gamma(<t), Layer"][2]
+    assert ", 1 failed" in cells["Backprop label"][2] and cells["Backprop label"][3] == "- |"
+    verdict = cells["CFF gamma(<t), Layer"][3]
+    assert verdict.startswith(("FF lower (p = ", "CFF lower (p = ", "no difference shown (p = ", "unstable"))
+    assert verdict.endswith(", 3 seeds |")
+    assert cells["CFF gamma(<t), Network"][2:] == ["not yet measured", "not yet measured |"]
 
 
 def test_the_recipe_question_on_cifar10_asks_ff_and_cff_gamma_previous(tmp_path, capsys):
@@ -205,8 +220,9 @@ def test_the_epoch_benchmark_times_every_row_and_projects_each_run_of_the_study(
     assert "the course study: 45 runs" in said and "at E epochs:" in said and "the recipe study: 16 runs" in said
 
 
-def test_the_queue_asks_for_the_cifar_studies_after_issue_40():
+def test_the_queue_asks_for_cifar10s_course_study_before_the_long_tuned_runs_and_its_recipe_after():
     queue = (ROOT / "results" / "queue.sh").read_text()
-    block = queue.split("# Issue 41")[1]
-    assert queue.index("# Issue 40") < queue.index("# Issue 41")
-    assert "ffnumpy.studies.reproduce --dataset cifar10 --budget course" in block
+    course = queue.index("FFNUMPY_DATA= run ffnumpy.studies.reproduce --dataset cifar10 --budget course")
+    recipe = queue.index("FFNUMPY_DATA= run ffnumpy.studies.hinton question --dataset cifar10")
+    long_tuned = queue.index("ffnumpy.studies.reproduce --dataset \"$d\" --budget long-tuned")
+    assert course < long_tuned < recipe < queue.index("ffnumpy.studies.record --dataset")

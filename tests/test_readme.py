@@ -70,8 +70,8 @@ def demo_recipe(row):
     """'<recipe>% against <Adam>%': the best validation error of the short recipe and of the demo's Adam."""
     best = [min(r["validation_error"] for r in load_group(RESULTS / folder, (row,))[row]["tune"])
             for folder in ("recipe/mnist-demo", "reproduction/mnist-course")]
-    return f"{best[0]:.2f}%\nagainst Adam's {best[1]:.2f}%" if row == "ff-network" else \
-        f"{best[0]:.2f}% against {best[1]:.2f}%"
+    adam = "Adam's " if row == "ff-network" else ""
+    return f"{best[0]:.2f}% against {adam}{best[1]:.2f}%"
 
 
 def speed(name, key):
@@ -93,8 +93,6 @@ QUOTED = [
     ("1.28 to 1.70 times as fast", torch_ratio),
     ("8.5 s per epoch", lambda: f"{speed('bench_recipe.json', 'FF-recipe'):.1f} s per epoch"),
     ("160 s in all", demo_seconds),
-    ("2.60%\nagainst Adam's 2.40%", lambda: demo_recipe("ff-network")),
-    ("3.30% against 2.46%", lambda: demo_recipe("cff-prev-network")),
     ("all 79 FF-against-CFF comparisons", lambda: f"all {answer()[1]['family']['size']} FF-against-CFF comparisons"),
     ("(2.01 against 2.40%, corrected p = 0.024)", lambda: f"({means(block('long', 'cff-prev-layer', 'mnist'))}, "
      f"corrected p = {entry(LONG)['headline_p']:.2g})"),
@@ -115,6 +113,12 @@ def test_readme_number_matches_the_files(quoted, source):
 def test_readme_table_is_the_answers_table_from_the_files():
     from ffnumpy.studies.answer import table
     assert "\n".join(table(answer()[2])) in README, "README's table is stale: python -m ffnumpy.studies.answer"
+
+
+def test_readme_cifar10_table_is_the_answers_from_the_files():
+    from ffnumpy.studies.answer import cifar_table
+    assert "\n".join(cifar_table(answer()[1]["cifar10"])) in README, \
+        "README's CIFAR-10 table is stale: python -m ffnumpy.studies.answer"
 
 
 def test_the_answer_folder_is_what_its_files_give_now():
@@ -145,12 +149,14 @@ def test_results_readme_says_what_is_still_running_exactly_while_it_is():
     at it) while their files are missing, and must stop once every run is in."""
     from ffnumpy.studies.hinton import question_studies
     from ffnumpy.studies.protocol import pending
-    from ffnumpy.studies.reproduce import long_tuned_study
+    from ffnumpy.studies.reproduce import long_tuned_study, table_study
     text = " ".join((ROOT / "results" / "README.md").read_text().split())
     question = sum(len(pending(RESULTS / "recipe", s)) for d in ("mnist", "fashion-mnist")
                    for s in question_studies(d, out=str(RESULTS / "recipe")))
     tuned = sum(len(pending(RESULTS / "reproduction", long_tuned_study(d))) for d in ("mnist", "fashion-mnist"))
+    cifar = len(pending(RESULTS / "reproduction", table_study("cifar10", "course")))
     assert ("Still running: the long budget tuned at its own budget" in text) == (tuned > 0)
+    assert ("CIFAR-10's course study is still running" in text) == (cifar > 0)
     assert ("the recipe question's MNIST FF seeds 1-3" in text) == (question > 0)
 
 
@@ -273,6 +279,8 @@ def test_results_readme_quotes_the_headline_family(quoted, label):
 
 
 RESULTS_QUOTED = [   # results/README.md's other measured numbers, made again from the files
+    ("FF 2.60% against Adam's 2.40%", lambda: "FF " + demo_recipe("ff-network")),
+    ("CFF gamma(<t) 3.30% against 2.46%", lambda: "CFF gamma(<t) " + demo_recipe("cff-prev-network")),
     ("a median of 29 minutes each (range 16 to 163)", recipe_minutes),
     ("took 8.5 s on the 2026-12-02 CPU", lambda: f"took {speed('bench_recipe.json', 'FF-recipe'):.1f} s on the "
      f"{json.loads((RESULTS / 'speed' / 'bench_recipe.json').read_text())['date']} CPU"),
@@ -297,3 +305,17 @@ def test_results_readme_number_matches_the_files(quoted, source):
     text = " ".join((ROOT / "results" / "README.md").read_text().split())
     assert quoted in text, f"results/README.md no longer quotes {quoted!r}"
     assert source() == quoted
+
+
+def test_results_readme_denormals_table_is_the_benchmarks_file():
+    """The denormals table's times and counts, made again from results/speed/bench_denormals.json."""
+    text = (ROOT / "results" / "README.md").read_text()
+    bench = json.loads((RESULTS / "speed" / "bench_denormals.json").read_text())
+    ops = [round(slow / normal) for normal, slow in bench["operations"].values()]
+    assert f"took {ops[0]} times as long, an elementwise multiply {ops[1]} times" in text
+    for name, r in bench["training"].items():
+        on, off = r["epoch_seconds_floors_on"], r["epoch_seconds_floors_off"]
+        cell = (lambda s: ", ".join(f"{x:.1f}" for x in s)) if len(on) == 3 else \
+            (lambda s: f"{min(s):.1f} to {max(s):.1f}")
+        row = next(line for line in text.splitlines() if line.startswith(f"| {name}"))
+        assert f"| {cell(off)} | {cell(on)} | {r['parameters_moved']} of {r['parameters']:,}" in row, row

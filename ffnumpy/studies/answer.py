@@ -12,6 +12,9 @@ it reads their comparisons.json and the result files. Every table compares rows 
 
 Each row is read by the predictor it chose on validation (predictors.py). A block whose runs are still
 missing says how many seeds it has, or "not yet measured": regenerate once they land.
+
+CIFAR-10 has a table of its own (cifar_table): the paper's seven rows at the course budget (3072-500x3),
+the paper's error beside ffnumpy's, and each CFF row's verdict against FF under the same schedule.
 """
 import json
 import sys
@@ -24,7 +27,8 @@ from . import predictors
 from .headline import REPORTS, find, headline
 from .hinton import QUESTION_SEEDS
 from .plots_answer import plot_answer
-from .reproduce import ANSWER_SEEDS, PAPER
+from .cifar_report import planned
+from .reproduce import ANSWER_SEEDS, DATASETS as PAPER_COLUMNS, PAPER
 from .runs import ROW_LABELS, choice, comparison_key, fmt, load_group, report_command
 
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
@@ -113,6 +117,42 @@ def table(blocks):
     return lines
 
 
+CIFAR, CIFAR_FOLDER = "cifar10", "reproduction/cifar10-course"
+AGAINST = {"cff-prev-layer": "ff-layer", "cff-prev-network": "ff-network", "cff-all-network": "ff-network"}
+
+
+def cifar_rows(results, family):
+    """[{row, paper, ours: side(), against, call, p, common_seeds}] of the paper's seven rows on CIFAR-10 at
+    the course budget; a CFF row carries its headline verdict against FF under the same schedule."""
+    rows = load_group(Path(results) / CIFAR_FOLDER)
+    sides = {r: side(rows, r, None, len(planned(r))) for r in ROW_LABELS}
+    out = []
+    for row in ROW_LABELS:
+        ff, found = AGAINST.get(row), None
+        if ff and sides[ff]["seeds"] and sides[row]["seeds"]:
+            key = comparison_key(rows[ff]["seeds"], rows[row]["seeds"],
+                                 (sides[ff]["chosen_predictor"], sides[row]["chosen_predictor"]))
+            found = find(family, key)
+        out.append({"row": row, "paper": PAPER[row][PAPER_COLUMNS.index(CIFAR)], "ours": sides[row], "against": ff,
+                    "call": found["headline_call"] if found else None, "p": found["headline_p"] if found else None,
+                    "common_seeds": found["seeds"] if found else 0})
+    return out
+
+
+def cifar_table(rows):
+    """README's CIFAR-10 table: the paper's column beside ffnumpy's, and each CFF row's verdict against FF."""
+    lines = ["| row | the paper (%) | ffnumpy (%) | against FF, same schedule |", "|---|---|---|---|"]
+    for r in rows:
+        if r["against"] is None:
+            verdict = "-"
+        else:
+            d = {"call": r["call"], "p": r["p"], "common_seeds": r["common_seeds"],
+                 "ff": next(x["ours"] for x in rows if x["row"] == r["against"]), "cff": r["ours"]}
+            verdict = call_cell(d)
+        lines.append(f"| {ROW_LABELS[r['row']]} | {r['paper']} | {errors_cell(r['ours'])} | {verdict} |")
+    return lines
+
+
 def family_lines(family):
     lines = ["| comparison | seeds | paired t p | corrected p, its report | its report's call "
              "| corrected p, headline | headline verdict |", "|---|---|---|---|---|---|---|"]
@@ -166,8 +206,10 @@ def build(results="results"):
     family = headline(results)
     blocks = block_rows(results, family)
     counts = {r: sum(e["report"] == r for e in family["comparisons"]) for r in REPORTS}
+    cifar = cifar_rows(results, family)
     data = {"family": {"size": family["size"], "unstable": family["unstable"], "by_report": counts},
-            "blocks": blocks, "comparisons": family["comparisons"], "recipe_minutes": recipe_minutes(blocks),
+            "blocks": blocks, "cifar10": cifar, "comparisons": family["comparisons"],
+            "recipe_minutes": recipe_minutes(blocks),
             "closing": {d: closing_lines(blocks, family["size"], d) for d in DATASETS}}
     doc = ["# The answer: FF beside CFF at each budget", "",
            "Made by `python -m ffnumpy.studies.answer` from the result files and the three reports' "
@@ -181,6 +223,11 @@ def build(results="results"):
            "report keeps its own, smaller family for its own detail.", ""] + table(blocks) + \
         ["", "p: the paired t-test's p, Holm-corrected over the headline family. Blocks still running say how "
          "many seeds they have; they are regenerated when their runs land.", "", "![the answer](answer.png)", "",
+         "## CIFAR-10: the paper's third column", "",
+         "The course budget on CIFAR-10: 3072-500x3, 8 epochs, trained on the first 40k training images. Each row "
+         "tuned on the last 10k. Test error (%) on the 10k test images; FF and CFF 5 seeds, backprop 3. A CFF row's "
+         "verdict is against FF under the same schedule, by the headline family.", ""] + cifar_table(cifar) + [
+         "",
          "## Every comparison in the headline family", ""] + family_lines(family)
     return doc, data, blocks
 
