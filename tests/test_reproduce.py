@@ -411,3 +411,38 @@ def test_a_study_with_no_finished_run_borrows_its_sister_studys_pace(tmp_path):
     mine.mkdir(parents=True)
     (mine / "seed1.json").write_text(json.dumps({"history": [{"train_seconds": 24.0}]}))
     assert runner.time_left(tmp_path, "fashion-mnist-question", todo) == ", about 40 min left"
+
+
+def test_the_long_budget_tuned_at_it_is_read_beside_the_course_settings(tiny, small, tmp_path, monkeypatch):
+    """--budget long-tuned tunes FF and CFF gamma(<t) (Layer) at the long budget itself; its report section
+    sets each row's setting and error beside the long budget's (course settings), and FF's last layer under
+    both; its comparison is one of its own in the headline family (tagged), not the long budget's."""
+    from ffnumpy.studies.answer import block_rows
+    from ffnumpy.studies.headline import headline
+    from ffnumpy.studies.report import write_report
+    rows = ("ff-layer", "cff-prev-layer")
+    monkeypatch.setitem(reproduce.BUDGETS, "long", dict(hidden=(24, 24), epochs=2))
+    quiet = dict(data=small, say=lambda *a, **k: None)
+    runner.sweep(tmp_path, reproduce.table_study("mnist", "course", rows), seeds=(1, 2, 3), **quiet)
+    runner.sweep(tmp_path, reproduce.table_study("mnist", "long", rows), seeds=(1, 2, 3), **quiet)
+    tuned = reproduce.long_tuned_study("mnist")
+    assert tuned.rows == rows and tuned.grid == reproduce.GRID
+    runner.sweep(tmp_path, tuned, seeds=(1, 2, 3), **quiet)
+    seed = json.loads((tmp_path / "mnist-long-tuned" / "ff-layer" / "seed1.json").read_text())
+    assert seed["config"]["hidden"] == [24, 24] and seed["config"]["epochs"] == 2
+    text = write_report(tmp_path, labels={"mnist": small.y_test}).read_text()
+    section = text.split("## mnist, long budget, tuned at it")[1].split("\n## ")[0]
+    long = {r: [json.loads((tmp_path / "mnist-long" / r / f"seed{s}.json").read_text()) for s in (1, 2, 3)]
+            for r in rows}
+    cfg = long["ff-layer"][0]["config"]
+    assert f"with the course budget's lr {cfg['lr']:g}, theta-scale {cfg['theta_scale']:g}: " in section
+    assert section.count("- FF's last layer (FF, Layer), ") == 2 and "below 0 in " in section
+    assert "| FF, Layer vs CFF gamma(<t), Layer | 3 |" in section
+    # the headline family holds both comparisons, the long budget's and this one's, each found by its block
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "reproduction").symlink_to(tmp_path)
+    family = headline(results)
+    found = {b["budget"]: b["datasets"]["mnist"]["call"] for b in block_rows(results, family)
+             if b["budget"] in ("long", "long-tuned")}
+    assert family["size"] >= 3 and None not in found.values()

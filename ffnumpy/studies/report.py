@@ -17,7 +17,7 @@ from ..data import load_dataset
 from ..plots import plot_seed_contributions, plot_seed_entropy
 from .cifar_report import cifar_lines, cifar_pending
 from .record_first import section
-from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines, regime_tuning_table
+from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines, regime_tuning_table, retuned_lines
 from .protocol import EDGE_STEPS
 from .reproduce import ANSWER_SEEDS, BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
 from .runs import (ROW_LABELS, SAME_SCHEDULE, TABLES, call_text, choice, compare, cpu_note, edge, fmt, fmt_runs, load,
@@ -182,6 +182,8 @@ def report_lines(out, found, labels, family):
         doc += [f"## {dataset}, {BUDGET_NAMES[budget]}", "",
                 f"`python -m ffnumpy.studies.reproduce --dataset {dataset} --budget {budget}`", ""]
         doc += cifar_lines(dataset, budget, rows)      # CIFAR-10: the paper's column beside ffnumpy's
+        if budget == "long-tuned":
+            doc += retuned_lines(rows, found.get((dataset, "long")))
         doc += table(rows, dataset, found.get((dataset, "course"))) + [""] + tuning_table(rows) + \
             superseded(out, dataset, budget)
         reused = found.get((dataset, "course")) if budget == "long" else None

@@ -38,6 +38,29 @@ def claims(rows):
     return out
 
 
+def retuned_lines(tuned, long):
+    """The long budget read again, each row tuned at it (tuned) against the course budget's settings (long):
+    each row's setting and test error, and FF's last layer (the paper's diagnosis) under both."""
+    lines = []
+    for row in ("ff-layer", "cff-prev-layer"):
+        a, b = (x.get(row, {}).get("seeds", []) for x in (tuned, long or {}))
+        if not a:
+            continue
+        setting = [f"lr {s[0]['config']['lr']:g}, theta-scale {s[0]['config']['theta_scale']:g}" if s else "-"
+                   for s in (a, b)]
+        lines.append(f"- {ROW_LABELS[row]}: tuned at this budget, {setting[0]}: {fmt_runs(a, unit='%')}; with the "
+                     f"course budget's {setting[1]}: {fmt_runs(b, unit='%') if b else 'not measured'}.")
+    for label, seeds in (("tuned here", tuned.get("ff-layer", {}).get("seeds", [])),
+                         ("the course budget's settings", (long or {}).get("ff-layer", {}).get("seeds", []))):
+        good = [r for r in seeds if not failed_run(r) and r.get("prefix_test_error")]
+        if good:
+            last = [marginals(r)[-1] for r in good]
+            lines.append(f"- FF's last layer (FF, Layer), {label}: its marginal contribution is {fmt(last)} points, "
+                         f"below 0 in {sum(m < 0 for m in last)} of {len(last)} seeds.")
+    return ["Each row tuned at the long budget, beside the long budget with the course budget's settings:", ""] + \
+        lines + [""] if lines else []
+
+
 def entropy_lines(rows):
     """The paper's three entropy findings, in Ent and in the scale-free KL, change from initialisation."""
     have = {row: r["seeds"] for row, r in rows.items() if r["seeds"] and "initial_entropy" in r["seeds"][0]}
