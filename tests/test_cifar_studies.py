@@ -220,9 +220,9 @@ def test_the_epoch_benchmark_times_every_row_and_projects_each_run_of_the_study(
     assert "the course study: 45 runs" in said and "at E epochs:" in said and "the recipe study: 16 runs" in said
 
 
-def test_the_queue_asks_for_cifar10s_course_study_before_the_long_tuned_runs_and_its_recipe_after():
+def test_the_queue_asks_for_cifar10s_course_study_before_the_long_tuned_runs_and_its_recipe_last():
     queue = (ROOT / "results" / "queue.sh").read_text()
     course = queue.index("FFNUMPY_DATA= run ffnumpy.studies.reproduce --dataset cifar10 --budget course")
     recipe = queue.index("FFNUMPY_DATA= run ffnumpy.studies.hinton question --dataset cifar10")
     long_tuned = queue.index("ffnumpy.studies.reproduce --dataset \"$d\" --budget long-tuned")
-    assert course < long_tuned < recipe < queue.index("ffnumpy.studies.record --dataset")
+    assert course < long_tuned < queue.index("ffnumpy.studies.record --dataset") < recipe
