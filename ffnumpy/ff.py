@@ -67,7 +67,8 @@ class SymBa:
     Rows n and B + n must be a pair (make_pairs: the same image with its label, then with a wrong one).
     No threshold: only the gap between the two goodnesses is learned, so a positive and its negative get
     pushes of the same size. alpha is in units of ffnumpy's goodness (g = ||h||^2, the logistic's slope is
-    1); SymBa defines its own goodness scale, so alpha is chosen on validation (studies/record.py).
+    1). Public implementations of SymBa use this form, G the sum of squares too, with alpha = 4 by default;
+    Delta grows with a layer's width, so alpha is chosen on validation (studies/record.py; 4 is in its screen).
     """
 
     def __init__(self, alpha=1.0):
