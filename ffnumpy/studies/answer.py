@@ -29,7 +29,7 @@ from .hinton import QUESTION_SEEDS
 from .plots_answer import plot_answer
 from .cifar_report import planned
 from .reproduce import ANSWER_SEEDS, DATASETS as PAPER_COLUMNS, PAPER
-from .runs import ROW_LABELS, choice, comparison_key, fmt, load_group, report_command
+from .runs import ROW_LABELS, SAME_SCHEDULE, choice, comparison_key, fmt, load_group, report_command
 
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 SHORT = {"all": "", "skip-first": " (layers 2+)", "readout": " (readout)", "log": " (log score)"}
@@ -118,7 +118,7 @@ def table(blocks):
 
 
 CIFAR, CIFAR_FOLDER = "cifar10", "reproduction/cifar10-course"
-AGAINST = {"cff-prev-layer": "ff-layer", "cff-prev-network": "ff-network", "cff-all-network": "ff-network"}
+AGAINST = {cff: ff for ff, cff in SAME_SCHEDULE}      # a CFF row: the FF row under its schedule
 
 
 def cifar_rows(results, family):
