@@ -53,7 +53,10 @@ run ffnumpy.studies.experiments objective --dataset mnist
 # each tuned on validation (the last 10k training images), then 5 seeds for FF and CFF, 3 for backprop ...
 # A named data folder is the only place a dataset is looked for: CIFAR-10 comes from the cache (FFNUMPY_DATA empty),
 # which `FFNUMPY_DATA= python -m ffnumpy.data --dataset cifar10` fills.
-FFNUMPY_DATA= run ffnumpy.studies.reproduce --dataset cifar10 --budget course
+# Tuned on, then the seeds of a row whose choice moved past its edge (CIFAR_EDGE_STEPS) are moved aside and run again.
+for step in --tune-only --supersede ""; do
+    FFNUMPY_DATA= run ffnumpy.studies.reproduce --dataset cifar10 --budget course $step
+done
 # Issue 40: the recipe question's FF seeds 1-3 trained again (no copies of the older reference runs) ...
 run ffnumpy.studies.hinton question --dataset mnist
 # ... and the long budget tuned at its own budget (FF and CFF gamma(<t), Layer schedule), then 5 seeds.

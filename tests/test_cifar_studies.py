@@ -39,6 +39,7 @@ def tiny(monkeypatch):
     monkeypatch.setattr(reproduce, "GRID", [dict(lr=1e-3, theta_scale=1.0), dict(lr=3e-3, theta_scale=1.0)])
     monkeypatch.setattr(reproduce, "COMMON", dict(reproduce.COMMON, batch_size=200))
     monkeypatch.setattr(protocol, "EDGE_STEPS", 0)
+    monkeypatch.setattr(reproduce, "CIFAR_EDGE_STEPS", 0)
 
 
 def quiet(*args, **kwargs):
@@ -56,6 +57,8 @@ def test_the_course_study_on_cifar10_plans_the_seven_rows_on_3072_inputs(tmp_pat
     for cfg in configs:
         cfg.check()
     assert list(tmp_path.iterdir()) == []               # a dry run writes nothing
+    assert {s.edge_steps for s in reproduce.table_studies("cifar10", "course")} == {reproduce.CIFAR_EDGE_STEPS}
+    assert {s.edge_steps for s in reproduce.table_studies("mnist", "course")} == {None}     # EDGE_STEPS
 
 
 def test_the_label_overlay_writes_the_first_ten_of_3072_values(cifar):

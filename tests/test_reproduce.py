@@ -42,6 +42,8 @@ def test_tuning_goes_past_an_edge_until_the_choice_is_interior(tmp_path, monkeyp
     tuned(16e-3, 0.4)
     assert lrs() == [1e-3, 2e-3, 4e-3, 8e-3, 16e-3]
     assert protocol.chosen_setting(tmp_path, "s", "r", grid, extend=True)["lr"] == 16e-3
+    more = protocol.tuned_settings(tmp_path, "s", "r", grid, True, edge_steps=3)     # a study's own limit
+    assert [s["lr"] for s in more] == [1e-3, 2e-3, 4e-3, 8e-3, 16e-3, 32e-3]
     tuned(1e-3, 0.1)                                           # the best is now the smallest: halve it
     assert lrs() == [1e-3, 2e-3, 4e-3, 5e-4]
 

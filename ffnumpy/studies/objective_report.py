@@ -81,7 +81,8 @@ def objective_section(out, reproduction, dataset, y_test, family):
                 cells += [f"tuning ({len(tune)} runs done)" if tune else "not run", "-", "-"]
                 continue
             lr = seeds[0]["config"]["lr"]
-            tried = tuned_settings(Path(out), study.name, row, study.grid, study.extend)
+            tried = tuned_settings(Path(out), study.name, row, study.grid, study.extend,
+                                   edge_steps=study.edge_steps)
             predict = (choice(logistic, base)[0] if logistic.get(base, {}).get("seeds") else None, choice(runs, row)[0])
             v = compare(logistic.get(base, {}).get("seeds", []), seeds, y_test, family, predict)
             call = (f"{in_words(v, 'logistic lower', 'entropy lower')} {evidence(v)}{mcnemar_note(v)}{cpu_note(v)}"

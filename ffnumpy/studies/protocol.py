@@ -39,6 +39,7 @@ class Study:
     tune_seeds: tuple = (0,)  # a setting's validation error is the mean over these seeds' tuning runs
     tuned_grid: list = None   # with tuned_from: the grid that study tuned over
     curve: bool = False       # tuning runs measure the validation error every cfg.eval_every epochs (history)
+    edge_steps: int = None    # with extend: at most this many steps past an edge (None: EDGE_STEPS)
 
 
 def setting_name(setting):
@@ -69,12 +70,12 @@ def read(path, needs=()):
     return record
 
 
-def tuned_settings(out, name, row, grid, extend=False, tune_seeds=(0,)):
+def tuned_settings(out, name, row, grid, extend=False, tune_seeds=(0,), edge_steps=None):
     """The settings `row` is tuned over: `grid`, and with `extend`, past its edges.
 
     Extending: while the best validation error sits at the smallest (largest)
     learning rate tried, lr / 2 (lr * 2) is tried next, at every theta scale
-    of the grid, at most EDGE_STEPS times each way. It stops when the best is
+    of the grid, at most edge_steps (None: EDGE_STEPS) times each way. It stops when the best is
     interior (a value past it was worse, or diverged) or at the last step
     (the report then says "edge"). The list ends at the first settings whose
     files are missing: those are the next runs."""
@@ -82,16 +83,17 @@ def tuned_settings(out, name, row, grid, extend=False, tune_seeds=(0,)):
     if not extend or not grid:
         return settings
     thetas = sorted({s["theta_scale"] for s in grid})
+    limit = EDGE_STEPS if edge_steps is None else edge_steps
     steps = {"down": 0, "up": 0}
     while True:
         best = best_setting(out, name, row, settings, tune_seeds)
         if best is None:
             return settings
         lrs = [s["lr"] for s in settings]
-        if best["lr"] == min(lrs) and steps["down"] < EDGE_STEPS:
+        if best["lr"] == min(lrs) and steps["down"] < limit:
             steps["down"] += 1
             lr = min(lrs) / 2
-        elif best["lr"] == max(lrs) and steps["up"] < EDGE_STEPS:
+        elif best["lr"] == max(lrs) and steps["up"] < limit:
             steps["up"] += 1
             lr = max(lrs) * 2
         else:
@@ -111,9 +113,10 @@ def best_setting(out, name, row, settings, tune_seeds=(0,)):
     return min(scores, key=lambda s: s[:2])[2] if scores else None     # ties: the earlier setting
 
 
-def chosen_setting(out, name, row, grid, extend=False, tune_seeds=(0,)):
+def chosen_setting(out, name, row, grid, extend=False, tune_seeds=(0,), edge_steps=None):
     """The tuned setting with the lowest validation error, or None while tuning is incomplete."""
-    return best_setting(out, name, row, tuned_settings(out, name, row, grid, extend, tune_seeds), tune_seeds)
+    tried = tuned_settings(out, name, row, grid, extend, tune_seeds, edge_steps)
+    return best_setting(out, name, row, tried, tune_seeds)
 
 
 def row_setting(out, study, row):
@@ -121,7 +124,7 @@ def row_setting(out, study, row):
     if study.fixed is not None:
         return study.fixed
     return chosen_setting(out, study.tuned_from or study.name, row, study.grid or study.tuned_grid,
-                          study.extend, study.tune_seeds)
+                          study.extend, study.tune_seeds, study.edge_steps)
 
 
 def pending(out, study, seeds=None):
@@ -134,7 +137,8 @@ def pending(out, study, seeds=None):
     todo = []
     for row in study.rows:
         base = Path(out) / study.name / row
-        for setting in tuned_settings(out, study.name, row, study.grid, study.extend, study.tune_seeds):
+        for setting in tuned_settings(out, study.name, row, study.grid, study.extend, study.tune_seeds,
+                                      study.edge_steps):
             for seed in study.tune_seeds:
                 path, cfg = tune_path(base, setting, seed), study.make(row, setting, seed)
                 if not path.exists():

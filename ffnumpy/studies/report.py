@@ -19,7 +19,7 @@ from .cifar_report import cifar_lines, cifar_pending
 from .record_first import section
 from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines, regime_tuning_table, retuned_lines
 from .protocol import EDGE_STEPS
-from .reproduce import ANSWER_SEEDS, BUDGETS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
+from .reproduce import ANSWER_SEEDS, BUDGETS, CIFAR_EDGE_STEPS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
 from .runs import (ROW_LABELS, SAME_SCHEDULE, TABLES, call_text, choice, compare, cpu_note, edge, fmt, fmt_runs, load,
                    load_group, marginals, p_text, predictor_note, report_command, rule, save_family)
 from .stats import Family
@@ -172,7 +172,7 @@ def report_lines(out, found, labels, family):
     """The report's lines (one pass; write_report runs it twice, see two_passes)."""
     doc = [HEADER.format(grid=", ".join(f"lr {g['lr']:g} x theta-scale {g['theta_scale']:g}" for g in GRID),
                          seeds=", ".join(map(str, ANSWER_SEEDS)), bp_seeds=", ".join(map(str, SEEDS)),
-                         edge_steps=EDGE_STEPS,
+                         edge_steps=EDGE_STEPS, cifar_steps=CIFAR_EDGE_STEPS,
                          budgets="; ".join(f"`{k}`: 784-{'-'.join(map(str, v['hidden']))}, {v['epochs']} epochs"
                                            for k, v in BUDGETS.items()), rule=rule(family.size))]
     if not found:
@@ -272,7 +272,8 @@ Tune on the validation split (the last 10k training images), seed 0, over
 {grid}; choose the setting with the lowest validation error. If its
 learning rate is the grid's smallest or largest, tune again at half (double)
 that rate, at both theta-scales, until the choice is interior (at most
-{edge_steps} steps each way; `protocol.tuned_settings`). Then train the chosen
+{edge_steps} steps each way, {cifar_steps} on CIFAR-10, whose rows want smaller steps;
+`protocol.tuned_settings`). Then train the chosen
 setting with seeds {seeds} (FF and CFF rows, whose comparison is the answer;
 backprop: {bp_seeds}; the tables' seeds column says how many a row has so far) and report the test error (10k test images) as mean ±
 sample std over those seeds; the test set is not used before that. Seed runs

@@ -238,7 +238,8 @@ def regime_tuning(out, study, row, run):
     '; tuning past the edge pending' (or '... chose lr X') where the grid is tuned past its edges."""
     chosen, lr = row_setting(out, study, row), run["config"]["lr"]
     if chosen is not None and chosen["lr"] == lr:
-        return edge(lr, tuned_settings(out, study.name, row, study.grid, study.extend, study.tune_seeds))
+        return edge(lr, tuned_settings(out, study.name, row, study.grid, study.extend, study.tune_seeds,
+                                       study.edge_steps))
     what = "tuned on seed 0, two-seed tuning" if len(study.tune_seeds) > 1 else "tuning past the edge"
     return edge(lr, study.grid) + f"; {what} {'pending' if chosen is None else 'chose lr %g' % chosen['lr']}"
 
