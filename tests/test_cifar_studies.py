@@ -144,6 +144,12 @@ def test_a_tiny_cifar_study_runs_and_its_report_section_shows_the_paper_beside_f
     assert verdict.startswith(("FF lower (p = ", "CFF lower (p = ", "no difference shown (p = ", "unstable"))
     assert verdict.endswith(", 3 seeds |")
     assert cells["CFF gamma(<t), Network"][2:] == ["not yet measured", "not yet measured |"]
+    # the figure's CIFAR-10 panel: each CFF row beside FF under its schedule, FF's errors its seeds'
+    from ffnumpy.studies.answer import cifar_blocks
+    blocks = cifar_blocks(data["cifar10"])
+    assert [b["cff"] for b in blocks] == ["cff-prev-layer", "cff-prev-network", "cff-all-network"]
+    ff = blocks[0]["datasets"]["cifar10"]["ff"]["errors"]
+    assert ff == pytest.approx(errors) and not blocks[1]["datasets"]["cifar10"]["cff"]["errors"]
 
 
 def test_the_recipe_question_on_cifar10_asks_ff_and_cff_gamma_previous(tmp_path, capsys):

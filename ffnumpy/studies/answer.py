@@ -153,6 +153,13 @@ def cifar_table(rows):
     return lines
 
 
+def cifar_blocks(rows):
+    """cifar_rows() as the figure's blocks: each CFF row beside FF under its schedule, at the course budget."""
+    ours = {r["row"]: r["ours"] for r in rows}
+    return [{"budget": "course", "cff": r["row"], "datasets": {CIFAR: {"ff": ours[r["against"]], "cff": r["ours"]}}}
+            for r in rows if r["against"]]
+
+
 def family_lines(family):
     lines = ["| comparison | seeds | paired t p | corrected p, its report | its report's call "
              "| corrected p, headline | headline verdict |", "|---|---|---|---|---|---|---|"]
@@ -238,7 +245,9 @@ def write_answer(results="results"):
     folder = Path(results) / "answer"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "answer.json").write_text(json.dumps(data, indent=1) + "\n")
-    plot_answer(blocks, DATASETS, folder / "answer.png",
+    panels = [(name, dataset, blocks) for dataset, name in DATASETS.items()]
+    panels.append(("CIFAR-10", CIFAR, cifar_blocks(data["cifar10"])))
+    plot_answer(panels, folder / "answer.png",
                 title="Does collaboration help? FF beside CFF at each budget (every seed a dot)")
     path = folder / "README.md"
     path.write_text("\n".join(doc) + "\n")

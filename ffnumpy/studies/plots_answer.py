@@ -7,15 +7,18 @@ SHORT_ROWS = {"cff-prev-layer": "CFF gamma(<t)\nLayer", "cff-prev-network": "CFF
               "cff-all-network": "CFF gamma\nNetwork"}
 
 
-def plot_answer(blocks, datasets, path, title=None):
+def plot_answer(panels, path, title=None):
     """One panel per dataset; per block row, FF's seeds (left) beside CFF's (right), a bar at each mean.
 
-    blocks   : answer.block_rows(): [{"budget", "cff", "datasets": {dataset: {"ff": side, "cff": side}}}]
-    datasets : {dataset: its name}
+    panels : [(name, dataset, blocks)], blocks as answer.block_rows() gives them:
+             [{"budget", "cff", "datasets": {dataset: {"ff": side, "cff": side}}}]; a panel's width
+             follows its number of blocks.
     """
-    fig, axes = plt.subplots(1, len(datasets), figsize=(7.5 * len(datasets), 5), squeeze=False)
-    ticks = [f"{b['budget']}\n{SHORT_ROWS[b['cff']]}" for b in blocks]
-    for ax, (dataset, name) in zip(axes[0], datasets.items()):
+    widths = [len(blocks) for _, _, blocks in panels]
+    fig, axes = plt.subplots(1, len(panels), figsize=(1.05 * sum(widths) + 0.8 * len(panels), 5), squeeze=False,
+                             gridspec_kw=dict(width_ratios=widths))
+    for ax, (name, dataset, blocks) in zip(axes[0], panels):
+        ticks = [f"{b['budget']}\n{SHORT_ROWS[b['cff']]}" for b in blocks]
         for x, b in enumerate(blocks):
             sides = b["datasets"][dataset]
             if not sides["ff"]["errors"] and not sides["cff"]["errors"]:
