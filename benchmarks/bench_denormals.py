@@ -1,4 +1,4 @@
-"""What float32 denormals cost, and what setting them to 0 (ffnumpy/denormals.py) changes.
+"""What float32 denormals cost, and what setting them to 0 (losses.GRADIENT_FLOOR, optim.flush) changes.
 
     python benchmarks/bench_denormals.py [--epochs 3] [--json results/speed/bench_denormals.json]
 
@@ -10,8 +10,8 @@ and once with the floors off (GRADIENT_FLOOR 0, moments never flushed), for --ep
     CFF gamma(<t), Layer, on MNIST (784-500x3, Adam, lr 2e-3);
     Hinton's recipe on MNIST (784-1000x3, SGD with momentum, the readout's negatives).
 Each gives its seconds per epoch both ways, the denormals left in its optimiser moments, and how many
-parameters differ between the two, with the largest of them: the floors move only parameters that are
-themselves about 0. The datasets are found as ffnumpy finds them: FFNUMPY_DATA, if set, must hold both.
+parameters differ between the two, with the largest of them: over 3 epochs the floors move only parameters
+that are themselves about 0 (over longer runs those bits spread: denormal_drift.py). The datasets are found as ffnumpy finds them: FFNUMPY_DATA, if set, must hold both.
 Run it alone: anything else on the cores distorts every number.
 """
 import argparse

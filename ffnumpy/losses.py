@@ -35,7 +35,8 @@ Below GRADIENT_FLOOR a pair's dL/dg is set to 0, and so is a softmax probability
 122 times, whole epochs up to 3 times). A pair sure by a margin of 90 gets sigmoid(-90), about 1e-39,
 and every product with it is as small. Beside any pair less sure, such a term is lost in float32's
 rounding of the sum; alone, Adam's eps (1e-8) shrinks its step to about 1e-25. So the floor moves only
-parameters that are themselves about 0 (tests/test_denormals.py).
+parameters that are themselves about 0 at first (tests/test_denormals.py). Over a longer run such a last-bit
+change spreads, like a change of CPU: the error moves by as much as two seeds (benchmarks/denormal_drift.py).
 """
 import numpy as np
 

@@ -1,6 +1,7 @@
 """Numbers too small to matter are set to 0 (losses.GRADIENT_FLOOR, optim's flushes), so that training
-never computes with float32 denormals, and learns the same weights (every entry not itself about 0, bit for
-bit). benchmarks/bench_denormals.py measures what that saves."""
+never computes with float32 denormals, and learns the same weights over a short run (every entry not itself
+about 0, bit for bit; over longer runs the moved bits spread: benchmarks/denormal_drift.py).
+benchmarks/bench_denormals.py measures what that saves."""
 import numpy as np
 import pytest
 
@@ -70,3 +71,27 @@ def test_optimiser_moments_that_stop_receiving_gradient_are_zeroed_before_they_t
         opt.step([zero])
         assert all(denormal(a) == 0 for slot in opt.slots.values() for a in slot)
     assert all(not a.any() for slot in opt.slots.values() for a in slot if slot is not opt.slots.get("V"))
+
+
+def test_denormal_drift_repeats_a_run_bit_for_bit_and_restores_the_floors(monkeypatch):
+    """benchmarks/denormal_drift.py on a tiny network: the code path, and its two claims' machinery
+    (a run repeated gives 0 differing entries; the floors are back on after the run without them)."""
+    from pathlib import Path
+    from ffnumpy.data import Dataset
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import denormal_drift
+    from bench_denormals import floors_off
+    rng = np.random.default_rng(0)
+    x, y = rng.random((400, 784), dtype=np.float32), rng.integers(0, 10, 400)
+    data = Dataset("mnist", x[:300], y[:300], x[300:], y[300:])
+    error, after = denormal_drift.run(2, data, hidden=(12, 8))
+    again_error, again = denormal_drift.run(2, data, hidden=(12, 8))
+    assert len(after) == 2 and error == again_error
+    assert [denormal_drift.differ(a, b) for a, b in zip(after, again)] == [0, 0]
+    moved = [[p + 1 for p in params] for params in after]
+    assert denormal_drift.differ(after[0], moved[0]) == sum(p.size for p in after[0])
+    kept = losses.GRADIENT_FLOOR, optim.FLUSH_EVERY
+    restore = floors_off()
+    assert losses.GRADIENT_FLOOR == 0
+    restore()
+    assert (losses.GRADIENT_FLOOR, optim.FLUSH_EVERY) == kept

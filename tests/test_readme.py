@@ -255,9 +255,11 @@ def test_readme_is_a_front_door():
 
 def test_results_readme_numbers_are_in_the_generated_reports():
     # results/README.md is typed by hand: every mean ± std and every percentage in it must appear in a report
-    # the studies generate (results/*/README.md), so a regenerated report that moves a number turns this red
+    # the studies generate (results/*/README.md) or a benchmark printed (results/speed/*.txt), so a regenerated
+    # report that moves a number turns this red
     text = (ROOT / "results" / "README.md").read_text()
-    reports = "\n".join(p.read_text() for p in (ROOT / "results").glob("*/README.md"))
+    reports = "\n".join(p.read_text() for p in [*(ROOT / "results").glob("*/README.md"),
+                                                 *(ROOT / "results" / "speed").glob("*.txt")])
     spread = re.findall(r"\d+\.\d+ ± \d+\.\d+", text)
     percent = re.findall(r"(?<![\d.])\d+\.\d+%", text)
     assert len(spread) > 10 and len(percent) > 20          # the patterns still find the numbers
@@ -306,9 +308,19 @@ RESULTS_QUOTED = [   # results/README.md's other measured numbers, made again fr
     ("The reproduction's own family calls FF lower there (corrected p = 0.029)",
      lambda: "The reproduction's own family calls FF lower there (corrected p = "
              f"{entry(CIFAR_LAYER)['corrected_p']:.2g})"),
+    ("differed in 1 parameter after epoch 1, in 2,503 after epoch 3 and in 592,042 of 893,500 after epoch 6",
+     lambda: (lambda d: f"differed in {d['differ_off'][0]} parameter after epoch 1, in {d['differ_off'][2]:,} after "
+              f"epoch 3 and in {d['differ_off'][5]:,} of {d['parameters']:,} after epoch 6")(drift())),
+    ("It gave 2.62% test error with the floors and 2.89% without",
+     lambda: (lambda e: f"It gave {e['on']:.2f}% test error with the floors and {e['off']:.2f}% without")(
+         drift()["test_error"])),
     ("Backprop label gives 48.27 ± 0.18%", lambda: f"Backprop label gives {cifar_row('bp-label')}%"),
     ("Backprop pairwise gives 66.84 ± 0.10%", lambda: f"Backprop pairwise gives {cifar_row('bp-pairwise')}%"),
 ]
+def drift():
+    return json.loads((RESULTS / "speed" / "denormal_drift.json").read_text())
+
+
 CIFAR_LAYER = "reproduction, cifar10, course budget: FF, Layer vs CFF gamma(<t), Layer"
 
 
