@@ -102,7 +102,7 @@ QUOTED = [
     ("10.6 s with Adam", lambda: f"{speed('bench_train.json', 'FF-adam'):.1f} s with Adam"),
     ("1.28 to 1.70 times as fast", torch_ratio),
     ("8.5 s per epoch", lambda: f"{speed('bench_recipe.json', 'FF-recipe'):.1f} s per epoch"),
-    ("160 s in all", demo_seconds),
+    ("103 s in all", demo_seconds),
     ("all 82 FF-against-CFF comparisons", lambda: f"all {answer()[1]['family']['size']} FF-against-CFF comparisons"),
     ("(2.01 against 2.40%, corrected p = 0.024)", lambda: f"({means(block('long', 'cff-prev-layer', 'mnist'))}, "
      f"corrected p = {entry(LONG)['headline_p']:.2g})"),
