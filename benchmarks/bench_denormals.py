@@ -98,13 +98,19 @@ def training(epochs):
     return out
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--epochs", type=int, default=3, help="epochs of each training run (default 3)")
+def arguments(argv, doc, epochs, what):
+    """--epochs (at least 1) and --json, the flags of this benchmark and of denormal_drift.py."""
+    p = argparse.ArgumentParser(description=doc.split("\n")[0])
+    p.add_argument("--epochs", type=int, default=epochs, help=f"epochs of each run (default {epochs}, {what})")
     p.add_argument("--json", help="also write the numbers to this JSON file")
     args = p.parse_args(argv)
     if args.epochs < 1:
         p.error("--epochs must be at least 1")
+    return args
+
+
+def main(argv=None):
+    args = arguments(argv, __doc__, 3, "before most denormals appear")
     result = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "epochs": args.epochs}
     info = result["machine"]
     print(f"{info['cpu']}, {info['cores']} cores, numpy {info['numpy']} ({info['blas']}), {result['date']}\n")

@@ -9,13 +9,12 @@ After each epoch it counts the parameters that differ between the runs. "On" aga
 that a run repeats bit for bit; "on" against "off" shows when the first moved bit spreads, as a last-bit
 difference of another CPU or BLAS does (README: What ffnumpy guarantees). Run it alone: about 2 minutes.
 """
-import argparse
 import json
 import time
+from pathlib import Path
 
-import numpy as np
 
-from bench_denormals import floors_off
+from bench_denormals import arguments, floors_off
 from ffnumpy.config import Config
 from ffnumpy.data import load_dataset
 from ffnumpy.studies.runner import machine
@@ -38,12 +37,7 @@ def differ(a, b):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--epochs", type=int, default=6, help="epochs of each run (default 6, the tutorial's)")
-    p.add_argument("--json", help="also write the numbers to this JSON file")
-    args = p.parse_args(argv)
-    if args.epochs < 1:
-        p.error("--epochs must be at least 1")
+    args = arguments(argv, __doc__, 6, "the tutorial's")
     data = load_dataset("mnist")
     on_error, on = run(args.epochs, data)
     again_error, again = run(args.epochs, data)
@@ -64,9 +58,7 @@ def main(argv=None):
     print("  on vs on again: " + " ".join(map(str, result["differ_on_again"])))
     print("  on vs off:      " + " ".join(map(str, result["differ_off"])))
     if args.json:
-        with open(args.json, "w") as f:
-            json.dump(result, f, indent=1)
-            f.write("\n")
+        Path(args.json).write_text(json.dumps(result, indent=1) + "\n")
     return 0
 
 
