@@ -13,7 +13,6 @@ import json
 import time
 from pathlib import Path
 
-
 from bench_denormals import arguments, floors_off
 from ffnumpy.config import Config
 from ffnumpy.data import load_dataset
