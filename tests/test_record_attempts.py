@@ -136,3 +136,12 @@ def test_when_every_attempt_failed_the_next_stage_says_so_in_one_line(tmp_path, 
         record.main(["--out", str(tmp_path)])
     err = capsys.readouterr().err
     assert stop.value.code == 2 and "every attempt on mnist failed" in err and len(err.strip().splitlines()) == 1
+
+
+def test_minutes_shows_the_recorded_total_and_the_median_epoch_times_the_epochs():
+    """A chain paused during one epoch inflates the recorded total; the median epoch does not move."""
+    from ffnumpy.studies.record_report import minutes
+    paused = {"train_seconds": 780.0, "history": [{"train_seconds": s} for s in (60.0, 60.0, 600.0, 60.0)]}
+    assert minutes(paused) == "13 (4)"
+    assert minutes({"train_seconds": 120.0, "history": []}) == "2"        # no epochs: the total alone
+    assert minutes({"train_seconds": None}) == "-"

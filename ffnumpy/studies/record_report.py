@@ -18,6 +18,7 @@ from .protocol import read
 from . import record as rec          # read at call time: the stages' lists are the study's, tests shrink them
 from .record import OUT, TARGET, alpha_row, choice, predictor_errors, screen_alphas, test_error, validation_record
 from .runs import cpus, fmt, report_command
+from .runner import pass_seconds
 
 PUBLISHED = [      # fully connected FF-family results without augmentation, test error (%), ../shared/PAPER.md
     ("MNIST", "Hinton's FF paper: 784-2000x4, 60 epochs", "1.36"),
@@ -37,7 +38,12 @@ def pct(value):
 
 
 def minutes(record):
-    return f"{record['train_seconds'] / 60:.0f}" if record.get("train_seconds") is not None else "-"
+    """'52 (48)': a run's training minutes as recorded, then its median epoch times its epochs. A chain paused
+    for other work (SIGSTOP) inflates the first, not the second (runner.pass_seconds)."""
+    if record.get("train_seconds") is None:
+        return "-"
+    epoch, epochs = pass_seconds(record), len(record.get("history") or ())
+    return f"{record['train_seconds'] / 60:.0f}" + (f" ({epoch * epochs / 60:.0f})" if epoch else "")
 
 
 def best_combined(record):
@@ -57,7 +63,7 @@ def curve(record):
 
 def screen_lines(out, dataset):
     rows = [(a, validation_record(out, f"{dataset}-screen", alpha_row(a))) for a in screen_alphas(out, dataset)]
-    lines = ["| alpha | validation error (%), goodness | readout | minutes |", "|---|---|---|---|"]
+    lines = ["| alpha | validation error (%), goodness | readout | minutes (median epoch x epochs) |", "|---|---|---|---|"]
     for alpha, r in rows:
         lines.append(f"| {alpha:g} | {r['validation_error']:.2f} | {pct(r.get('readout_validation_error'))} | "
                      f"{minutes(r)} |" if r else f"| {alpha:g} | not yet run | | |")
@@ -66,7 +72,7 @@ def screen_lines(out, dataset):
 
 def attempt_lines(out, dataset):
     lines = ["| attempt | goodness (%) | readout (%) | combined, best (%) | validation every "
-             f"{rec.EVAL_EVERY} epochs (%) | minutes | CPU |", "|---|---|---|---|---|---|---|"]
+             f"{rec.EVAL_EVERY} epochs (%) | minutes (median epoch x epochs) | CPU |", "|---|---|---|---|---|---|---|"]
     for attempt in rec.ATTEMPTS:
         r = validation_record(out, f"{dataset}-attempts", attempt)
         if r is None:
@@ -93,7 +99,7 @@ def chosen_lines(out, dataset):
     errors = [test_error(r, predictor) for r in good]
     lines.append(f"Test error over {len(good)} seeds: **{fmt(errors, unit='%')}** "
                  f"({', '.join(f'{e:.2f}' for e in errors)}); {len(seeds) - len(good)} failed runs; "
-                 f"{', '.join(minutes(r) for r in seeds)} minutes of training per run.")
+                 f"{', '.join(minutes(r) for r in seeds)} minutes of training per run (median epoch x epochs).")
     if len(good) >= 3:
         gap = np.mean(errors) - TARGET[dataset]
         lines.append(f"Target {TARGET[dataset]:.2f}%: " +
@@ -107,7 +113,7 @@ def ablation_lines(out, dataset):
         return []
     attempt, predictor, _ = chosen
     base = validation_record(out, f"{dataset}-attempts", attempt)
-    lines = ["| part off | goodness (%) | by the chosen predictor (%) | change (points) | minutes |",
+    lines = ["| part off | goodness (%) | by the chosen predictor (%) | change (points) | minutes (median epoch x epochs) |",
              "|---|---|---|---|---|",
              f"| nothing (the chosen attempt) | {base['validation_error']:.2f} | "
              f"{dict(predictor_errors(base))[predictor]:.2f} | | {minutes(base)} |"]
