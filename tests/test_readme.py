@@ -162,11 +162,12 @@ def test_results_readme_says_what_is_still_running_exactly_while_it_is():
     at it) while their files are missing, and must stop once every run is in."""
     from ffnumpy.studies.hinton import question_studies
     from ffnumpy.studies.protocol import pending
-    from ffnumpy.studies.reproduce import long_tuned_study, table_study
+    from ffnumpy.studies.reproduce import long_tuned_studies, table_study
     text = " ".join((ROOT / "results" / "README.md").read_text().split())
     question = sum(len(pending(RESULTS / "recipe", s)) for d in ("mnist", "fashion-mnist")
                    for s in question_studies(d, out=str(RESULTS / "recipe")))
-    tuned = sum(len(pending(RESULTS / "reproduction", long_tuned_study(d))) for d in ("mnist", "fashion-mnist"))
+    tuned = sum(len(pending(RESULTS / "reproduction", s)) for d in ("mnist", "fashion-mnist")
+                for s in long_tuned_studies(d))
     cifar = len(pending(RESULTS / "reproduction", table_study("cifar10", "course")))
     assert ("Still running: the long budget tuned at its own budget" in text) == (tuned > 0)
     assert ("CIFAR-10's course study is still running" in text) == (cifar > 0)

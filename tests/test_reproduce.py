@@ -102,6 +102,17 @@ def test_every_regime_the_files_show_unstable_is_tuned_on_two_seeds():
     assert {f for f in found if f[1] not in reproduce.UNSTABLE_REGIMES[f[0]]} == set()
 
 
+def test_the_long_tuned_rows_keep_the_theta_scale_their_course_budget_chose():
+    """COURSE_THETA is frozen in the code (the long-tuned grid must not move with the files); it must be the
+    course budget's choice as its tuning files make it."""
+    from pathlib import Path
+    out = Path(__file__).resolve().parents[1] / "results" / "reproduction"
+    for dataset, thetas in reproduce.COURSE_THETA.items():
+        course = next(s for s in reproduce.table_studies(dataset, "course") if "ff-layer" in s.rows)
+        for row, theta in thetas.items():
+            assert protocol.row_setting(out, course, row)["theta_scale"] == theta, (dataset, row)
+
+
 def test_sweep_tunes_on_validation_then_runs_seeds_and_resumes(tiny, small, tmp_path):
     rows = tiny
     study = reproduce.table_study("mnist", "course", rows)
@@ -424,12 +435,16 @@ def test_the_long_budget_tuned_at_it_is_read_beside_the_course_settings(tiny, sm
     from ffnumpy.studies.report import write_report
     rows = ("ff-layer", "cff-prev-layer")
     monkeypatch.setitem(reproduce.BUDGETS, "long", dict(hidden=(24, 24), epochs=1))
+    monkeypatch.setitem(reproduce.COURSE_THETA, "mnist", {r: 1.0 for r in rows})      # tiny GRID's theta-scale
     quiet = dict(data=small, say=lambda *a, **k: None)
     runner.sweep(tmp_path, reproduce.table_study("mnist", "course", rows), seeds=(1, 2), **quiet)
     runner.sweep(tmp_path, reproduce.table_study("mnist", "long", rows), seeds=(1, 2), **quiet)
-    tuned = reproduce.long_tuned_study("mnist")
-    assert tuned.rows == rows and tuned.grid == reproduce.GRID
-    runner.sweep(tmp_path, tuned, seeds=(1, 2), **quiet)
+    tuned = reproduce.long_tuned_studies("mnist")
+    assert [s.rows for s in tuned] == [(r,) for r in rows]
+    lrs = sorted({g["lr"] for g in reproduce.GRID})
+    for study, row in zip(tuned, rows):                  # the rates of GRID, at the row's course theta-scale
+        assert study.grid == [dict(lr=lr, theta_scale=reproduce.COURSE_THETA["mnist"][row]) for lr in lrs]
+        runner.sweep(tmp_path, study, seeds=(1, 2), **quiet)
     seed = json.loads((tmp_path / "mnist-long-tuned" / "ff-layer" / "seed1.json").read_text())
     assert seed["config"]["hidden"] == [24, 24] and seed["config"]["epochs"] == 1
     text = write_report(tmp_path, labels={"mnist": small.y_test}).read_text()

@@ -110,24 +110,31 @@ def table_study(dataset, budget, rows=None, seeds=SEEDS):
                  extend=True, tuned_grid=GRID, edge_steps=CIFAR_EDGE_STEPS if dataset == "cifar10" else None)
 
 
-# --budget long-tuned: the long budget's answer rows tuned at their own budget (GRID, past every edge), not
-# given the course budget's choice: does the course choice hold 3.75 times the training? (folder NAME-long-tuned)
+# --budget long-tuned: the long budget's answer rows with the learning rate tuned at their own budget (GRID's
+# rates, past every edge), not given the course budget's choice: does the course choice hold 3.75 times the
+# training? (folder NAME-long-tuned). Each row keeps the theta-scale it chose at the course budget (COURSE_THETA,
+# frozen from the files; tests/test_reproduce.py checks it): a run takes about 11 minutes here.
 LONG_TUNED_ROWS = ("ff-layer", "cff-prev-layer")
+COURSE_THETA = {"mnist": {"ff-layer": 1.0, "cff-prev-layer": 0.3},
+                "fashion-mnist": {"ff-layer": 0.3, "cff-prev-layer": 0.3}}
 
 
-def long_tuned_study(dataset, rows=None):
-    """FF and CFF gamma(<t) (Layer schedule) at the long budget, each tuned over GRID at that budget."""
+def long_tuned_studies(dataset, rows=None):
+    """FF and CFF gamma(<t) (Layer schedule) at the long budget, each tuned over GRID's learning rates at that
+    budget and at its course theta-scale: one Study per row (each its own grid), in one folder."""
     def make(row, setting, seed):
         return Config(dataset=dataset, **COMMON, **BUDGETS["long"], **ROWS[row], **setting, seed=seed,
                       track_entropy=True)
-    return Study(f"{dataset}-long-tuned", dataset, tuple(rows or LONG_TUNED_ROWS), GRID, make, extend=True,
-                 seeds=ANSWER_SEEDS)
+    lrs = sorted({g["lr"] for g in GRID})
+    return [Study(f"{dataset}-long-tuned", dataset, (row,), [dict(lr=lr, theta_scale=COURSE_THETA[dataset][row])
+                                                             for lr in lrs], make, extend=True, seeds=ANSWER_SEEDS)
+            for row in rows or LONG_TUNED_ROWS]
 
 
 def table_studies(dataset, budget, rows=None):
     """table_study split by seeds, in PRIORITY order: FF and CFF rows with ANSWER_SEEDS, backprop with SEEDS."""
     if budget == "long-tuned":
-        return [long_tuned_study(dataset, rows)]
+        return long_tuned_studies(dataset, rows)
     rows = tuple(rows or (LONG_ROWS if budget == "long" else PRIORITY))
     goodness = tuple(r for r in rows if not r.startswith("bp-"))
     backprop = tuple(r for r in rows if r.startswith("bp-"))
