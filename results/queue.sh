@@ -49,7 +49,7 @@ run ffnumpy.studies.experiments objective-peer --dataset fashion-mnist
 run ffnumpy.studies.experiments objective --dataset mnist
 
 # Issue 41: CIFAR-10, the paper's third column, fully connected (3072 inputs). The course budget's seven rows,
-# queued before issue 40's long-tuned runs (79 minutes against about 8 hours: 44 runs of about 11 minutes) so that its report is written while those run,
+# queued before issue 40's long-tuned runs (79 minutes against about 6 hours: 32 runs of about 11 minutes) so that its report is written while those run,
 # each tuned on validation (the last 10k training images), then 5 seeds for FF and CFF, 3 for backprop ...
 # A named data folder is the only place a dataset is looked for: CIFAR-10 comes from the cache (FFNUMPY_DATA empty),
 # which `FFNUMPY_DATA= python -m ffnumpy.data --dataset cifar10` fills.
