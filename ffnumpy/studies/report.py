@@ -198,7 +198,9 @@ def report_lines(out, found, labels, family):
                     "A gets right, c = only B):", "",
                     "| A vs B | seeds | A - B (points) | 95% CI | paired t p | corrected p (Holm) "
                     "| McNemar b / c, p | verdict |", "|---|---|---|---|---|---|---|---|"] + lines + [""]
-        doc += ["Per layer (mean over seeds; the paper's Figure 2):", ""] + layer_table(rows) + [""]
+        layers = layer_table(rows)
+        if len(layers) > 2:                                  # a row with seeds: more than the table's header
+            doc += ["Per layer (mean over seeds; the paper's Figure 2):", ""] + layers + [""]
         doc += claims(rows) + [""]
         goodness = {ROW_LABELS[r]: rows[r]["seeds"] for r in ROW_LABELS
                     if r in rows and rows[r]["seeds"] and rows[r]["seeds"][0].get("per_layer_test_error")}
