@@ -11,7 +11,8 @@ and once with the floors off (GRADIENT_FLOOR 0, moments never flushed), for --ep
     Hinton's recipe on MNIST (784-1000x3, SGD with momentum, the readout's negatives).
 Each gives its seconds per epoch both ways, the denormals left in its optimiser moments, and how many
 parameters differ between the two, with the largest of them: over 3 epochs the floors move only parameters
-that are themselves about 0 (over longer runs those bits spread: denormal_drift.py). The datasets are found as ffnumpy finds them: FFNUMPY_DATA, if set, must hold both.
+that are themselves about 0 (over longer runs those bits spread: denormal_drift.py). The datasets are
+found as ffnumpy finds them: FFNUMPY_DATA, if set, must hold both.
 Run it alone: anything else on the cores distorts every number.
 """
 import argparse
