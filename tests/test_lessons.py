@@ -276,7 +276,7 @@ def test_the_reproduction_lines_compare_ff_with_cff_as_the_paper_does():
         "cff-prev-network": {"tune": [{}], "seeds": []}}}
     lines = two_passes(lambda family: reproduction_lines(found, family, lambda dataset: y))
     assert lines[0] == "mnist, course budget: test error (%), mean ± std over seeds"
-    assert any(line.strip().startswith("CFF gamma(<t), Network") and "still tuning (1 runs done)" in line
+    assert any(line.strip().startswith("CFF gamma(<t), Network") and "no seeds yet (1 tuning run)" in line
                for line in lines)
     call = next(line for line in lines if "FF, Network vs CFF gamma, Network (3 seeds)" in line)
     assert "the paper: CFF lower" in call and "McNemar on these networks: b / c = " in call

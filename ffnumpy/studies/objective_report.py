@@ -18,7 +18,7 @@ from ..evaluate import failed_run
 from ..plots import plot_objective
 from .experiments import OBJECTIVE_ROWS, OBJECTIVE_VARIANTS, PENALTY, READINGS, objective_study
 from .peer_report import peer_lines
-from .protocol import tuned_settings
+from .protocol import study_settings
 from .reproduce import SEEDS
 from .runs import (ROW_LABELS, SILENT, choice, compare, cpu_note, edge, fmt, fmt_runs, last_activity, load_group,
                    mcnemar_note, predictor_note)
@@ -81,8 +81,7 @@ def objective_section(out, reproduction, dataset, y_test, family):
                 cells += [f"tuning ({len(tune)} runs done)" if tune else "not run", "-", "-"]
                 continue
             lr = seeds[0]["config"]["lr"]
-            tried = tuned_settings(Path(out), study.name, row, study.grid, study.extend,
-                                   edge_steps=study.edge_steps)
+            tried = study_settings(Path(out), study, row)
             predict = (choice(logistic, base)[0] if logistic.get(base, {}).get("seeds") else None, choice(runs, row)[0])
             v = compare(logistic.get(base, {}).get("seeds", []), seeds, y_test, family, predict)
             call = (f"{in_words(v, 'logistic lower', 'entropy lower')} {evidence(v)}{mcnemar_note(v)}{cpu_note(v)}"

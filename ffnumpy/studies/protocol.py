@@ -101,6 +101,11 @@ def tuned_settings(out, name, row, grid, extend=False, tune_seeds=(0,), edge_ste
         settings += [dict(lr=lr, theta_scale=theta) for theta in thetas]
 
 
+def study_settings(out, study, row):
+    """tuned_settings for `row` of `study`, with the study's own grid, extension, tuning seeds and edge limit."""
+    return tuned_settings(out, study.name, row, study.grid, study.extend, study.tune_seeds, study.edge_steps)
+
+
 def best_setting(out, name, row, settings, tune_seeds=(0,)):
     """The setting with the lowest validation error (the mean over tune_seeds), or None while one
     of their files is missing."""
@@ -137,8 +142,7 @@ def pending(out, study, seeds=None):
     todo = []
     for row in study.rows:
         base = Path(out) / study.name / row
-        for setting in tuned_settings(out, study.name, row, study.grid, study.extend, study.tune_seeds,
-                                      study.edge_steps):
+        for setting in study_settings(out, study, row):
             for seed in study.tune_seeds:
                 path, cfg = tune_path(base, setting, seed), study.make(row, setting, seed)
                 if not path.exists():

@@ -7,7 +7,7 @@ from pathlib import Path
 from ..plots import plot_regimes
 from .runs import (ROW_LABELS, SAME_SCHEDULE, call_text, choice, compare, cpu_note, edge, fmt, fmt_runs, load_group, marginals,
                    predictor_note)
-from .protocol import EDGE_STEPS, row_setting, tuned_settings
+from .protocol import EDGE_STEPS, row_setting, study_settings
 from .reproduce import (REGIME_GRID, REGIME_ROWS, SEEDS, TWO_SEEDS, UNSTABLE_REGIMES, WIDE_REGIME_GRID,
                         regime_studies)
 from ..evaluate import failed_run
@@ -238,8 +238,7 @@ def regime_tuning(out, study, row, run):
     '; tuning past the edge pending' (or '... chose lr X') where the grid is tuned past its edges."""
     chosen, lr = row_setting(out, study, row), run["config"]["lr"]
     if chosen is not None and chosen["lr"] == lr:
-        return edge(lr, tuned_settings(out, study.name, row, study.grid, study.extend, study.tune_seeds,
-                                       study.edge_steps))
+        return edge(lr, study_settings(out, study, row))
     what = "tuned on seed 0, two-seed tuning" if len(study.tune_seeds) > 1 else "tuning past the edge"
     return edge(lr, study.grid) + f"; {what} {'pending' if chosen is None else 'chose lr %g' % chosen['lr']}"
 
