@@ -93,7 +93,7 @@ def test_the_objective_study_tunes_each_reading_and_resumes_and_is_reported(tiny
     runner.sweep(out, study, seeds=(), data=small, say=quiet)       # tuning only: a section, no figure yet
     from ffnumpy.studies.objective_report import objective_section
     from ffnumpy.studies.stats import Family
-    assert "| `entropy-labels` | tuning (2 runs done) |" in "\n".join(
+    assert "| `entropy-labels` | no seeds yet (2 tuning runs) |" in "\n".join(
         objective_section(out, repro, "mnist", small.y_test, Family()))
     assert not (out / "objective_mnist.png").exists()
     assert runner.sweep(out, study, seeds=(1, 2), data=small, say=quiet) == 2 * 2

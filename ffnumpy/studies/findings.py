@@ -20,11 +20,6 @@ LABEL = study_runs.ROW_LABELS
 LESSON_DATASETS = ("mnist", "fashion-mnist")     # CIFAR-10's sections are read in the reports, not in the lesson
 
 
-def tuning_count(n):
-    """What a row without seeds shows: 'no seeds yet (n tuning runs)'."""
-    return f"no seeds yet ({n} tuning run{'' if n == 1 else 's'})"
-
-
 def comparison_line(a, b, v, col):
     """One FF-against-CFF line of reproduction_lines and whether it agrees with the paper (None: no call).
     a, b : rows (FF, CFF); v : runs.compare's verdict; col : the paper's column of the dataset"""
@@ -57,7 +52,7 @@ def reproduction_lines(found, family, y_test_of):
         for row, label in LABEL.items():
             if row in rows:
                 seeds = rows[row]["seeds"]
-                chosen = f"{seeds[0]['config']['lr']:g}" if seeds else tuning_count(len(rows[row]['tune']))
+                chosen = f"{seeds[0]['config']['lr']:g}" if seeds else study_runs.tuning_count(len(rows[row]['tune']))
                 out.append(f"  {label:24s} {reproduce.PAPER[row][col]:6.1f}   "
                            f"{study_runs.fmt([r['test_error'] for r in seeds]):>16s}   {len(seeds):5d}   {chosen}")
         out.append("  FF against CFF, same schedule:")

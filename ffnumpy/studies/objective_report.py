@@ -21,7 +21,7 @@ from .peer_report import peer_lines
 from .protocol import study_settings
 from .reproduce import SEEDS
 from .runs import (ROW_LABELS, SILENT, choice, compare, cpu_note, edge, fmt, fmt_runs, last_activity, load_group,
-                   mcnemar_note, predictor_note)
+                   mcnemar_note, predictor_note, tuning_count)
 from .stats import evidence, in_words
 
 # the paper's section 5: its entropy objective on Fashion-MNIST, against its logistic CFF row (12.0%)
@@ -78,7 +78,7 @@ def objective_section(out, reproduction, dataset, y_test, family):
             seeds = runs.get(row, {}).get("seeds", [])
             tune = runs.get(row, {}).get("tune", [])
             if not seeds:
-                cells += [f"tuning ({len(tune)} runs done)" if tune else "not run", "-", "-"]
+                cells += [tuning_count(len(tune)) if tune else "not run", "-", "-"]
                 continue
             lr = seeds[0]["config"]["lr"]
             tried = study_settings(Path(out), study, row)

@@ -21,7 +21,7 @@ from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines, reg
 from .protocol import EDGE_STEPS
 from .reproduce import ANSWER_SEEDS, BUDGETS, CIFAR_EDGE_STEPS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
 from .runs import (ROW_LABELS, SAME_SCHEDULE, TABLES, call_text, choice, compare, cpu_note, edge, fmt, fmt_runs, load,
-                   load_group, marginals, p_text, predictor_note, report_command, rule, save_family)
+                   load_group, marginals, p_text, predictor_note, report_command, rule, save_family, tuning_count)
 from .stats import Family
 
 BUDGET_NAMES = {"course": "course budget", "long": "long budget", "long-tuned": "long budget, tuned at it"}
@@ -76,7 +76,7 @@ def table(rows, dataset, course=None):
         cfg = seeds[0]["config"] if seeds else None
         tried = [r["config"] for r in tune or (course or {}).get(row, {}).get("tune", [])] or GRID
         chosen = f"{cfg['lr']:g}, {cfg['theta_scale']:g}{edge(cfg['lr'], tried)}" if cfg else \
-            f"tuning ({len(tune)} runs done)"
+            tuning_count(len(tune))
         secs = f"{np.median([r['wall_seconds'] for r in seeds]):.0f}" if seeds else "-"
         lines.append(f"| {label} | {PAPER[row][col]} | {fmt_runs(seeds)} | {len(seeds)} | "
                      f"{fmt_runs(seeds, 'validation_error')} | {chosen} | "

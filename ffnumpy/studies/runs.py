@@ -80,6 +80,11 @@ def marginals(record):
     return [p - e for p, e in zip([CHANCE] + prefix[:-1], prefix)]
 
 
+def tuning_count(n):
+    """What a row without seed runs shows in a table: 'no seeds yet (n tuning runs)'."""
+    return f"no seeds yet ({n} tuning run{'' if n == 1 else 's'})"
+
+
 def fmt(values, digits=2, unit=""):
     if not values:
         return "-"
