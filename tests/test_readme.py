@@ -134,6 +134,12 @@ def test_readme_cifar10_table_is_the_answers_from_the_files():
         "README's CIFAR-10 table is stale: python -m ffnumpy.studies.answer"
 
 
+def test_readme_record_table_is_the_record_reports_from_the_files():
+    from ffnumpy.studies.record_report import standing
+    assert "\n".join(standing(RESULTS / "record", RESULTS / "recipe")) in README, \
+        "README's record table is stale: python -m ffnumpy.studies.record_report"
+
+
 def test_the_answer_folder_is_what_its_files_give_now():
     doc, data, _ = answer()
     assert "\n".join(doc) + "\n" == (RESULTS / "answer" / "README.md").read_text(), \

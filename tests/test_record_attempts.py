@@ -106,6 +106,10 @@ def test_the_stages_run_in_order_grow_past_an_edge_and_resume(small, tmp_path, m
     assert "| every layer half as wide | 3.00 | 2.00 | +1.00 |" not in report      # ablations ran with symba: 2.0
     assert "| every layer half as wide | 2.00 | 2.00 | +0.00 |" in report
     assert "fashion-mnist" in report and "| ff-tiny | not yet run |" in report
+    table = record_report.standing(out, recipe=tmp_path / "no-recipe")
+    assert table[-2].endswith("| not yet run | not yet run |")              # no recipe runs in that folder
+    assert table[-1] == "| ffnumpy: the record (`results/record`) | 1.90 ± 0.00 (symba-tiny, goodness; -, -, - min " \
+                        "per run) | not yet run |"
     capsys.readouterr()
     assert record.main(["--out", out]) == 0                                  # resumed: nothing left to run
     assert capsys.readouterr().out.count("done: 0 runs in this call") == len(record.STAGES)

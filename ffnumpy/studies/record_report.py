@@ -17,16 +17,18 @@ from ..files import atomic_write_text
 from .protocol import read
 from . import record as rec          # read at call time: the stages' lists are the study's, tests shrink them
 from .record import OUT, TARGET, alpha_row, choice, predictor_errors, screen_alphas, test_error, validation_record
-from .runs import cpus, fmt, report_command
+from .hinton import OUT as RECIPE_OUT
+from .question_report import chosen as recipe_choice, question_rows
+from .runs import cpus, fmt, report_command, split_failed
+from .predictors import test_error as recipe_test_error
 from .runner import pass_seconds
 
-PUBLISHED = [      # fully connected FF-family results without augmentation, test error (%), ../shared/PAPER.md
-    ("MNIST", "Hinton's FF paper: 784-2000x4, 60 epochs", "1.36"),
-    ("MNIST", "ports of Hinton's code: 784-1000x3, 100 epochs (goodness / readout)", "1.34-1.47"),
-    ("MNIST", "a study of FF losses, SymBa's symmetric loss: 2 x 2000", "1.35"),
-    ("MNIST", "self-contrastive FF (unsupervised, linear readout)", "about 1.3"),
-    ("Fashion-MNIST", "the CFF paper's best FF-family row", "11.6"),
-    ("both", "ffnumpy's FF with Hinton's recipe (784-1000x3, 100 epochs; results/recipe)", "1.41 / 10.32"),
+PUBLISHED = [      # fully connected FF-family results without augmentation: (source, MNIST, Fashion-MNIST), test error (%)
+    ("Hinton's FF paper: 784-2000x4, 60 epochs", "1.36", "-"),          # ../shared/PAPER.md
+    ("ports of Hinton's code: 784-1000x3, 100 epochs (goodness / readout)", "1.34-1.47", "-"),
+    ("a study of FF losses, SymBa's symmetric loss: 784-2000x2", "1.35", "-"),
+    ("self-contrastive FF (unsupervised, linear readout)", "about 1.3", "-"),
+    ("the CFF paper's best FF-family row (Table 1)", "-", "11.6"),
 ]
 ABLATION_TEXT = {"no-peer-norm": "without peer normalisation", "random-negatives":
                  "random negatives instead of the readout's (no readout: goodness only)",
@@ -86,13 +88,21 @@ def attempt_lines(out, dataset):
     return lines
 
 
-def chosen_lines(out, dataset):
+def chosen_seeds(out, dataset):
+    """(attempt, predictor, validation error %, its test seed records) of the choice, or None before it."""
     chosen = choice(out, dataset)
     if chosen is None:
+        return None
+    seeds = [read(p) for p in sorted((Path(out) / f"{dataset}-chosen" / chosen[0]).glob("seed*.json"))]
+    return (*chosen, seeds)
+
+
+def chosen_lines(out, dataset):
+    found = chosen_seeds(out, dataset)
+    if found is None:
         return ["The choice waits for every attempt."]
-    attempt, predictor, error = chosen
+    attempt, predictor, error, seeds = found
     lines = [f"Chosen on validation: **{attempt}**, predicted by **{predictor}** ({error:.2f}% on validation)."]
-    seeds = [read(p) for p in sorted((Path(out) / f"{dataset}-chosen" / attempt).glob("seed*.json"))]
     good = [r for r in seeds if not failed_run(r)]
     if not seeds:
         return lines + ["Its test seeds are not yet run."]
@@ -104,6 +114,39 @@ def chosen_lines(out, dataset):
         gap = np.mean(errors) - TARGET[dataset]
         lines.append(f"Target {TARGET[dataset]:.2f}%: " +
                      ("**met**." if gap <= 0 else f"**missed** by {gap:.2f} points."))
+    return lines
+
+
+def recipe_cell(recipe, dataset):
+    """ffnumpy's FF with Hinton's recipe on test, read by the predictor chosen on validation: '1.43 ± 0.05'."""
+    rows = question_rows(recipe, dataset) if (Path(recipe) / f"{dataset}-question").is_dir() else {}
+    if not rows.get("ff-network", {}).get("seeds"):
+        return "not yet run"
+    predictor = recipe_choice(rows, "ff-network")[0]
+    good, _ = split_failed(rows["ff-network"]["seeds"])
+    return fmt([recipe_test_error(r, predictor) for r in good])
+
+
+def record_cell(out, dataset):
+    """The record's test error over its seeds and its minutes per run, or where it stands."""
+    found = chosen_seeds(out, dataset)
+    if found is None:
+        return "not yet run"
+    good = [r for r in found[3] if not failed_run(r)]
+    if not good:
+        return f"{found[0]} chosen; test seeds not yet run"
+    return (f"{fmt([test_error(r, found[1]) for r in good])} ({found[0]}, {found[1]}; "
+            f"{', '.join(minutes(r) for r in found[3])} min per run)")
+
+
+def standing(out=OUT, recipe=RECIPE_OUT):
+    """README's table: the published fully connected FF results beside ffnumpy's recipe and its record."""
+    lines = ["| result | MNIST (%) | Fashion-MNIST (%) |", "|---|---|---|"]
+    lines += [f"| {source} | {mnist} | {fashion} |" for source, mnist, fashion in PUBLISHED]
+    lines.append("| ffnumpy: FF, Hinton's recipe, 784-1000x3, 100 epochs (`results/recipe`) | "
+                 + " | ".join(recipe_cell(recipe, d) for d in TARGET) + " |")
+    lines.append("| ffnumpy: the record (`results/record`) | "
+                 + " | ".join(record_cell(out, d) for d in TARGET) + " |")
     return lines
 
 
@@ -170,8 +213,8 @@ def write(out=OUT):
         if ablation:
             lines += ["", "### Ablation of the chosen attempt (validation)", ""] + ablation
         lines.append("")
-    lines += ["## Published numbers (test error %)", "", "| dataset | source | error |", "|---|---|---|"]
-    lines += [f"| {d} | {s} | {e} |" for d, s, e in PUBLISHED] + [""]
+    lines += ["## Beside the published numbers (test error %, fully connected, no augmentation)", ""]
+    lines += standing(out) + [""]
     atomic_write_text(Path(out) / "README.md", "\n".join(lines))
     return Path(out) / "README.md"
 
