@@ -138,6 +138,8 @@ def test_readme_record_table_is_the_record_reports_from_the_files():
     from ffnumpy.studies.record_report import standing
     assert "\n".join(standing(RESULTS / "record", RESULTS / "recipe")) in README, \
         "README's record table is stale: python -m ffnumpy.studies.record_report"
+    from ffnumpy.studies.record import TARGET
+    assert f"The targets are {TARGET['mnist']:.2f}% on MNIST and {TARGET['fashion-mnist']:.1f}% on Fashion-MNIST" in README
 
 
 def test_the_answer_folder_is_what_its_files_give_now():
