@@ -84,7 +84,9 @@ def test_the_stages_run_in_order_grow_past_an_edge_and_resume(small, tmp_path, m
         return {"kind": kind, "validation_error": validation[cfg.symba_alpha] if cfg.epochs == 1 else
                 (2.0 if cfg.objective == "symba" else 2.5), "readout_validation_error": 2.2,
                 "combined_validation_error": [2.2] * len(LAMBDAS), "test_error": 1.9,
-                "config": json.loads(json.dumps(cfg.__dict__)), "history": [], "warnings": []}
+                "config": json.loads(json.dumps(cfg.__dict__)), "warnings": [],
+                "history": [{"epoch": 1, "validation_error": 2.3}, {"epoch": 2, "validation_error": 2.1}]
+                if curve else []}
     monkeypatch.setattr(runner, "run", fake_run)
     assert record.main(["--out", out]) == 0
     assert record.screen_alphas(out, "mnist") == [1.0, 4.0, 16.0, 64.0, 256.0]     # EDGE_STEPS x4 past the edge
@@ -102,6 +104,8 @@ def test_the_stages_run_in_order_grow_past_an_edge_and_resume(small, tmp_path, m
     report = record_report.write(out).read_text()
     assert "Chosen on validation: **symba-tiny**, predicted by **goodness** (2.00% on validation)." in report
     assert "Test error over 3 seeds: **1.90 ± 0.00%**" in report and "**missed** by 0.70 points." in report
+    assert "Over its last 1 epochs the chosen attempt's validation error moved -0.20 points: still falling" in report
+    assert "| 2.30, 2.10 | -0.20 |" in report                                # the curve and its last change
     assert "| 256 | -3.00 | 2.20 |" in report and "| symba-tiny, alpha 256 | 2.00 | 2.20 |" in report
     assert "| every layer half as wide | 3.00 | 2.00 | +1.00 |" not in report      # ablations ran with symba: 2.0
     assert "| every layer half as wide | 2.00 | 2.00 | +0.00 |" in report

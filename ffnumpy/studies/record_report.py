@@ -39,6 +39,10 @@ def pct(value):
     return "-" if value is None else f"{value:.2f}"
 
 
+def signed(value):
+    return "-" if value is None else f"{value:+.2f}"
+
+
 def minutes(record):
     """'52 (48)': a run's training minutes as recorded, then its median epoch times its epochs. A chain paused
     for other work (SIGSTOP) inflates the first, not the second (runner.pass_seconds)."""
@@ -63,6 +67,12 @@ def curve(record):
     return ", ".join(f"{e:.2f}" for e in points) or "-"
 
 
+def last_change(record):
+    """The validation error's change (points) between the curve's last two points, or None with fewer."""
+    points = [h["validation_error"] for h in record.get("history", []) if "validation_error" in h]
+    return points[-1] - points[-2] if len(points) >= 2 else None
+
+
 def screen_lines(out, dataset):
     rows = [(a, validation_record(out, f"{dataset}-screen", alpha_row(a))) for a in screen_alphas(out, dataset)]
     lines = ["| alpha | validation error (%), goodness | readout | minutes (median epoch x epochs) |", "|---|---|---|---|"]
@@ -74,17 +84,18 @@ def screen_lines(out, dataset):
 
 def attempt_lines(out, dataset):
     lines = ["| attempt | goodness (%) | readout (%) | combined, best (%) | validation every "
-             f"{rec.EVAL_EVERY} epochs (%) | minutes (median epoch x epochs) | CPU |", "|---|---|---|---|---|---|---|"]
+             f"{rec.EVAL_EVERY} epochs (%) | last change (points) | minutes (median epoch x epochs) | CPU |",
+             "|---|---|---|---|---|---|---|---|"]
     for attempt in rec.ATTEMPTS:
         r = validation_record(out, f"{dataset}-attempts", attempt)
         if r is None:
-            lines.append(f"| {attempt} | not yet run | | | | | |")
+            lines.append(f"| {attempt} | not yet run | | | | | | |")
             continue
         found = dict(predictor_errors(r))
         failed = " (failed run)" if failed_run(r) else ""
         alpha = f", alpha {r['config']['symba_alpha']:g}" if r["config"].get("objective") == "symba" else ""
         lines.append(f"| {attempt}{alpha}{failed} | {found['goodness']:.2f} | {pct(found.get('readout'))} | "
-                     f"{best_combined(r)} | {curve(r)} | {minutes(r)} | {cpus([r])[0]} |")
+                     f"{best_combined(r)} | {curve(r)} | {signed(last_change(r))} | {minutes(r)} | {cpus([r])[0]} |")
     return lines
 
 
@@ -114,6 +125,12 @@ def chosen_lines(out, dataset):
         gap = np.mean(errors) - TARGET[dataset]
         lines.append(f"Target {TARGET[dataset]:.2f}%: " +
                      ("**met**." if gap <= 0 else f"**missed** by {gap:.2f} points."))
+        change = last_change(validation_record(out, f"{dataset}-attempts", attempt) or {})
+        if gap > 0 and change is not None:
+            lines.append(f"Over its last {rec.EVAL_EVERY} epochs the chosen attempt's validation error moved "
+                         f"{change:+.2f} points: " + ("still falling, so more epochs may lower it."
+                                                      if change < 0 else "flat or rising, so more epochs alone "
+                                                      "do not look likely to close the gap."))
     return lines
 
 
