@@ -143,12 +143,12 @@ def test_the_objective_target_is_met_or_missed_from_the_means():
              "ff-network-entropy": (15.5, 15.0)}     # (test, validation): validation chooses, not test
     lines = "\n".join(target_lines("fashion-mnist", means, [13.8, 14.0]))
     assert "the lowest validation error of the 2 of 6 readings with every seed run and none failed, " \
-           "`entropy-labels`, at 12.95% on test: met" in lines
-    assert "`entropy`, +1.60 points on test: missed" in lines
+           "is `entropy-labels`. It gives 12.95% on test: met" in lines
+    assert "is `entropy`. It gives +1.60 points on test: missed" in lines
     assert target_lines("mnist", means, [2.5]) == []
     bounded = "\n".join(target_lines("fashion-mnist", {**means, "cff-all-network-entropy-penalty": (12.7, 12.9)},
                                      [13.8, 14.0]))
-    assert "`entropy-penalty` (with the goodness penalty: the paper's objective plus a bound), at 12.70%" in bounded
+    assert "`entropy-penalty` (with the goodness penalty: the paper's objective plus a bound). It gives 12.70%" in bounded
 
 
 def test_the_objective_lesson_quotes_the_report_or_says_what_is_missing(tmp_path):

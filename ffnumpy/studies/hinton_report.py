@@ -90,7 +90,7 @@ def reference_section(out, dataset, figures):
         cpu = timed["machine"]["cpu"] if isinstance(timed.get("machine"), dict) else "a CPU it did not record"
         lines += ["", f"Time, two measures. The benchmark: one epoch of the recipe alone on this 2-core machine "
                   f"({cpu}, {timed.get('date', 'undated')}) takes {alone:.1f} s "
-                  f"(`python benchmarks/bench_train.py --recipe hinton`, results/speed/bench_recipe.txt); "
+                  f"(`python benchmarks/bench_train.py --recipe hinton`, results/speed/bench_recipe.txt). "
                   f"{epochs} epochs at that pace would be {epochs * alone / 60:.0f} minutes, a projection, "
                   + ("over" if epochs * alone > 1800 else "within") + " the 30-minute target. The "
                   f"recorded runs trained for {minutes(seeds)} minutes, median (range) over the seeds. They ran on "

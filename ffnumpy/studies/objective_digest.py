@@ -51,7 +51,7 @@ def target_line(section):
         if line.startswith("- Target "):
             what = line[len("- Target "):].split(": the reading")[0]
             reading = re.search(r"`([\w-]+)`", line)
-            result = re.search(r"(?:at ([\d.]+%)|([+-][\d.]+ points)) on test: (met|missed)", line)
+            result = re.search(r"It gives (?:([\d.]+%)|([+-][\d.]+ points)) on test: (met|missed)", line)
             if reading and result:
                 found.append(f"{what}: {result[3]} ({reading[1]}, {result[1] or result[2]})")
     return "  targets (each method's reading chosen on validation): " + "; ".join(found) if found else None

@@ -31,9 +31,9 @@ ROWS_PER_IMAGE = {"entropy-labels": 10}   # pairs an image costs per step (xy's 
 READING_TEXT = {"entropy": "1 pair: per image, the entropy per unit goodness of its positive and one negative pair",
                 "entropy-labels": "2 labels: per image over all ten labels, the mass of q(y | x) on the true label",
                 "entropy-batch": "3 batch: the entropy per unit goodness of the positive pairs minus the "
-                                 "negative ones' (scale-free in each group but for the floor eps; it rewards "
-                                 "large, uneven goodness on the positives and even goodness on the negatives, "
-                                 "and nothing in it asks an image's positive pair to beat its negative one)"}
+                                 "negative ones'. It is scale-free in each group but for the floor eps. It rewards "
+                                 "large, uneven goodness on the positives and even goodness on the negatives. "
+                                 "Nothing in it asks an image's positive pair to beat its negative one"}
 READING_TEXT.update({f"{r}-penalty": f"{READING_TEXT[r].split(':')[0]}, with {PENALTY:g} mean(g) / M added to each "
                      "layer's loss (entropy.goodness_penalty): nothing in the three losses bounds the goodness; this "
                      "does" for r in READINGS})
@@ -144,7 +144,7 @@ def target_lines(dataset, means, ff_logistic):
             continue
         test = means[best][0]
         if base == "cff-all-network":
-            result = f"at {test:.2f}% on test: {'met' if test <= TARGET_CFF else 'missed'}"
+            result = f"{test:.2f}% on test: {'met' if test <= TARGET_CFF else 'missed'}"
         else:
             gap = test - float(np.mean(ff_logistic))
             result = f"{gap:+.2f} points on test: {'met' if gap <= TARGET_FF_GAP else 'missed'}"
@@ -153,7 +153,7 @@ def target_lines(dataset, means, ff_logistic):
         chosen = sum(r.startswith(base + "-") for r in means)
         among = f"of the {chosen} of {total} readings with every seed run and none failed, "
         lines.append(f"- Target {what}: the reading with the lowest validation error {among}"
-                     f"`{best.split('network-')[1]}`{bound}, {result} ({len(SEEDS)} seeds).")
+                     f"is `{best.split('network-')[1]}`{bound}. It gives {result} ({len(SEEDS)} seeds).")
     return lines
 
 
@@ -234,11 +234,11 @@ def holdback_lines(runs, logistic, means):
         if any(silent_share > 0.5 for r in means for s in runs[r]["seeds"] if not failed_run(s)
                for silent_share in ((s.get("history") or [{}])[-1].get("activity") or {}).get("silent", [])):
             lines.append("- Why units fall silent (entropy.py, derived beside the readings): a unit that fires "
-                         "alike for every label adds the same c to each phi(x, y), and dL/dc = n / sum_y phi - "
-                         "1 / phi(x, y_true) over the n labels a reading compares, positive as soon as q(y_true | x) > "
-                         "1/n. Once a layer's goodness beats chance on most images of a batch, every label-blind "
-                         "unit is pushed towards silence; "
-                         "layers 2 and 3 see the label only through layer 1, and under CFF gamma layer 1's goodness "
+                         "alike for every label adds the same c to each phi(x, y). Over the n labels a reading compares, "
+                         "dL/dc = n / sum_y phi - 1 / phi(x, y_true), positive as soon as q(y_true | x) > 1/n. "
+                         "Once a layer's goodness beats chance on most images of a batch, every label-blind "
+                         "unit is pushed towards silence. "
+                         "Layers 2 and 3 see the label only through layer 1. Under CFF gamma, layer 1's goodness "
                          "is in their phi from the first step.")
     return lines
 

@@ -152,11 +152,10 @@ def question_section(out, dataset, figures, family, y_test):
     grid = ", ".join(f"{setting['lr']:g}" for setting in QUESTION_GRID)
     lines = [f"## {dataset}: does collaboration help a strong FF? (`python -m ffnumpy.studies.hinton question "
              f"--dataset {dataset}`)", "",
-             f"Every row is the recipe (Network schedule) with its own learning rate, chosen on validation "
-             f"(seed 0) from {grid} (0.5, 1 and 2 times the "
-             f"recipe's; halved or doubled past an edge, at most {EDGE_STEPS} times) with the "
-             f"recipe cut to {TUNE_EPOCHS} epochs; then on test, every row at the same budget: "
-             f"{budget([r for row in rows.values() for r in row['seeds']])}.", "",
+             f"Every row is the recipe (Network schedule) with its own learning rate. It is chosen on validation "
+             f"(seed 0) from {grid}, 0.5, 1 and 2 times the recipe's, with the recipe cut to {TUNE_EPOCHS} "
+             f"epochs. Past an edge the rate is halved or doubled, at most {EDGE_STEPS} times. Then every row "
+             f"runs on test at the same budget: {budget([r for row in rows.values() for r in row['seeds']])}.", "",
              "Each row is trained with a predictor (`hinton.QUESTION_ROWS`: FF the recipe's layers 2 and up, CFF "
              "all layers), and every run measures all of them. The predictor a row is read by is chosen on "
              "validation, by one rule for every row (`predictors.choose`): the lowest validation error at the "

@@ -122,8 +122,8 @@ def superseded(out, dataset, budget, studies=None):
                 cfg = runs[0]["config"]
                 lines.append(f"- {ROW_LABELS[folder.parent.name]}: {len(runs)} seed runs at lr {cfg['lr']:g}, "
                              f"theta-scale {cfg['theta_scale']:g} are superseded (`{study}/{folder.parent.name}/"
-                             f"superseded/`, in no table): the row's tuning went on (past the grid's edge, or on a "
-                             f"second seed) and chose another setting; test error then "
+                             f"superseded/`, in no table). The row's tuning went on (past the grid's edge, or on a "
+                             f"second seed) and chose another setting. Their test error was "
                              f"{fmt_runs(runs, unit='%')}.")
     return lines + [""] if lines else []
 
@@ -170,7 +170,10 @@ def conclusion_calls(out, dataset, y_test, budget, family):
 
 def report_lines(out, found, labels, family):
     """The report's lines (one pass; write_report runs it twice, see two_passes)."""
-    doc = [HEADER.format(grid=", ".join(f"lr {g['lr']:g} x theta-scale {g['theta_scale']:g}" for g in GRID),
+    lrs, thetas = sorted({g["lr"] for g in GRID}), sorted({g["theta_scale"] for g in GRID})
+    assert len(GRID) == len(lrs) * len(thetas), "GRID is every lr with every theta-scale"
+    doc = [HEADER.format(grid=f"every pair of lr {', '.join(f'{x:g}' for x in lrs)} and theta-scale "
+                              f"{', '.join(f'{x:g}' for x in thetas)}",
                          seeds=", ".join(map(str, ANSWER_SEEDS)), bp_seeds=", ".join(map(str, SEEDS)),
                          edge_steps=EDGE_STEPS, cifar_steps=CIFAR_EDGE_STEPS,
                          budgets="; ".join(f"`{k}`: 784-{'-'.join(map(str, v['hidden']))}, {v['epochs']} epochs"
@@ -269,30 +272,30 @@ HEADER = """# Reproduction of the paper's table
 Made by `python -m ffnumpy.studies.report` from the JSON files in this
 folder; every number and verdict below is computed from them.
 
-**Protocol** (the same for every row). Train on the first 50k training images.
-Tune on the validation split (the last 10k training images), seed 0, over
-{grid}; choose the setting with the lowest validation error. If its
-learning rate is the grid's smallest or largest, tune again at half (double)
-that rate, at both theta-scales, until the choice is interior (at most
-{edge_steps} steps each way, {cifar_steps} on CIFAR-10, whose rows want smaller steps;
-`protocol.tuned_settings`). Then train the chosen
-setting with seeds {seeds} (FF and CFF rows, whose comparison is the answer;
-backprop: {bp_seeds}; the tables' seeds column says how many a row has so far) and report the test error (10k test images) as mean ±
-sample std over those seeds; the test set is not used before that. Seed runs
-of a setting the extension no longer chose are kept in ROW/superseded/ and
-read by no table (`reproduce --supersede`).
-Adam, batch 100 positive pairs (and 100 negatives), learning rate constant
-then linearly to 0 over the second half (per layer under the Layer schedule),
-random wrong-label negatives, unit-RMS layer inputs, theta = theta-scale x
-width, prediction from the goodness summed over all layers.
-Budgets: {budgets} (per layer under the Layer schedule, which therefore makes
-3 passes over the data per epoch of the Network schedule: the "passes" column).
-The long budget reuses the setting chosen at the course budget; "long budget,
-tuned at it" (`--budget long-tuned`) tunes the learning rate of FF and CFF
-gamma(<t) (Layer schedule) over the grid's rates at the long budget, past every
-edge, each at the theta-scale it chose at the course budget; then it runs seeds
-{seeds}. (One MNIST FF run at theta-scale 0.3 was made before the theta-scale
-was fixed; it stays in the tuning table, and is not a choice.)
+**Protocol** (the same for every row).
+
+- Train on the first 50k training images. Tune on the validation split (the last 10k training images),
+  seed 0, over {grid}. Choose the setting with the lowest validation error.
+- If its learning rate is the grid's smallest or largest, tune again at half (double) that rate, at both
+  theta-scales, until the choice is interior. At most {edge_steps} steps go each way, {cifar_steps} on
+  CIFAR-10, whose rows want smaller steps (`protocol.tuned_settings`).
+- Then train the chosen setting with seeds {seeds} (FF and CFF rows, whose comparison is the answer;
+  backprop: {bp_seeds}). The tables' seeds column says how many a row has so far.
+- Report the test error (10k test images) as mean ± sample std over those seeds. The test set is not
+  used before that.
+- Seed runs of a setting the extension no longer chose are kept in ROW/superseded/. No table reads them
+  (`reproduce --supersede`).
+- Adam, batch 100 positive pairs (and 100 negatives), random wrong-label negatives, unit-RMS layer inputs.
+  The learning rate is constant, then falls linearly to 0 over the second half (per layer under the Layer
+  schedule). theta = theta-scale x width. The prediction is the goodness summed over all layers.
+- Budgets: {budgets}. Under the Layer schedule the epochs are per layer. So it makes 3 passes over the data
+  per epoch of the Network schedule: the "passes" column.
+- The long budget reuses the setting chosen at the course budget. "Long budget, tuned at it"
+  (`--budget long-tuned`) tunes the learning rate of FF and CFF gamma(<t) (Layer schedule) at the long
+  budget. It tries the grid's rates, past every edge, each row at the theta-scale it chose at the course
+  budget; then it runs seeds {seeds}.
+- One MNIST FF run at theta-scale 0.3 was made before the theta-scale was fixed. It stays in the tuning
+  table, and is not a choice.
 
 {rule}
 

@@ -161,10 +161,10 @@ def regime_lines(out, dataset, baseline, y_test, family):
         by = {c: [g for g, v in calls.items() if v == c]
               for c in ("CFF lower", "FF lower", "no difference shown", "unstable: no verdict")}
         lines.append(f"- {ROW_LABELS[row]}: every later layer helps in every seed in: "
-                     f"{', '.join(summary['helps'][row]) or 'none'}; against FF: lower error in "
-                     f"{', '.join(by['CFF lower']) or 'none'}; higher in {', '.join(by['FF lower']) or 'none'}; "
-                     f"no difference shown in {', '.join(by['no difference shown']) or 'none'}; "
-                     f"unstable (no verdict) in {', '.join(by['unstable: no verdict']) or 'none'}"
+                     f"{', '.join(summary['helps'][row]) or 'none'}. Against FF, its error is lower in: "
+                     f"{', '.join(by['CFF lower']) or 'none'}; higher in: {', '.join(by['FF lower']) or 'none'}. "
+                     f"No difference is shown in: {', '.join(by['no difference shown']) or 'none'}. "
+                     f"Unstable (no verdict) in: {', '.join(by['unstable: no verdict']) or 'none'}"
                      + (f" (not yet measured: {', '.join(g for g in table if g not in calls)})"
                         if len(calls) < len(table) else "") + ".")
     lines += ["", predictor_note(choices)] if choices else []
@@ -181,21 +181,23 @@ def _lrs(grid):
 
 
 REGIME_TEXT = """Each regime changes one reading of the paper (`python -m ffnumpy.studies.reproduce
---dataset DATASET --regime NAME`): `length`, unit-length instead of unit-RMS
-layer inputs (theta stays the width, so every layer starts far below it);
-`paper-negative`, the paper's literal negative update (minimise log sigmoid(s));
-`shared-theta`, CFF's logit subtracts only the layer's own theta (the paper's
-equation as written; FF is unchanged, so its column repeats the baseline);
-`literal`, all three. Each row of each regime is tuned over learning rates
-{narrow} (theta-scale 1) on validation, seed {seed}, then run with seeds
-{seeds}; "baseline" is the table above. "FF's later layers hurt" is yes when
-some later layer has a negative marginal contribution in every seed. A chosen
-setting marked "edge of the grid" may do better beyond it. A row "NAME (wide
-grid)" is the same regime tuned over {wide} (`--wide-grid`; the
-runs it shares with the narrower grid are copied from it). The regimes first
-marked unstable here ({unstable}) are tuned again on the mean validation
-error of seeds {two}, the wide grid past its edges (at most {steps} halvings or
-doublings); a row still waiting for that tuning says so.""".format(
+--dataset DATASET --regime NAME`):
+
+- `length`: unit-length instead of unit-RMS layer inputs. theta stays the width, so every layer starts far
+  below it.
+- `paper-negative`: the paper's literal negative update (minimise log sigmoid(s)).
+- `shared-theta`: CFF's logit subtracts only the layer's own theta (the paper's equation as written). FF is
+  unchanged, so its column repeats the baseline.
+- `literal`: all three.
+
+Each row of each regime is tuned on validation, seed {seed}, over learning rates {narrow} (theta-scale 1).
+Then it runs with seeds {seeds}; "baseline" is the table above. "FF's later layers hurt" is yes when
+some later layer has a negative marginal contribution in every seed. A chosen setting marked "edge of
+the grid" may do better beyond it. A row "NAME (wide grid)" is the same regime tuned over {wide}
+(`--wide-grid`). The runs it shares with the narrower grid are copied from it. Some regimes were first
+marked unstable here ({unstable}). They are tuned again on the mean validation error of seeds {two},
+the wide grid past its edges (at most {steps} halvings or doublings). A row still waiting for that
+tuning says so.""".format(
     narrow=_lrs(REGIME_GRID), wide=_lrs(WIDE_REGIME_GRID), seed=0, seeds=", ".join(map(str, SEEDS)),
     two=" and ".join(map(str, TWO_SEEDS)), steps=EDGE_STEPS,
     unstable="; ".join(f"{d}: {', '.join(r)}" for d, r in UNSTABLE_REGIMES.items()))

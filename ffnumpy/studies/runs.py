@@ -211,20 +211,21 @@ def report_family(folder):
     return Family.load(json.loads((Path(folder) / VERDICTS).read_text()))
 
 
-RULE = ("A difference between two rows is called only when the paired t-test over the seeds, Holm-corrected "
-        "over the {n}comparisons of this report, gives p < 0.05 and the 95% bootstrap interval of the mean "
-        "difference (resampling seeds and test images) lies on the same side of 0; otherwise \"no difference "
-        "shown\". A comparison with a failed seed (dead, one class for 90% of the images or more, or no better "
-        "than a guess that ignores the image by a one-sided binomial test, evaluate.py: left out of every mean) "
-        "or with seeds spread over more than 5 points "
-        "is \"unstable: no verdict\". McNemar's test "
-        "on the pooled predictions is shown beside: it is evidence about these trained networks, not the methods. "
-        "Spreads are sample standard deviations (ddof 1) over seeds. This report's family calls its own detail; the "
-        "verdicts README.md states come from the headline family, every FF-against-CFF comparison in results/ "
-        "(results/answer/README.md, `python -m ffnumpy.studies.answer`). A call whose runs ran on more than one "
-        "CPU says so (\"CPUs differ\"): a change of machine alone moves a seed's error by a median 0.07 points "
-        "(results/reproduction/RERUN.md). Runs made before December 2026 recorded no CPU; a comparison of such "
-        "runs only is not marked.")
+RULE = ("A difference between two rows is called only when two tests agree. "
+        "First, the paired t-test over the seeds, Holm-corrected over the {n}comparisons of this report, "
+        "gives p < 0.05. Second, the 95% bootstrap interval of the mean difference (resampling seeds and test "
+        "images) lies on one side of 0. Otherwise the verdict is \"no difference shown\". "
+        "A failed seed is dead, predicts one class for 90% of the images or more, or guesses "
+        "(a one-sided binomial test, evaluate.py); it is left out of every mean. "
+        "A comparison with a failed seed, or with seeds spread over more than 5 points, "
+        "is \"unstable: no verdict\". McNemar's test on the pooled predictions is shown beside. "
+        "It is evidence about these trained networks, not about the methods. "
+        "Spreads are sample standard deviations (ddof 1) over seeds. This report's family calls its own detail. "
+        "The verdicts README.md states come from the headline family, every FF-against-CFF comparison in "
+        "results/ (results/answer/README.md, `python -m ffnumpy.studies.answer`). A call whose runs ran on more "
+        "than one CPU says so (\"CPUs differ\"). A change of machine alone moves a seed's error by a median "
+        "0.07 points (results/reproduction/RERUN.md). Runs made before December 2026 recorded no CPU; a "
+        "comparison of such runs only is not marked.")
 
 
 def rule(n):
