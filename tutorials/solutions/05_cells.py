@@ -44,7 +44,9 @@ ANSWERS = {
         "more from longer training' stands; if it does not, FF's course-budget rate was the cause. Cost: "
         "(grid points) x (methods) runs at the report's seconds per long run, then the seeds again. It must be "
         "scored on validation because choosing a setting by its test error makes the test error of that choice "
-        "optimistic: the test set would then have been used to fit the setting, and could no longer measure it."),
+        "optimistic: the test set would then have been used to fit the setting, and could no longer measure it. "
+        "ffnumpy has run this experiment (`python -m ffnumpy.studies.reproduce --dataset mnist --budget "
+        "long-tuned`); the section 'long budget, tuned at it' of results/reproduction/README.md gives its verdict."),
     "entropy_seeds": (
         "In the files committed with this version, Backprop pairwise on MNIST is one: its positive pairs have "
         "the higher raw Ent in 3 of 3 seeds but the lower concentration KL in all 3. Ent = E[phi] KL(q || mu): "
