@@ -266,6 +266,21 @@ def seed_record(seed, error, right, lr=1e-3):
             "test_predictions": "".join(map(str, predicted)), "prefix_test_error": [error]}
 
 
+def test_the_lesson_calls_a_long_tuned_comparison_by_the_reports_tagged_key():
+    """The report keys the long budget tuned at it apart (runs.budget_tag); the lesson, reading the report's
+    closed family, must ask for the same key (it raised KeyError once)."""
+    from ffnumpy.studies.findings import reproduction_lines
+    from ffnumpy.studies.runs import compare
+    from ffnumpy.studies.stats import Family
+    rows = {"ff-layer": {"tune": [], "seeds": [seed_record(s, 10.0 + s / 10, 18) for s in (1, 2, 3)]},
+            "cff-prev-layer": {"tune": [], "seeds": [seed_record(s, 20.0 + s / 7, 16) for s in (1, 2, 3)]}}
+    family = Family()                                  # the report's first pass, with its tag, then closed
+    compare(rows["ff-layer"]["seeds"], rows["cff-prev-layer"]["seeds"], LABELS, family, tag="long-tuned")
+    family = Family.load(family.close().saved())       # as the lesson reads it (runs.report_family)
+    lines = reproduction_lines({("mnist", "long-tuned"): rows}, family, lambda dataset: LABELS)
+    assert any("FF, Layer vs CFF gamma(<t), Layer (3 seeds)" in line for line in lines)
+
+
 def test_the_reproduction_lines_compare_ff_with_cff_as_the_paper_does():
     from ffnumpy.studies.findings import reproduction_lines
     from ffnumpy.studies.runs import two_passes

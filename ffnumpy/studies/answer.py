@@ -73,7 +73,7 @@ def block_rows(results, family):
                 if a["seeds"] and b["seeds"]:
                     key = comparison_key(rows[ff]["seeds"], rows[cff]["seeds"],
                                          (a["chosen_predictor"], b["chosen_predictor"]))
-                    found = find(family, (budget, *key) if budget == "long-tuned" else key)   # report.tag
+                    found = find(family, (budget, *key) if budget == "long-tuned" else key)   # runs.budget_tag
                 entry["datasets"][dataset] = {
                     "ff": a, "cff": b, "call": found["headline_call"] if found else None,
                     "p": found["headline_p"] if found else None, "common_seeds": found["seeds"] if found else 0,

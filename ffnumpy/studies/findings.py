@@ -59,7 +59,7 @@ def reproduction_lines(found, family, y_test_of):
         outcomes = []
         for a, b in study_runs.SAME_SCHEDULE:
             v = study_runs.compare(rows.get(a, {}).get("seeds", []), rows.get(b, {}).get("seeds", []),
-                                   y_test_of(dataset), family)
+                                   y_test_of(dataset), family, tag=study_runs.budget_tag(budget))
             if v is None:
                 ran = [r for r in (a, b) if rows.get(r, {}).get("seeds")]
                 out.append(f"    {LABEL[a]} vs {LABEL[b]}: no verdict: "

@@ -20,8 +20,9 @@ from .record_first import section
 from .report_claims import REGIME_TEXT, claims, entropy_lines, regime_lines, regime_tuning_table, retuned_lines
 from .protocol import EDGE_STEPS
 from .reproduce import ANSWER_SEEDS, BUDGETS, CIFAR_EDGE_STEPS, DATASETS, GRID, PAPER, REGIME_ROWS, SEEDS, regime_studies
-from .runs import (ROW_LABELS, SAME_SCHEDULE, TABLES, call_text, choice, compare, cpu_note, edge, fmt, fmt_runs, load,
-                   load_group, marginals, p_text, predictor_note, report_command, rule, save_family, tuning_count)
+from .runs import (ROW_LABELS, SAME_SCHEDULE, TABLES, budget_tag, call_text, choice, compare, cpu_note, edge, fmt,
+                   fmt_runs, load, load_group, marginals, p_text, predictor_note, report_command, rule, save_family,
+                   tuning_count)
 from .stats import Family
 
 BUDGET_NAMES = {"course": "course budget", "long": "long budget", "long-tuned": "long budget, tuned at it"}
@@ -35,19 +36,13 @@ def predict_pair(rows, a, b, reused=None):
     return tuple(None if row.startswith("bp-") else choice(rows, row, reused)[0] for row in (a, b))
 
 
-def tag(budget):
-    """The key's tag of a table's comparisons (runs.compare): the long budget tuned at it may choose the course
-    budget's setting, and then its rows have the long budget's configurations, trained again."""
-    return "long-tuned" if budget == "long-tuned" else None
-
-
 def where(dataset, budget):
     return f"reproduction, {dataset}, {BUDGET_NAMES.get(budget, budget + ' budget')}"
 
 
 def comparison_line(rows, a, b, y_test, family, reused=None, place="", budget="course"):
     v = compare(rows[a]["seeds"], rows[b]["seeds"], y_test, family, predict_pair(rows, a, b, reused),
-                label=f"{place}: {ROW_LABELS[a]} vs {ROW_LABELS[b]}", tag=tag(budget))
+                label=f"{place}: {ROW_LABELS[a]} vs {ROW_LABELS[b]}", tag=budget_tag(budget))
     if v is None:
         return None
     if "paired_t" not in v:
@@ -160,7 +155,7 @@ def conclusion_calls(out, dataset, y_test, budget, family):
             place = f"{where(dataset, budget)}: {prefix}" if prefix else f"{where(dataset, budget)}: "
             v = compare(rows[ff]["seeds"], rows[cff]["seeds"], y_test, family,
                         predict_pair(rows, ff, cff, reused if budget == "long" else None),
-                        label=f"{place}{ROW_LABELS[ff]} vs {ROW_LABELS[cff]}", tag=tag(budget)) \
+                        label=f"{place}{ROW_LABELS[ff]} vs {ROW_LABELS[cff]}", tag=budget_tag(budget)) \
                 if ff in rows and cff in rows and rows[ff]["seeds"] and rows[cff]["seeds"] else None
             if v is not None:
                 calls.append((f"{prefix}{ROW_LABELS[ff]} vs {ROW_LABELS[cff]}", v,

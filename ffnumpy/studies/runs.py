@@ -129,6 +129,12 @@ def predictor_note(choices):
                                                   for m, labels in measured.items()) + ".")
 
 
+def budget_tag(budget):
+    """The key's tag of a table's comparisons (compare): the long budget tuned at it may choose the course
+    budget's setting, and then its rows have the long budget's configurations, trained again."""
+    return "long-tuned" if budget == "long-tuned" else None
+
+
 def compare(seeds_a, seeds_b, y_test, family, predict=None, label=None, tag=None):
     """The call on two rows (stats.compare_seeds, judged by `family`) over the seeds both have
     that did not fail, or None (fewer than 2). A seed that failed in either row (evaluate.failed_run)
