@@ -29,7 +29,7 @@ from .hinton import QUESTION_SEEDS
 from .plots_answer import plot_answer
 from .cifar_report import planned
 from .reproduce import ANSWER_SEEDS, DATASETS as PAPER_COLUMNS, PAPER
-from .runs import ROW_LABELS, SAME_SCHEDULE, choice, comparison_key, fmt, load_group, report_command
+from .runs import ROW_LABELS, SAME_SCHEDULE, budget_tag, choice, comparison_key, fmt, load_group, report_command
 
 DATASETS = {"mnist": "MNIST", "fashion-mnist": "Fashion-MNIST"}
 SHORT = {"all": "", "skip-first": " (layers 2+)", "readout": " (readout)", "log": " (log score)"}
@@ -71,9 +71,9 @@ def block_rows(results, family):
                 a, b = (side(rows, r, reused, planned[r]) for r in (ff, cff))
                 found = None
                 if a["seeds"] and b["seeds"]:
-                    key = comparison_key(rows[ff]["seeds"], rows[cff]["seeds"],
-                                         (a["chosen_predictor"], b["chosen_predictor"]))
-                    found = find(family, (budget, *key) if budget == "long-tuned" else key)   # runs.budget_tag
+                    found = find(family, comparison_key(rows[ff]["seeds"], rows[cff]["seeds"],
+                                                        (a["chosen_predictor"], b["chosen_predictor"]),
+                                                        budget_tag(budget)))
                 entry["datasets"][dataset] = {
                     "ff": a, "cff": b, "call": found["headline_call"] if found else None,
                     "p": found["headline_p"] if found else None, "common_seeds": found["seeds"] if found else 0,

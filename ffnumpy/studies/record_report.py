@@ -61,15 +61,19 @@ def best_combined(record):
     return f"{e:.2f} (lambda {name.split()[1]})"
 
 
+def curve_points(record):
+    """The validation errors (%) a run measured every EVAL_EVERY epochs (record.py), in order."""
+    return [h["validation_error"] for h in record.get("history", []) if "validation_error" in h]
+
+
 def curve(record):
-    """'2.10, 1.80, ...': the validation error every EVAL_EVERY epochs (record.py)."""
-    points = [h["validation_error"] for h in record.get("history", []) if "validation_error" in h]
-    return ", ".join(f"{e:.2f}" for e in points) or "-"
+    """'2.10, 1.80, ...': the validation error every EVAL_EVERY epochs."""
+    return ", ".join(f"{e:.2f}" for e in curve_points(record)) or "-"
 
 
 def last_change(record):
     """The validation error's change (points) between the curve's last two points, or None with fewer."""
-    points = [h["validation_error"] for h in record.get("history", []) if "validation_error" in h]
+    points = curve_points(record)
     return points[-1] - points[-2] if len(points) >= 2 else None
 
 
@@ -149,7 +153,7 @@ def record_cell(out, dataset):
     found = chosen_seeds(out, dataset)
     if found is None:
         return "not yet run"
-    good = [r for r in found[3] if not failed_run(r)]
+    good, _ = split_failed(found[3])
     if not good:
         return f"{found[0]} chosen; test seeds not yet run"
     return (f"{fmt([test_error(r, found[1]) for r in good])} ({found[0]}, {found[1]}; "

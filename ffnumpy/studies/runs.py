@@ -162,8 +162,7 @@ def compare(seeds_a, seeds_b, y_test, family, predict=None, label=None, tag=None
     right_a, right_b = ((np.concatenate(x) == truth) if with_images else None for x in (pred_a, pred_b))
     v = compare_seeds([error(sa[s], pa) for s in common], [error(sb[s], pb) for s in common], right_a, right_b,
                       failed)
-    key = comparison_key(seeds_a, seeds_b, (pa, pb))
-    judged = family.judge(key if tag is None else (tag, *key), v, label)
+    judged = family.judge(comparison_key(seeds_a, seeds_b, (pa, pb), tag), v, label)
     return {**judged, "cpus": [cpus([runs[s] for s in common]) for runs in (sa, sb)]}     # for cpu_note
 
 
@@ -180,13 +179,15 @@ def cpu_note(v):
     return f" [CPUs differ: {'; '.join(found)}]" if len(found) > 1 else ""
 
 
-def comparison_key(seeds_a, seeds_b, predict=(None, None)):
+def comparison_key(seeds_a, seeds_b, predict=(None, None), tag=None):
     """Which two rows are compared: their configurations, the seed left out (a copied run is the same row),
-    each followed by ' by PREDICTOR' where it is read by another predictor than its own."""
+    each followed by ' by PREDICTOR' where it is read by another predictor than its own; led by `tag` if given
+    (budget_tag: two budgets whose rows share configurations)."""
     def row(seeds, p):
         key = json.dumps({k: v for k, v in seeds[0]["config"].items() if k != "seed"}, sort_keys=True)
         return key if p is None or p == predictors.own(seeds[0]) else f"{key} by {p}"
-    return row(seeds_a, predict[0]), row(seeds_b, predict[1])
+    key = (row(seeds_a, predict[0]), row(seeds_b, predict[1]))
+    return key if tag is None else (tag, *key)
 
 
 def two_passes(build, family=None):
