@@ -109,3 +109,21 @@ def test_run_all_only_keeps_the_other_notebooks_times_and_drops_deleted_ones(tmp
     kept = run_all.kept_sections(str(timings), ["02_b.ipynb"], ["01_a.ipynb", "02_b.ipynb"])
     assert list(kept) == ["01_a.ipynb"] and "| x | 1 |" in kept["01_a.ipynb"]
 
+
+
+def test_make_solved_keeps_executed_outputs_unless_told_to_clear(tmp_path, monkeypatch, capsys):
+    nbformat = pytest.importorskip("nbformat")
+    target = tmp_path / "01_solved.ipynb"
+    monkeypatch.setattr(make_solved, "solved_path", lambda path: str(target))
+    executed = make_solved.build(NOTEBOOKS[0])
+    code = next(cell for cell in executed.cells if cell.cell_type == "code")
+    code.outputs = [nbformat.v4.new_output("stream", name="stdout", text="an executed output\n")]
+    nbformat.write(executed, str(target))
+    before = target.read_text()
+
+    make_solved.main(["01"])
+    assert target.read_text() == before                              # its outputs are kept ...
+    assert "kept" in capsys.readouterr().out and make_solved.has_outputs(str(target))
+    make_solved.main(["01", "--clear"])
+    assert not make_solved.has_outputs(str(target))                  # ... until --clear asks for a rebuild
+    assert "wrote" in capsys.readouterr().out

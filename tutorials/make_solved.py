@@ -2,12 +2,15 @@
 
     python tutorials/make_solved.py           # writes tutorials/solutions/NN_*_solved.ipynb for every notebook
     python tutorials/make_solved.py 03        # only for the notebooks whose names start with these numbers
+    python tutorials/make_solved.py --clear   # also replace a solved notebook that has executed outputs
 
 A student cell is a code cell whose metadata holds {"exercise": ID}; a question is a
 markdown cell whose metadata holds {"question": ID}. tutorials/solutions/NN_cells.py
 defines CELLS = {ID: solved source} and ANSWERS = {ID: answer in Markdown}. The
 solved notebook replaces each student cell's source with CELLS[ID] and puts an
 "Answer" cell after each question. Outputs are cleared (run_all.py executes it).
+A solved notebook that already has outputs (run_all.py --solved saved them) is left
+as it is, with a message, unless --clear is given: rebuilding it would erase them.
 """
 import argparse
 import copy
@@ -65,9 +68,19 @@ def build(notebook_path):
     return solved(nbformat.read(notebook_path, as_version=4), module.CELLS, module.ANSWERS)
 
 
+def has_outputs(path):
+    """True when the notebook at `path` exists and a code cell of it has outputs."""
+    if not os.path.exists(path):
+        return False
+    nb = nbformat.read(path, as_version=4)
+    return any(cell.cell_type == "code" and cell.outputs for cell in nb.cells)
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python tutorials/make_solved.py", description=__doc__.splitlines()[0])
     p.add_argument("only", nargs="*", help="notebook numbers (e.g. 03); default: every notebook")
+    p.add_argument("--clear", action="store_true",
+                   help="replace a solved notebook even when it has executed outputs (they are erased)")
     args = p.parse_args(argv)
     paths = sorted(glob.glob(os.path.join(HERE, "[0-9][0-9]_*.ipynb")))
     unknown = set(args.only) - {os.path.basename(path)[:2] for path in paths}
@@ -76,8 +89,14 @@ def main(argv=None):
     for path in paths:
         if args.only and os.path.basename(path)[:2] not in args.only:
             continue
-        nbformat.write(build(path), solved_path(path))
-        print(f"wrote {solved_path(path)}")
+        target = solved_path(path)
+        if has_outputs(target) and not args.clear:
+            print(f"kept {target}: it has executed outputs. Rebuild and execute it with "
+                  f"`python tutorials/run_all.py --solved --only {os.path.basename(path)[:2]}`, "
+                  "or pass --clear to write it without outputs")
+            continue
+        nbformat.write(build(path), target)
+        print(f"wrote {target}")
     return 0
 
 
