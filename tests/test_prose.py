@@ -1,5 +1,6 @@
-"""README.md and results/README.md are written for the student first: short sentences, short table cells,
-an answer of a table and at most five sentences, and a results summary that fits one screen."""
+"""The Markdown files are written for the student first: no sentence over 40 words in any of them. README.md
+and results/README.md also have short table cells, an answer of a table and at most five sentences, and a
+results summary that fits one screen."""
 import re
 import textwrap
 from pathlib import Path
@@ -9,7 +10,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text()
 RESULTS = (ROOT / "results" / "README.md").read_text()
-# README's "Start here" and "The demo" are another helper's: the rules below hold from "The answer" on
+# the answer's rules read README from "The answer" on
 FROM_THE_ANSWER = README[README.index("## The answer"):]
 
 
@@ -35,14 +36,25 @@ def words(text):
     return len(text.split())
 
 
-@pytest.mark.parametrize("name,text", [("README.md from The answer on", FROM_THE_ANSWER),
-                                       ("results/README.md", RESULTS)])
-def test_no_sentence_over_40_words(name, text):
+# every Markdown file of the repository: the front page, the reports, the tutorials' guides and answer keys
+MARKDOWN = sorted(p for p in ROOT.rglob("*.md")
+                  if not any(part.startswith(".") or part == "build" for part in p.relative_to(ROOT).parts))
+
+
+def test_every_markdown_file_is_read_by_the_sentence_test():
+    names = {p.relative_to(ROOT).as_posix() for p in MARKDOWN}
+    assert {"README.md", "results/README.md", "tutorials/README.md", "tutorials/TEACHING.md"} <= names
+
+
+@pytest.mark.parametrize("path", MARKDOWN, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_sentence_over_40_words(path):
+    name, text = path.relative_to(ROOT).as_posix(), path.read_text()
     long = [s for s in sentences(text) if words(s) > 40]
     assert long == [], f"{name}: {len(long)} sentences over 40 words, the first: {long[:1]}"
 
 
-@pytest.mark.parametrize("name,text", [("README.md", README), ("results/README.md", RESULTS)])
+@pytest.mark.parametrize("name,text", [("README.md", README), ("results/README.md", RESULTS)],
+                         ids=["README.md", "results/README.md"])
 def test_no_table_cell_over_25_words(name, text):
     long = [c for c in cells(text) if words(c) > 25]
     assert long == [], f"{name}: {len(long)} table cells over 25 words, the first: {long[:1]}"

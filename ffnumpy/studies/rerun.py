@@ -5,12 +5,12 @@
 
 The frame: every seed run under results/ that runner.run trained (the table,
 the regimes, depth, learned weights, the record, the recipe), not copied from
-another study, whose recorded wall time is at most MAX_MINUTES = 5 minutes (re-running the
+another study. Its recorded wall time is at most MAX_MINUTES = 5 minutes (re-running the
 40-minute ones would take a day). The sample: the frame's study folders in a
 random order (numpy seed SAMPLE_SEED = 19), one run drawn from each in turn, so that
 the sample spreads over the studies. Each re-run trains the run again from the
-configuration in its own file (runner.rerun), compares the test error and
-every test prediction, and is kept as one JSON under results/reproduction/reruns/
+configuration in its own file (runner.rerun), and compares the test error and
+every test prediction. It is kept as one JSON under results/reproduction/reruns/
 with the date, the CPU, the BLAS and the thread count (resumable: a re-run with
 a file is not done again). The sample is drawn once and kept (reruns/sample.json).
 """
@@ -150,8 +150,8 @@ PROMISE = """## What a re-run can promise
 - **Another CPU, BLAS or thread count**: the same algorithm, not the same bits. OpenBLAS chooses its kernel for
   the CPU it finds, and the number of threads splits the sums of a matrix product differently; float32 sums in
   another order differ in their last bits, and training amplifies that over thousands of steps. A re-run there
-  should give an error within the spread over seeds of its row (the reports give it); in a regime whose seeds
-  spread by points (the reports mark it "unstable: no verdict"), it can move by points: the audit of issue 19
+  should give an error within the spread over seeds of its row (the reports give it). In a regime whose seeds
+  spread by points (the reports mark it "unstable: no verdict"), it can move by points. The audit of issue 19
   trained one such run again on another CPU (`regimes/fashion-mnist-shared-theta/cff-all-network/seed2.json`) and got 36.47% against
   the committed 38.75%, while a course-budget run agreed to 0.03 points (13.22 against 13.25%).
 - **Why the sample differs** (2026-12-01; the counts and sizes are above): the sampled runs were all recorded
