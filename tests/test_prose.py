@@ -1,7 +1,10 @@
-"""The Markdown files are written for the student first: no sentence over 40 words in any of them. README.md
+"""The Markdown files are written for the student first: no sentence over 40 words in any of them, nor in the
+tutorials' Markdown cells and answers (whose copies in the solved notebooks must match what make_solved builds). README.md
 and results/README.md also have short table cells, an answer of a table and at most five sentences, and a
 results summary that fits one screen."""
+import importlib.util
 import re
+import sys
 import textwrap
 from pathlib import Path
 
@@ -51,6 +54,52 @@ def test_no_sentence_over_40_words(path):
     name, text = path.relative_to(ROOT).as_posix(), path.read_text()
     long = [s for s in sentences(text) if words(s) > 40]
     assert long == [], f"{name}: {len(long)} sentences over 40 words, the first: {long[:1]}"
+
+
+# the tutorials' Markdown: the student notebooks' Markdown cells and the answers of their questions
+NOTEBOOKS = sorted((ROOT / "tutorials").glob("0[1-5]_*.ipynb"))
+ANSWER_KEYS = sorted((ROOT / "tutorials" / "solutions").glob("0[1-5]_cells.py"))
+
+
+def markdown_cells(path):
+    nbformat = pytest.importorskip("nbformat")
+    return [c for c in nbformat.read(str(path), as_version=4).cells if c.cell_type == "markdown"]
+
+
+def test_every_tutorial_is_read_by_the_notebook_sentence_tests():
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05"]
+    assert [p.name[:2] for p in ANSWER_KEYS] == ["01", "02", "03", "04", "05"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_no_sentence_over_40_words_in_the_notebooks(path):
+    long = [s for cell in markdown_cells(path) for s in sentences(cell.source) if words(s) > 40]
+    assert long == [], f"{path.name}: {len(long)} sentences over 40 words, the first: {long[:1]}"
+
+
+@pytest.mark.parametrize("path", ANSWER_KEYS, ids=lambda p: p.name)
+def test_no_sentence_over_40_words_in_the_answers(path):
+    spec = importlib.util.spec_from_file_location(f"answers_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.ANSWERS, path.name
+    long = [(question, s) for question, answer in module.ANSWERS.items() for s in sentences(answer) if words(s) > 40]
+    assert long == [], f"{path.name}: {len(long)} answer sentences over 40 words, the first: {long[:1]}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_solved_notebooks_markdown_is_what_make_solved_builds(path):
+    """The solved notebooks keep their executed outputs, so they are edited, not rebuilt: their Markdown (the
+    lesson's text and the answers) must still be what make_solved.build gives from the student notebook."""
+    pytest.importorskip("nbformat")
+    if str(ROOT / "tutorials") not in sys.path:
+        sys.path.insert(0, str(ROOT / "tutorials"))
+    make_solved = pytest.importorskip("make_solved")
+    built = {c.id: c.source for c in make_solved.build(str(path)).cells if c.cell_type == "markdown"}
+    solved = {c.id: c.source for c in markdown_cells(make_solved.solved_path(str(path)))}
+    assert solved.keys() == built.keys(), sorted(set(solved) ^ set(built))
+    stale = [i for i in built if solved[i] != built[i]]
+    assert stale == [], f"{path.name}: the solved notebook's Markdown cells {stale} differ from the student's / ANSWERS"
 
 
 @pytest.mark.parametrize("name,text", [("README.md", README), ("results/README.md", RESULTS)],

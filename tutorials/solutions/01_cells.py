@@ -57,7 +57,7 @@ def goodness_backward(dg, h):
 
 ANSWERS = {
     "negatives": """Without negatives the loss -log sigmoid(g - theta) is lowered by making g large for *every*
-input: a layer that fires strongly for anything (for instance by growing all its weights or biases) is optimal,
+input. A layer that fires strongly for anything (for instance by growing all its weights or biases) is optimal,
 and it has learned nothing about whether the label fits the digit. The negative pairs, the same images with a
 wrong label in the same pixels, make the only way to lower the loss to tell the two apart, i.e. to check whether
 the label agrees with the digit.""",
@@ -71,7 +71,7 @@ layer can only satisfy both by making its response depend on whether the label a
 the loss acts like a hinge; as the histograms separate, more pairs reach the right side and stop contributing.""",
 
     "memory": """Only its own input xn (or x) and its pre-activations z (or h) for the current batch, and only
-until its own update a few lines later: the gradient it needs is computed from its own goodness, right after its
+until its own update a few lines later. The gradient it needs is computed from its own goodness, right after its
 own forward pass. Nothing waits for a signal from the layers above, so a layer can free its activities as soon as
 it has updated, and the memory needed is that of one layer at a time, whatever the depth. Backprop must keep the
 activities of every layer until the backward pass comes back down to it, so its memory grows with the depth.""",

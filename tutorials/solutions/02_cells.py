@@ -77,22 +77,22 @@ ANSWERS = {
         "section 6's \"wrong alone but not learning\" share measures exactly these pairs."),
     "alone": (
         "A CFF layer is trained on s_i = g_i + gamma_i - Theta_i: its loss only asks that the committee's sum "
-        "separate positives from negatives, so layer i is pushed to add the evidence the other layers lack, not to "
+        "separate positives from negatives. So layer i is pushed to add the evidence the other layers lack, not to "
         "rank the ten labels correctly by itself (which is what 'layer i alone', the label with the largest g_i, "
         "measures). Where gamma_i already does most of the work, g_i can be nearly flat across labels, and its "
-        "error alone is high. 'Every later layer helps' then says that adding a layer to a committee trained to "
-        "need it lowers the committee's error, close to how CFF is trained; for FF it is a real test, because FF's "
+        "error alone is high. The claim 'every later layer helps' then says that adding a layer to a committee "
+        "trained to need it lowers the committee's error, close to how CFF is trained. For FF it is a real test, because FF's "
         "layers were never trained to cooperate. The fair comparison is the whole network's error, over seeds."),
     "tuned": (
-        "Only the step size differs, yet at 1e-2 FF is several points worse and its later layers raise the error, "
-        "while at 3e-2 (the learning rate a wider grid chose on validation) the error is far lower and the later "
+        "Only the step size differs, yet at 1e-2 FF is several points worse and its later layers raise the error. "
+        "At 3e-2 (the learning rate a wider grid chose on validation) the error is far lower and the later "
         "layers' marginals are close to 0. At the smaller rate, with unit-length inputs, each layer's goodness "
         "starts far below its threshold and 8 epochs are not enough to reach it, so the later layers are still poor "
         "classifiers when the vote counts them. The failure is then at least partly a property of an FF that is "
         "trained badly. Before blaming the algorithm you would tune each method on validation past the edge of its "
-        "grid, run several seeds, and test whether the marginals are below 0 over the seeds (the reproduction's "
+        "grid, run several seeds, and test whether the marginals are below 0 over the seeds. The reproduction's "
         "regime table does this: at the better rate FF's later layers still hurt in every seed, but by about 0.2 "
-        "points, against about 1.8 at 1e-2)."),
+        "points, against about 1.8 at 1e-2."),
     "layer1": (
         "Under gamma(<t), gamma_1 = 0 and Theta_1 = theta_1, so layer 1's loss, and hence its gradient, is FF's. "
         "The two runs start from the same weights (the same seed), and the minibatches and wrong labels are drawn "

@@ -82,15 +82,15 @@ ANSWERS['scale'] = (
 
 ANSWERS['across'] = (
     'With equal means m_i = E[φ] every log(m_i/E[φ]) is 0, so the across term is 0. After scaling layer 2 by 10 '
-    "its mean is 10 times the others', so the across term becomes positive; layer 2's own entropy is "
-    'multiplied by 10 (Ent(cφ) = c Ent(φ)), so the within term (the mean over layers) grows too; but '
+    "its mean is 10 times the others', so the across term becomes positive. Layer 2's own entropy is "
+    'multiplied by 10 (Ent(cφ) = c Ent(φ)), so the within term (the mean over layers) grows too. But '
     "layer 2's own concentration Ent/m_2 does not change. Both terms moved although nothing about which "
     'pairs get the goodness changed: the raw terms mix scale and concentration. '
 ).strip()
 
 ANSWERS['positives'] = (
     "Ent = E[φ] · KL(q‖μ): at the same concentration, the pairs with the larger mean goodness have the larger "
-    "raw entropy, simply because Ent(cφ) = c Ent(φ); so giving the positives more goodness pushes claim (c) "
+    "raw entropy, simply because Ent(cφ) = c Ent(φ). So giving the positives more goodness pushes claim (c) "
     "toward holding without changing the shape of anything. It is only a push: the raw entropy is mass times "
     "concentration, and where the positives' goodness is less concentrated (a smaller KL) than the "
     "negatives', the product can still come out lower. Read both in the table: E[φ] and KL at the end, for "
@@ -114,8 +114,8 @@ ANSWERS['readings'] = (
     "differs wildly in scale, so the raw sum follows the loudest layer (section 6): a huge last-layer "
     "goodness and many silent units point there. Every seed run keeps each layer's error alone "
     "(`per_layer_test_error`) and its error under every goodness predictor (`test_error_by_predictor`: all "
-    "layers, layers 2 and up, the sum of log goodness), so the row to look at again is the reading's FF row "
-    "by layer 1 alone and by a scale-free vote: close to the logistic row means the vote was at fault, far "
+    "layers, layers 2 and up, the sum of log goodness). So the row to look at again is the reading's FF row "
+    "by layer 1 alone and by a scale-free vote. Close to the logistic row means the vote was at fault, far "
     "from it means the objective. The penalised twin tells a third story apart: where the goodness grew by "
     "orders of magnitude and the twin, held to a bounded goodness, is lower, the missing bound was the "
     "cause. For reading 3 part of the prediction comes before any run: without the floor it is "
