@@ -124,6 +124,7 @@ def test_every_term_of_the_answer_is_linked_to_the_glossary():
                         ("predictor", "Predictor"),
                         ("Layer schedule", "Layer and Network schedules"),
                         ("literal negative update", "The literal negative update"),
+                        ("its own layer's threshold only", "Shared theta"),
                         ("Holm-corrected", "Holm's correction"), ("bootstrap interval", "Bootstrap interval")):
         assert f"[{term}](tutorials/CHEATSHEET.md#glossary)" in answer, term
         assert f"- **{entry}**" in glossary, entry
