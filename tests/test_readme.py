@@ -105,6 +105,9 @@ QUOTED = [
     ("1.28 to 1.70 times as fast", torch_ratio),
     ("8.5 s per epoch", lambda: f"{speed('bench_recipe.json', 'FF-recipe'):.1f} s per epoch"),
     ("103 s in all", demo_seconds),
+    ("CFF's layer 3 alone errs 43%", lambda: "CFF's layer 3 alone errs {:.0f}%".format(float(next(
+        line for line in (RESULTS / "demo" / "demo_output.txt").read_text().splitlines()
+        if line.startswith("CFF ")).split()[-1]))),
     ("all 83 FF-against-CFF comparisons", lambda: f"all {answer()[1]['family']['size']} FF-against-CFF comparisons"),
     ("(2.01 against 2.40%, corrected p = 0.025)", lambda: f"({means(block('long', 'cff-prev-layer', 'mnist'))}, "
      f"corrected p = {entry(LONG)['headline_p']:.2g})"),
