@@ -104,7 +104,7 @@ QUOTED = [
     ("10.6 s with Adam", lambda: f"{speed('bench_train.json', 'FF-adam'):.1f} s with Adam"),
     ("1.28 to 1.70 times as fast", torch_ratio),
     ("8.5 s per epoch", lambda: f"{speed('bench_recipe.json', 'FF-recipe'):.1f} s per epoch"),
-    ("103 s in all", demo_seconds),
+    ("88 s in all", demo_seconds),
     ("CFF's layer 3 alone errs 43%", lambda: "CFF's layer 3 alone errs {:.0f}%".format(float(next(
         line for line in (RESULTS / "demo" / "demo_output.txt").read_text().splitlines()
         if line.startswith("CFF ")).split()[-1]))),
