@@ -235,3 +235,12 @@ def test_the_queue_asks_for_cifar10s_course_study_before_the_long_tuned_runs_and
     recipe = queue.index("FFNUMPY_DATA= run ffnumpy.studies.hinton question --dataset cifar10")
     long_tuned = queue.index("ffnumpy.studies.reproduce --dataset \"$d\" --budget long-tuned")
     assert course < long_tuned < queue.index("ffnumpy.studies.record --dataset") < recipe
+
+
+def test_a_row_planned_with_fewer_seeds_says_how_many_it_has():
+    from ffnumpy.studies.answer import errors_cell
+    row = dict(seeds=3, planned=3, failed=0, errors=[1.6, 1.7, 1.7], chosen_predictor="all")
+    assert errors_cell(row) == "1.67 ± 0.06, 3 seeds"                 # backprop, or CFF gamma at the recipe
+    assert errors_cell({**row, "seeds": 2, "errors": [1.6, 1.7]}).endswith(", 2 of 3 seeds")
+    five = dict(row, seeds=5, planned=5, errors=[1.6, 1.7, 1.7, 1.6, 1.7])
+    assert errors_cell(five) == "1.66 ± 0.05"                          # the usual 5: no count
