@@ -52,19 +52,25 @@ def test_a_tuning_run_with_a_curve_measures_validation_every_k_epochs_and_nothin
 
 
 def test_predictor_errors_and_the_choice_over_attempts_and_predictors(tmp_path, monkeypatch):
-    def put(attempt, goodness, readout, combined):
+    def put(attempt, goodness, every, readout, combined):
         path = protocol.tune_path(tmp_path / "mnist-attempts" / attempt, record.SETTING)
         path.parent.mkdir(parents=True)
-        path.write_text(json.dumps({"config": {"dataset": "mnist"}, "validation_error": goodness,
+        path.write_text(json.dumps({"config": {"dataset": "mnist", "predict": "skip-first"},
+                                    "validation_error": goodness,      # the recipe's own: layers 2 and up
+                                    "validation_error_by_predictor": {"all": every, "skip-first": goodness},
                                     "readout_validation_error": readout, "combined_validation_error": combined}))
     monkeypatch.setattr(record, "ATTEMPTS", {"a": {}, "b": {}})
-    put("a", 2.0, 2.5, [2.5, 2.4, 1.9])
+    put("a", 2.0, 2.1, 2.5, [2.5, 2.4, 1.9])
     assert record.choice(tmp_path, "mnist") is None                    # b is missing
-    put("b", 1.8, 3.0, [3.0, 2.0, 2.0])
+    put("b", 1.8, 1.7, 3.0, [3.0, 2.0, 2.0])
     assert record.predictor_errors(json.loads(next((tmp_path / "mnist-attempts" / "a").rglob("*.json")).read_text()))\
-        == [("goodness", 2.0), ("readout", 2.5), (f"combined {LAMBDAS[1]:g}", 2.4), (f"combined {LAMBDAS[2]:g}", 1.9)]
-    assert record.choice(tmp_path, "mnist") == ("b", "goodness", 1.8)
-    assert record.test_error({"test_error": 1.5, "combined_test_error": [9, 8, 7]}, f"combined {LAMBDAS[2]:g}") == 7
+        == [("layers 2 and up", 2.0), ("all layers", 2.1), ("the readout", 2.5),
+            (f"combined {LAMBDAS[1]:g}", 2.4), (f"combined {LAMBDAS[2]:g}", 1.9)]
+    assert record.choice(tmp_path, "mnist") == ("b", "all layers", 1.7)          # all layers counts too
+    seed = {"config": {"predict": "skip-first"}, "test_error": 1.5, "combined_test_error": [9, 8, 7],
+            "test_error_by_predictor": {"all": 1.4, "skip-first": 1.5}}
+    assert record.test_error(seed, f"combined {LAMBDAS[2]:g}") == 7
+    assert record.test_error(seed, "all layers") == 1.4 and record.test_error(seed, "layers 2 and up") == 1.5
 
 
 def test_the_stages_run_in_order_grow_past_an_edge_and_resume(small, tmp_path, monkeypatch, capsys):
@@ -93,7 +99,7 @@ def test_the_stages_run_in_order_grow_past_an_edge_and_resume(small, tmp_path, m
     assert record.screen_alpha(out, "mnist") == 256.0
     symba = protocol.read(protocol.tune_path(tmp_path / "mnist-attempts" / "symba-tiny", record.SETTING))
     assert symba["config"]["symba_alpha"] == 256.0 and symba["config"]["eval_every"] == 1
-    assert record.choice(out, "mnist") == ("symba-tiny", "goodness", 2.0)
+    assert record.choice(out, "mnist") == ("symba-tiny", "layers 2 and up", 2.0)
     seeds = sorted(p.name for p in (tmp_path / "mnist-chosen" / "symba-tiny").glob("seed*.json"))
     assert seeds == ["seed1.json", "seed2.json", "seed3.json"]
     ablation = {p.parent.parent.name: protocol.read(p)["config"]
@@ -102,17 +108,17 @@ def test_the_stages_run_in_order_grow_past_an_edge_and_resume(small, tmp_path, m
     assert ablation["random-negatives"]["negatives"] == "random"
     assert ablation["half-width"]["objective"] == "symba" and ablation["half-width"]["symba_alpha"] == 256.0
     report = record_report.write(out).read_text()
-    assert "Chosen on validation: **symba-tiny**, predicted by **goodness** (2.00% on validation)." in report
+    assert "Chosen on validation: **symba-tiny**, predicted by **layers 2 and up** (2.00% on validation)." in report
     assert "Test error over 3 seeds: **1.90 ± 0.00%**" in report and "**missed** by 0.70 points." in report
     assert "Over its last 1 epochs the chosen attempt's validation error moved -0.20 points: still falling" in report
     assert "| 2.30, 2.10 | -0.20 |" in report                                # the curve and its last change
-    assert "| 256 | -3.00 | 2.20 |" in report and "| symba-tiny, alpha 256 | 2.00 | 2.20 |" in report
+    assert "| 256 | -3.00 | 2.20 |" in report and "| symba-tiny, alpha 256 | 2.00 | - | 2.20 |" in report
     assert "| every layer half as wide | 3.00 | 2.00 | +1.00 |" not in report      # ablations ran with symba: 2.0
     assert "| every layer half as wide | 2.00 | 2.00 | +0.00 |" in report
     assert "fashion-mnist" in report and "| ff-tiny | not yet run |" in report
     table = record_report.standing(out, recipe=tmp_path / "no-recipe")
     assert table[-2].endswith("| not yet run | not yet run |")              # no recipe runs in that folder
-    assert table[-1] == "| ffnumpy: the record (`results/record`) | 1.90 ± 0.00 (symba-tiny, goodness; -, -, - min " \
+    assert table[-1] == "| ffnumpy: the record (`results/record`) | 1.90 ± 0.00 (symba-tiny, layers 2 and up; -, -, - min " \
                         "per run) | not yet run |"
     capsys.readouterr()
     assert record.main(["--out", out]) == 0                                  # resumed: nothing left to run

@@ -13,8 +13,9 @@ screen    SymBa's slope alpha (ff.SymBa) at the recipe's size and the question s
           (784-1000x3, 30 epochs): alpha from ALPHAS, then past an edge by factors of 4 (EDGE_STEPS).
 attempts  ATTEMPTS: Hinton's size (784-2000x4, 60 epochs) with FF, CFF gamma(<t) and SymBa (the
           screen's alpha); the recipe's size for longer (150 epochs). Each run records its validation
-          error every EVAL_EVERY epochs (the curve) and three predictors: the goodness, the readout, and
-          the two combined (readout.LAMBDAS).
+          error every EVAL_EVERY epochs (the curve) and its predictors (predictor_errors): the goodness of
+          layers 2 and up (the recipe's) and of all layers, the readout, and goodness and readout
+          combined (readout.LAMBDAS).
 chosen    the attempt and predictor with the lowest validation error: seeds 1, 2, 3 on test.
 ablation  the chosen attempt with one part off at a time (ABLATIONS), on validation.
 
@@ -29,6 +30,7 @@ from pathlib import Path
 from ..config import Config
 from ..evaluate import failed_run
 from ..readout import LAMBDAS
+from . import predictors
 from .hinton import QUESTION_ROWS, RECIPE_LR, TUNE_EPOCHS
 from .protocol import EDGE_STEPS, Study, pending, read, tune_path
 from .runner import add_runner_flags, execute
@@ -120,11 +122,14 @@ def attempt_studies(dataset, out):
 
 
 def predictor_errors(record, split="validation"):
-    """[(predictor, error %)] of a run: its goodness predictor, the readout, the two combined (one per
-    readout.LAMBDAS after the first, which is the readout alone)."""
-    found = [("goodness", record.get(f"{split}_error"))]
-    if record.get(f"readout_{split}_error") is not None:
-        found.append(("readout", record[f"readout_{split}_error"]))
+    """[(predictor, error %)] of a run, named as predictors.TEXT: its own goodness predictor first (the
+    recipe's layers 2 and up), the others of predictors.CANDIDATES it measured (all layers, the readout),
+    then its goodness and the readout combined (one per readout.LAMBDAS after the first, the readout alone)."""
+    own = predictors.own(record)
+    names = [own] + [p for p in predictors.CANDIDATES if p != own]
+    by = predictors.validation_errors(record) if split == "validation" else \
+        {p: predictors.test_error(record, p) for p in names}
+    found = [(predictors.TEXT.get(p, p), by.get(p)) for p in names]
     for lam, error in zip(LAMBDAS[1:], (record.get(f"combined_{split}_error") or [None])[1:]):
         found.append((f"combined {lam:g}", error))
     return [(name, error) for name, error in found if error is not None]
@@ -147,7 +152,7 @@ def choice(out, dataset):
 
 
 def test_error(record, predictor):
-    """A seed run's test error by the chosen predictor (predictor_errors' names)."""
+    """A seed run's test error by the chosen predictor (predictor_errors' names: 'all layers', ...)."""
     return dict(predictor_errors(record, "test"))[predictor]
 
 

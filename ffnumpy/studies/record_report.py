@@ -2,7 +2,7 @@
 
     python -m ffnumpy.studies.record_report [--out results/record]
 
-Per dataset: the SymBa screen, every attempt with its three predictors and its minutes, the choice, the
+Per dataset: the SymBa screen, every attempt with its predictors and its minutes, the choice, the
 chosen configuration's test seeds against the target, and the ablation. Minutes are each run's recorded
 training time (train_seconds, every epoch summed), on the CPU its file names.
 """
@@ -17,6 +17,7 @@ from ..files import atomic_write_text
 from .protocol import read
 from . import record as rec          # read at call time: the stages' lists are the study's, tests shrink them
 from .record import OUT, TARGET, alpha_row, choice, predictor_errors, screen_alphas, test_error, validation_record
+from .predictors import TEXT as PREDICTOR_TEXT, own as own_predictor
 from .hinton import OUT as RECIPE_OUT
 from .question_report import chosen as recipe_choice, question_rows
 from .runs import cpus, fmt, report_command, split_failed
@@ -79,7 +80,8 @@ def last_change(record):
 
 def screen_lines(out, dataset):
     rows = [(a, validation_record(out, f"{dataset}-screen", alpha_row(a))) for a in screen_alphas(out, dataset)]
-    lines = ["| alpha | validation error (%), goodness | readout | minutes (median epoch x epochs) |", "|---|---|---|---|"]
+    lines = ["| alpha | validation error (%), layers 2 and up | readout | minutes (median epoch x epochs) |",
+             "|---|---|---|---|"]
     for alpha, r in rows:
         lines.append(f"| {alpha:g} | {r['validation_error']:.2f} | {pct(r.get('readout_validation_error'))} | "
                      f"{minutes(r)} |" if r else f"| {alpha:g} | not yet run | | |")
@@ -87,18 +89,19 @@ def screen_lines(out, dataset):
 
 
 def attempt_lines(out, dataset):
-    lines = ["| attempt | goodness (%) | readout (%) | combined, best (%) | validation every "
-             f"{rec.EVAL_EVERY} epochs (%) | last change (points) | minutes (median epoch x epochs) | CPU |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| attempt | layers 2 and up (%) | all layers (%) | readout (%) | combined, best (%) | validation "
+             f"every {rec.EVAL_EVERY} epochs (%), layers 2 and up | last change (points) | minutes (median epoch x "
+             "epochs) | CPU |", "|---|---|---|---|---|---|---|---|---|"]
     for attempt in rec.ATTEMPTS:
         r = validation_record(out, f"{dataset}-attempts", attempt)
         if r is None:
-            lines.append(f"| {attempt} | not yet run | | | | | | |")
+            lines.append(f"| {attempt} | not yet run | | | | | | | |")
             continue
         found = dict(predictor_errors(r))
         failed = " (failed run)" if failed_run(r) else ""
         alpha = f", alpha {r['config']['symba_alpha']:g}" if r["config"].get("objective") == "symba" else ""
-        lines.append(f"| {attempt}{alpha}{failed} | {found['goodness']:.2f} | {pct(found.get('readout'))} | "
+        lines.append(f"| {attempt}{alpha}{failed} | {pct(found.get('layers 2 and up'))} | "
+                     f"{pct(found.get('all layers'))} | {pct(found.get('the readout'))} | "
                      f"{best_combined(r)} | {curve(r)} | {signed(last_change(r))} | {minutes(r)} | {cpus([r])[0]} |")
     return lines
 
@@ -177,7 +180,8 @@ def ablation_lines(out, dataset):
         return []
     attempt, predictor, _ = chosen
     base = validation_record(out, f"{dataset}-attempts", attempt)
-    lines = ["| part off | goodness (%) | by the chosen predictor (%) | change (points) | minutes (median epoch x epochs) |",
+    lines = [f"| part off | {PREDICTOR_TEXT[own_predictor(base)]} (%) | by the chosen predictor (%) | change (points) "
+             "| minutes (median epoch x epochs) |",
              "|---|---|---|---|---|",
              f"| nothing (the chosen attempt) | {base['validation_error']:.2f} | "
              f"{dict(predictor_errors(base))[predictor]:.2f} | | {minutes(base)} |"]
@@ -209,7 +213,7 @@ def plot_curves(out, path):
                 ax.plot(*zip(*points), marker="o", label=attempt)
                 drawn = True
         ax.axhline(TARGET[dataset], color="k", ls="--", lw=1, label=f"target {TARGET[dataset]:g}%")
-        ax.set(title=dataset, xlabel="epoch", ylabel="validation error (%), goodness")
+        ax.set(title=dataset, xlabel="epoch", ylabel="validation error (%), layers 2 and up")
         ax.legend(fontsize=8)
     if drawn:
         fig.tight_layout()
