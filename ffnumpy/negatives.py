@@ -4,10 +4,11 @@ A negative label is drawn uniformly from the 9 *wrong* labels, never the true
 one. (Much popular FF code shuffles the labels instead, which leaves about 10%
 of its "negatives" with the true label: positives trained to look negative.)
 
-Hard negatives, as in Hinton's code: the wrong label is drawn in proportion to
-how much the network currently believes it, softmax over the labels of the
-accumulated goodness, with the true label's probability set to 0. They cost
-ten extra forward passes of the batch.
+Hard negatives from the goodness (negatives="hard"): the wrong label is drawn
+in proportion to how much the network currently believes it, softmax over the
+labels of the accumulated goodness, with the true label's probability set to 0.
+They cost ten extra forward passes of the batch. Hinton's code draws them from
+its softmax readout instead (negatives="readout", readout.py): one pass.
 """
 import numpy as np
 

