@@ -85,8 +85,12 @@ def block_rows(results, family):
 def errors_cell(s):
     if not s["seeds"]:
         return "not yet measured"
-    partial = f", {s['seeds']} of {s['planned']} seeds" if s["seeds"] < s["planned"] else \
-        f", {s['seeds']} seeds" if s["seeds"] != len(ANSWER_SEEDS) else ""      # a row planned with fewer seeds
+    if s["seeds"] < s["planned"]:
+        partial = f", {s['seeds']} of {s['planned']} seeds"
+    elif s["seeds"] != len(ANSWER_SEEDS):                 # a row planned with another number of seeds
+        partial = f", {s['seeds']} seeds"
+    else:
+        partial = ""
     failed = f", {s['failed']} failed" if s["failed"] else ""
     return fmt(s["errors"]) + SHORT.get(s["chosen_predictor"], "") + partial + failed
 

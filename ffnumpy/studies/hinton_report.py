@@ -88,7 +88,8 @@ def reference_section(out, dataset, figures):
         timed = json.loads(bench.read_text())
         alone, epochs = timed["FF-recipe"]["epoch_seconds"], seeds[0]["config"]["epochs"]
         cpu = timed["machine"]["cpu"] if isinstance(timed.get("machine"), dict) else "a CPU it did not record"
-        lines += ["", f"Time, two measures. The benchmark ran on {timed.get('date', 'an unrecorded date')}, on a 2-core {cpu}. "
+        lines += ["", f"Time, two measures. The benchmark ran on {timed.get('date', 'an unrecorded date')}, "
+                  f"on a 2-core {cpu}. "
                   f"One epoch of the recipe alone took {alone:.1f} s "
                   f"(`python benchmarks/bench_train.py --recipe hinton`, results/speed/bench_recipe.txt). "
                   f"{epochs} epochs at that pace would be {epochs * alone / 60:.0f} minutes, a projection, "
