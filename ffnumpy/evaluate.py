@@ -222,7 +222,8 @@ def evaluate(net, x, y, head=None, predict="all", upto=None, readout=None):
     With a softmax head (Backprop Label) only the overall error exists.
     readout: Hinton's softmax readout (readout.py); its error is added as "readout_error", and the errors of
              the goodness and the readout combined (readout.combined_errors, one per readout.LAMBDAS) as
-             "combined".
+             "combined" (with `predict`'s goodness) and "combined_by_predictor" ({"all": [...],
+             "skip-first": [...]}: with each goodness predictor, `predict`'s included).
     """
     x = check_images(x, net.sizes[0])
     if head is not None:
@@ -237,7 +238,9 @@ def evaluate(net, x, y, head=None, predict="all", upto=None, readout=None):
         logits = readout_logits(net, readout, x)
         errors["readout_pred"] = logits.argmax(axis=1)
         errors["readout_error"] = error_percent(errors["readout_pred"], y)
-        errors["combined"] = combined_errors(predictor_scores(G, predict, widths), logits, y)   # readout.LAMBDAS
+        errors["combined_by_predictor"] = {p: combined_errors(predictor_scores(G, p, widths), logits, y)
+                                           for p in dict.fromkeys(("all", "skip-first", predict))}   # readout.LAMBDAS
+        errors["combined"] = errors["combined_by_predictor"][predict]
     return errors
 
 

@@ -312,6 +312,8 @@ def finish(model, cfg, data, history):
             "readout_validation_error": val and val.get("readout_error"),
             "combined_test_error": test.get("combined"),               # one per readout.LAMBDAS
             "combined_validation_error": val and val.get("combined"),
+            "combined_test_error_by_predictor": test.get("combined_by_predictor"),   # with each goodness predictor
+            "combined_validation_error_by_predictor": val and val.get("combined_by_predictor"),
             "per_layer_test_error": test["per_layer"], "prefix_test_error": test["prefix"],
             "train_seconds": sum(r["train_seconds"] for r in history),
             "test_eval_seconds": time.perf_counter() - t0, "epochs": len(history),

@@ -48,28 +48,37 @@ def test_a_tuning_run_with_a_curve_measures_validation_every_k_epochs_and_nothin
     assert curve["history"][-1]["validation_error"] == curve["validation_error"] == plain["validation_error"]
     assert len(curve["combined_validation_error"]) == len(LAMBDAS)
     assert curve["combined_validation_error"][0] == curve["readout_validation_error"]
+    by = curve["combined_validation_error_by_predictor"]      # each goodness with the readout; the recipe's is skip-first
+    assert set(by) == {"all", "skip-first"} and by["skip-first"] == curve["combined_validation_error"]
+    assert by["all"][0] == curve["readout_validation_error"] and len(by["all"]) == len(LAMBDAS)
     assert [k for k in curve if "test" in k] == ["test_eval_seconds"]        # the final evaluation's time
 
 
 def test_predictor_errors_and_the_choice_over_attempts_and_predictors(tmp_path, monkeypatch):
-    def put(attempt, goodness, every, readout, combined):
+    def put(attempt, goodness, every, readout, combined, combined_every=None):
         path = protocol.tune_path(tmp_path / "mnist-attempts" / attempt, record.SETTING)
         path.parent.mkdir(parents=True)
         path.write_text(json.dumps({"config": {"dataset": "mnist", "predict": "skip-first"},
                                     "validation_error": goodness,      # the recipe's own: layers 2 and up
                                     "validation_error_by_predictor": {"all": every, "skip-first": goodness},
-                                    "readout_validation_error": readout, "combined_validation_error": combined}))
+                                    "readout_validation_error": readout, "combined_validation_error": combined,
+                                    **({"combined_validation_error_by_predictor": {
+                                        "skip-first": combined, "all": combined_every}} if combined_every else {})}))
     monkeypatch.setattr(record, "ATTEMPTS", {"a": {}, "b": {}})
     put("a", 2.0, 2.1, 2.5, [2.5, 2.4, 1.9])
     assert record.choice(tmp_path, "mnist") is None                    # b is missing
-    put("b", 1.8, 1.7, 3.0, [3.0, 2.0, 2.0])
+    put("b", 1.8, 1.7, 3.0, [3.0, 2.0, 2.0], combined_every=[3.0, 1.75, 1.6])
     assert record.predictor_errors(json.loads(next((tmp_path / "mnist-attempts" / "a").rglob("*.json")).read_text()))\
-        == [("layers 2 and up", 2.0), ("all layers", 2.1), ("the readout", 2.5),
-            (f"combined {LAMBDAS[1]:g}", 2.4), (f"combined {LAMBDAS[2]:g}", 1.9)]
-    assert record.choice(tmp_path, "mnist") == ("b", "all layers", 1.7)          # all layers counts too
+        == [("layers 2 and up", 2.0), ("all layers", 2.1), ("the readout", 2.5),       # an older run: its own only
+            (f"combined {LAMBDAS[1]:g}, layers 2 and up", 2.4), (f"combined {LAMBDAS[2]:g}, layers 2 and up", 1.9)]
+    assert record.choice(tmp_path, "mnist") == ("b", f"combined {LAMBDAS[2]:g}, all layers", 1.6)   # all layers + readout
+    assert record_report.best_combined(record.validation_record(tmp_path, "mnist-attempts", "b")) == \
+        f"1.60 (lambda {LAMBDAS[2]:g}, all layers)"
     seed = {"config": {"predict": "skip-first"}, "test_error": 1.5, "combined_test_error": [9, 8, 7],
+            "combined_test_error_by_predictor": {"skip-first": [9, 8, 7], "all": [9, 6, 5]},
             "test_error_by_predictor": {"all": 1.4, "skip-first": 1.5}}
-    assert record.test_error(seed, f"combined {LAMBDAS[2]:g}") == 7
+    assert record.test_error(seed, f"combined {LAMBDAS[2]:g}, layers 2 and up") == 7
+    assert record.test_error(seed, f"combined {LAMBDAS[2]:g}, all layers") == 5
     assert record.test_error(seed, "all layers") == 1.4 and record.test_error(seed, "layers 2 and up") == 1.5
 
 

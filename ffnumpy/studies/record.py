@@ -14,8 +14,8 @@ screen    SymBa's slope alpha (ff.SymBa) at the recipe's size and the question s
 attempts  ATTEMPTS: Hinton's size (784-2000x4, 60 epochs) with FF, CFF gamma(<t) and SymBa (the
           screen's alpha); the recipe's size for longer (150 epochs). Each run records its validation
           error every EVAL_EVERY epochs (the curve) and its predictors (predictor_errors): the goodness of
-          layers 2 and up (the recipe's) and of all layers, the readout, and goodness and readout
-          combined (readout.LAMBDAS).
+          layers 2 and up (the recipe's) and of all layers, the readout, and each goodness combined with
+          the readout (readout.LAMBDAS).
 chosen    the attempt and predictor with the lowest validation error: seeds 1, 2, 3 on test.
 ablation  the chosen attempt with one part off at a time (ABLATIONS), on validation.
 
@@ -124,14 +124,18 @@ def attempt_studies(dataset, out):
 def predictor_errors(record, split="validation"):
     """[(predictor, error %)] of a run, named as predictors.TEXT: its own goodness predictor first (the
     recipe's layers 2 and up), the others of predictors.CANDIDATES it measured (all layers, the readout),
-    then its goodness and the readout combined (one per readout.LAMBDAS after the first, the readout alone)."""
+    then each goodness predictor combined with the readout, one per readout.LAMBDAS after the first (the
+    readout alone): 'combined 0.001, layers 2 and up'. Runs that stored no table by predictor combined their
+    own goodness only."""
     own = predictors.own(record)
     names = [own] + [p for p in predictors.CANDIDATES if p != own]
     by = predictors.validation_errors(record) if split == "validation" else \
         {p: predictors.test_error(record, p) for p in names}
     found = [(predictors.TEXT.get(p, p), by.get(p)) for p in names]
-    for lam, error in zip(LAMBDAS[1:], (record.get(f"combined_{split}_error") or [None])[1:]):
-        found.append((f"combined {lam:g}", error))
+    combined = record.get(f"combined_{split}_error_by_predictor") or {own: record.get(f"combined_{split}_error")}
+    for p in names:
+        for lam, error in zip(LAMBDAS[1:], (combined.get(p) or [None])[1:]):
+            found.append((f"combined {lam:g}, {predictors.TEXT[p]}", error))
     return [(name, error) for name, error in found if error is not None]
 
 

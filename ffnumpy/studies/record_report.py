@@ -54,12 +54,13 @@ def minutes(record):
 
 
 def best_combined(record):
-    """'1.52 (lam 0.01)': the lowest validation error of the combined predictors."""
+    """'1.52 (lambda 0.01, all layers)': the lowest validation error of the combined predictors."""
     combined = [(e, name) for name, e in predictor_errors(record) if name.startswith("combined")]
     if not combined:
         return "-"
     e, name = min(combined)
-    return f"{e:.2f} (lambda {name.split()[1]})"
+    lam, goodness = name[len("combined "):].split(", ")
+    return f"{e:.2f} (lambda {lam}, {goodness})"
 
 
 def curve_points(record):

@@ -63,7 +63,8 @@ def run(cfg, kind, data, checkpoint_path=None, curve=False):
     if kind == "tune":
         for key in ("", "per_layer_", "prefix_", "readout_", "combined_"):
             record[f"{key}validation_error"] = record.pop(f"{key}test_error")
-        record["validation_error_by_predictor"] = record.pop("test_error_by_predictor")
+        for key in ("", "combined_"):
+            record[f"{key}validation_error_by_predictor"] = record.pop(f"{key}test_error_by_predictor")
         record["warnings"] = [w.replace("test set:", "validation set:", 1) for w in record["warnings"]]
         for key in ("test_predictions", "readout_test_predictions", "test_predictions_by_predictor"):
             record.pop(key)
@@ -72,6 +73,7 @@ def run(cfg, kind, data, checkpoint_path=None, curve=False):
         record["validation_error"] = val["error"]
         record["readout_validation_error"] = val.get("readout_error")
         record["combined_validation_error"] = val.get("combined")
+        record["combined_validation_error_by_predictor"] = val.get("combined_by_predictor")
     if cfg.track_entropy:
         initial = build_model(cfg, cfg.input_size, np.random.default_rng(cfg.seed)).net
         record["initial_entropy"] = goodness_entropies(initial, *entropy_probe(cfg, split))
