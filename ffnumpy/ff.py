@@ -67,8 +67,9 @@ class SymBa:
     Rows n and B + n must be a pair (make_pairs: the same image with its label, then with a wrong one).
     No threshold: only the gap between the two goodnesses is learned, so a positive and its negative get
     pushes of the same size. alpha is in units of ffnumpy's goodness (g = ||h||^2, the logistic's slope is
-    1). Public implementations of SymBa use this form, G the sum of squares too, with alpha = 4 by default;
-    Delta grows with a layer's width, so alpha is chosen on validation (studies/record.py; 4 is in its screen).
+    1). Published code uses alpha = 4 with goodness measured otherwise (some as the mean of squares, not the
+    sum), so that value does not carry over; Delta grows with a layer's width, and alpha is chosen on
+    validation (studies/record.py's screen).
     """
 
     def __init__(self, alpha=1.0):

@@ -132,6 +132,16 @@ def test_the_stages_run_in_order_grow_past_an_edge_and_resume(small, tmp_path, m
     capsys.readouterr()
     assert record.main(["--out", out]) == 0                                  # resumed: nothing left to run
     assert capsys.readouterr().out.count("done: 0 runs in this call") == len(record.STAGES)
+    settled = json.loads((tmp_path / "mnist-chosen" / "choice.json").read_text())
+    assert settled == {"attempt": "symba-tiny", "predictor": "layers 2 and up", "validation_error": 2.0}
+    ff = protocol.tune_path(tmp_path / "mnist-attempts" / "ff-tiny", record.SETTING)     # now ff-tiny is lower:
+    ff.write_text(json.dumps(dict(protocol.read(ff), validation_error=1.0)))          # the seeds ran for symba
+    with pytest.raises(SystemExit) as stop:
+        record.main(["--out", out])
+    assert stop.value.code == 2 and "now choose ff-tiny by layers 2 and up" in capsys.readouterr().err
+    report = record_report.write(out).read_text()
+    assert "Chosen on validation: **symba-tiny**" in report and "**Warning:** the attempts' files now choose ff-tiny" \
+        in report and "Test error over 3 seeds: **1.90 ± 0.00%**" in report      # still the stored choice's seeds
 
 
 def test_a_dry_run_creates_no_folder(tmp_path, capsys):

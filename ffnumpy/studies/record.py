@@ -16,19 +16,25 @@ attempts  ATTEMPTS: Hinton's size (784-2000x4, 60 epochs) with FF, CFF gamma(<t)
           error every EVAL_EVERY epochs (the curve) and its predictors (predictor_errors): the goodness of
           layers 2 and up (the recipe's) and of all layers, the readout, and each goodness combined with
           the readout (readout.LAMBDAS).
-chosen    the attempt and predictor with the lowest validation error: seeds 1, 2, 3 on test.
+chosen    the attempt and predictor with the lowest validation error: seeds 1, 2, 3 on test. The choice is
+          written to <dataset>-chosen/choice.json before the first seed trains; from then on it is read
+          from there, and a choice that today's code would make differently is an error (a changed grid
+          never re-reads the test seeds by another predictor). No attempt is added after the test seeds:
+          ff-3x1000-150ep is the "more epochs" attempt, decided before any run.
 ablation  the chosen attempt with one part off at a time (ABLATIONS), on validation.
 
 One JSON per run under results/record/<dataset>-<stage>/<row>/. A run may take up to an hour: run one
 command at a time (two trainings share the 2 cores).
 """
 import argparse
+import json
 import sys
 from dataclasses import replace
 from pathlib import Path
 
 from ..config import Config
 from ..evaluate import failed_run
+from ..files import atomic_write_text
 from ..readout import LAMBDAS
 from . import predictors
 from .hinton import QUESTION_ROWS, RECIPE_LR, TUNE_EPOCHS
@@ -162,13 +168,41 @@ def test_error(record, predictor):
 
 # -- chosen and ablation -----------------------------------------------------------------------------------
 
+def choice_path(out, dataset):
+    return Path(out) / f"{dataset}-chosen" / "choice.json"
+
+
+def settled_choice(out, dataset):
+    """(attempt, predictor, validation error %): the stored choice once the test seeds began, else `choice`."""
+    path = choice_path(out, dataset)
+    if path.exists():
+        stored = json.loads(path.read_text())
+        return stored["attempt"], stored["predictor"], stored["validation_error"]
+    return choice(out, dataset)
+
+
 def chosen_attempt(out, dataset):
-    """The attempt `choice` picks; ValueError (one line) when every attempt failed."""
-    chosen = choice(out, dataset)
+    """The attempt of the settled choice; ValueError (one line) when every attempt failed, or when today's
+    code would choose differently from the stored choice its test seeds were run with."""
+    chosen, settled = choice(out, dataset), settled_choice(out, dataset)
     if chosen is None:
         raise ValueError(f"every attempt on {dataset} failed (see {Path(out) / (dataset + '-attempts')}): "
                          "nothing to choose, so no test seeds and no ablation")
+    if chosen[:2] != settled[:2]:
+        raise ValueError(f"{choice_path(out, dataset)} holds {settled[0]} by {settled[1]}, but the attempts' "
+                         f"files now choose {chosen[0]} by {chosen[1]}: the test seeds were run for the stored "
+                         "choice (restore the code that made it, or move the chosen folder aside)")
     return chosen[0]
+
+
+def settle_choice(out, dataset):
+    """Write the choice to choice.json (once), before its first test seed trains."""
+    path = choice_path(out, dataset)
+    if not path.exists():
+        attempt, predictor, error = choice(out, dataset)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(path, json.dumps({"attempt": attempt, "predictor": predictor,
+                                            "validation_error": error}, indent=1) + "\n")
 
 
 def chosen_studies(dataset, out):
@@ -203,6 +237,8 @@ def main(argv=None):
             except ValueError as err:
                 p.exit(2, f"{p.prog}: error: {err}\n")
             print(f"== stage {stage}", flush=True)
+            if stage == "chosen" and not args.dry_run:
+                settle_choice(args.out, args.dataset)
             code = execute(p, args.out, studies, args, argv)
             if code or (args.dry_run and any(pending(args.out, s) for s in studies)):
                 if args.dry_run and stage != "ablation":

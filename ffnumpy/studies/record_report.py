@@ -16,7 +16,8 @@ from ..evaluate import failed_run
 from ..files import atomic_write_text
 from .protocol import read
 from . import record as rec          # read at call time: the stages' lists are the study's, tests shrink them
-from .record import OUT, TARGET, alpha_row, choice, predictor_errors, screen_alphas, test_error, validation_record
+from .record import (OUT, TARGET, alpha_row, choice, predictor_errors, screen_alphas, settled_choice, test_error,
+                     validation_record)
 from .predictors import TEXT as PREDICTOR_TEXT, own as own_predictor
 from .hinton import OUT as RECIPE_OUT
 from .question_report import chosen as recipe_choice, question_rows
@@ -91,7 +92,7 @@ def screen_lines(out, dataset):
 
 def attempt_lines(out, dataset):
     lines = ["| attempt | layers 2 and up (%) | all layers (%) | readout (%) | combined, best (%) | validation "
-             f"every {rec.EVAL_EVERY} epochs (%), layers 2 and up | last change (points) | minutes (median epoch x "
+             f"every {rec.EVAL_EVERY} epochs (%), its own goodness predictor | last change (points) | minutes (median epoch x "
              "epochs) | CPU |", "|---|---|---|---|---|---|---|---|---|"]
     for attempt in rec.ATTEMPTS:
         r = validation_record(out, f"{dataset}-attempts", attempt)
@@ -108,8 +109,9 @@ def attempt_lines(out, dataset):
 
 
 def chosen_seeds(out, dataset):
-    """(attempt, predictor, validation error %, its test seed records) of the choice, or None before it."""
-    chosen = choice(out, dataset)
+    """(attempt, predictor, validation error %, its test seed records) of the settled choice (record.py's
+    choice.json once its seeds began), or None before it."""
+    chosen = settled_choice(out, dataset)
     if chosen is None:
         return None
     seeds = [read(p) for p in sorted((Path(out) / f"{dataset}-chosen" / chosen[0]).glob("seed*.json"))]
@@ -122,6 +124,10 @@ def chosen_lines(out, dataset):
         return ["The choice waits for every attempt."]
     attempt, predictor, error, seeds = found
     lines = [f"Chosen on validation: **{attempt}**, predicted by **{predictor}** ({error:.2f}% on validation)."]
+    now = choice(out, dataset)
+    if now is not None and now[:2] != (attempt, predictor):
+        lines.append(f"**Warning:** the attempts' files now choose {now[0]} by {now[1]}; the test seeds below "
+                     "were run for the stored choice.")
     good = [r for r in seeds if not failed_run(r)]
     if not seeds:
         return lines + ["Its test seeds are not yet run."]
@@ -133,12 +139,11 @@ def chosen_lines(out, dataset):
         gap = np.mean(errors) - TARGET[dataset]
         lines.append(f"Target {TARGET[dataset]:.2f}%: " +
                      ("**met**." if gap <= 0 else f"**missed** by {gap:.2f} points."))
-        change = last_change(validation_record(out, f"{dataset}-attempts", attempt) or {})
-        if gap > 0 and change is not None:
-            lines.append(f"Over its last {rec.EVAL_EVERY} epochs the chosen attempt's validation error moved "
-                         f"{change:+.2f} points: " + ("still falling, so more epochs may lower it."
-                                                      if change < 0 else "flat or rising, so more epochs alone "
-                                                      "do not look likely to close the gap."))
+    change = last_change(validation_record(out, f"{dataset}-attempts", attempt) or {})
+    if change is not None:
+        lines.append(f"Over its last {rec.EVAL_EVERY} epochs the chosen attempt's validation error moved "
+                     f"{change:+.2f} points: " + ("still falling." if change < 0 else "flat or rising.") +
+                     " No attempt is added after the test seeds (ff-3x1000-150ep is the longer run, planned first).")
     return lines
 
 
@@ -176,7 +181,7 @@ def standing(out=OUT, recipe=RECIPE_OUT):
 
 
 def ablation_lines(out, dataset):
-    chosen = choice(out, dataset)
+    chosen = settled_choice(out, dataset)
     if chosen is None:
         return []
     attempt, predictor, _ = chosen
@@ -191,11 +196,12 @@ def ablation_lines(out, dataset):
         if r is None:
             lines.append(f"| {ABLATION_TEXT[part]} | not yet run | | | |")
             continue
-        own = dict(predictor_errors(r)).get(predictor)
+        own = dict(predictor_errors(r)).get(predictor)      # None: this run lacks it (no readout without it)
         mine = own if own is not None else r["validation_error"]
         reference = dict(predictor_errors(base))[predictor] if own is not None else base["validation_error"]
+        by = "" if own is not None else f" (by {PREDICTOR_TEXT[own_predictor(base)]}: the chosen predictor needs the readout)"
         lines.append(f"| {ABLATION_TEXT[part]} | {r['validation_error']:.2f} | {pct(own)} "
-                     f"| {mine - reference:+.2f} | {minutes(r)} |")
+                     f"| {mine - reference:+.2f}{by} | {minutes(r)} |")
     return lines
 
 
@@ -214,7 +220,7 @@ def plot_curves(out, path):
                 ax.plot(*zip(*points), marker="o", label=attempt)
                 drawn = True
         ax.axhline(TARGET[dataset], color="k", ls="--", lw=1, label=f"target {TARGET[dataset]:g}%")
-        ax.set(title=dataset, xlabel="epoch", ylabel="validation error (%), layers 2 and up")
+        ax.set(title=dataset, xlabel="epoch", ylabel="validation error (%), own goodness predictor")
         ax.legend(fontsize=8)
     if drawn:
         fig.tight_layout()
