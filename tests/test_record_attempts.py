@@ -48,7 +48,7 @@ def test_a_tuning_run_with_a_curve_measures_validation_every_k_epochs_and_nothin
     assert curve["history"][-1]["validation_error"] == curve["validation_error"] == plain["validation_error"]
     assert len(curve["combined_validation_error"]) == len(LAMBDAS)
     assert curve["combined_validation_error"][0] == curve["readout_validation_error"]
-    by = curve["combined_validation_error_by_predictor"]      # each goodness with the readout; the recipe's is skip-first
+    by = curve["combined_validation_error_by_predictor"]  # each goodness with the readout (recipe: skip-first)
     assert set(by) == {"all", "skip-first"} and by["skip-first"] == curve["combined_validation_error"]
     assert by["all"][0] == curve["readout_validation_error"] and len(by["all"]) == len(LAMBDAS)
     assert [k for k in curve if "test" in k] == ["test_eval_seconds"]        # the final evaluation's time
@@ -71,7 +71,7 @@ def test_predictor_errors_and_the_choice_over_attempts_and_predictors(tmp_path, 
     assert record.predictor_errors(json.loads(next((tmp_path / "mnist-attempts" / "a").rglob("*.json")).read_text()))\
         == [("layers 2 and up", 2.0), ("all layers", 2.1), ("the readout", 2.5),       # an older run: its own only
             (f"combined {LAMBDAS[1]:g}, layers 2 and up", 2.4), (f"combined {LAMBDAS[2]:g}, layers 2 and up", 1.9)]
-    assert record.choice(tmp_path, "mnist") == ("b", f"combined {LAMBDAS[2]:g}, all layers", 1.6)   # all layers + readout
+    assert record.choice(tmp_path, "mnist") == ("b", f"combined {LAMBDAS[2]:g}, all layers", 1.6)  # all layers, readout
     assert record_report.best_combined(record.validation_record(tmp_path, "mnist-attempts", "b")) == \
         f"1.60 (lambda {LAMBDAS[2]:g}, all layers)"
     seed = {"config": {"predict": "skip-first"}, "test_error": 1.5, "combined_test_error": [9, 8, 7],

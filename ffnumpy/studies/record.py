@@ -172,24 +172,29 @@ def choice_path(out, dataset):
     return Path(out) / f"{dataset}-chosen" / "choice.json"
 
 
-def settled_choice(out, dataset):
-    """(attempt, predictor, validation error %): the stored choice once the test seeds began, else `choice`."""
+def stored_choice(out, dataset):
+    """(attempt, predictor, validation error %) written to choice.json when the test seeds began, or None."""
     path = choice_path(out, dataset)
-    if path.exists():
-        stored = json.loads(path.read_text())
-        return stored["attempt"], stored["predictor"], stored["validation_error"]
-    return choice(out, dataset)
+    if not path.exists():
+        return None
+    stored = json.loads(path.read_text())
+    return stored["attempt"], stored["predictor"], stored["validation_error"]
+
+
+def settled_choice(out, dataset):
+    """The stored choice once the test seeds began, else `choice`."""
+    return stored_choice(out, dataset) or choice(out, dataset)
 
 
 def chosen_attempt(out, dataset):
     """The attempt of the settled choice; ValueError (one line) when every attempt failed, or when today's
     code would choose differently from the stored choice its test seeds were run with."""
-    chosen, settled = choice(out, dataset), settled_choice(out, dataset)
+    chosen, stored = choice(out, dataset), stored_choice(out, dataset)
     if chosen is None:
         raise ValueError(f"every attempt on {dataset} failed (see {Path(out) / (dataset + '-attempts')}): "
                          "nothing to choose, so no test seeds and no ablation")
-    if chosen[:2] != settled[:2]:
-        raise ValueError(f"{choice_path(out, dataset)} holds {settled[0]} by {settled[1]}, but the attempts' "
+    if stored is not None and chosen[:2] != stored[:2]:
+        raise ValueError(f"{choice_path(out, dataset)} holds {stored[0]} by {stored[1]}, but the attempts' "
                          f"files now choose {chosen[0]} by {chosen[1]}: the test seeds were run for the stored "
                          "choice (restore the code that made it, or move the chosen folder aside)")
     return chosen[0]

@@ -16,8 +16,8 @@ from ..evaluate import failed_run
 from ..files import atomic_write_text
 from .protocol import read
 from . import record as rec          # read at call time: the stages' lists are the study's, tests shrink them
-from .record import (OUT, TARGET, alpha_row, choice, predictor_errors, screen_alphas, settled_choice, test_error,
-                     validation_record)
+from .record import (OUT, TARGET, alpha_row, choice, predictor_errors, screen_alphas, settled_choice,
+                     stored_choice, test_error, validation_record)
 from .predictors import TEXT as PREDICTOR_TEXT, own as own_predictor
 from .hinton import OUT as RECIPE_OUT
 from .question_report import chosen as recipe_choice, question_rows
@@ -92,8 +92,8 @@ def screen_lines(out, dataset):
 
 def attempt_lines(out, dataset):
     lines = ["| attempt | layers 2 and up (%) | all layers (%) | readout (%) | combined, best (%) | validation "
-             f"every {rec.EVAL_EVERY} epochs (%), its own goodness predictor | last change (points) | minutes (median epoch x "
-             "epochs) | CPU |", "|---|---|---|---|---|---|---|---|---|"]
+             f"every {rec.EVAL_EVERY} epochs (%), its own goodness predictor | last change (points) | minutes "
+             "(median epoch x epochs) | CPU |", "|---|---|---|---|---|---|---|---|---|"]
     for attempt in rec.ATTEMPTS:
         r = validation_record(out, f"{dataset}-attempts", attempt)
         if r is None:
@@ -124,7 +124,7 @@ def chosen_lines(out, dataset):
         return ["The choice waits for every attempt."]
     attempt, predictor, error, seeds = found
     lines = [f"Chosen on validation: **{attempt}**, predicted by **{predictor}** ({error:.2f}% on validation)."]
-    now = choice(out, dataset)
+    now = choice(out, dataset) if stored_choice(out, dataset) else None
     if now is not None and now[:2] != (attempt, predictor):
         lines.append(f"**Warning:** the attempts' files now choose {now[0]} by {now[1]}; the test seeds below "
                      "were run for the stored choice.")
@@ -199,7 +199,8 @@ def ablation_lines(out, dataset):
         own = dict(predictor_errors(r)).get(predictor)      # None: this run lacks it (no readout without it)
         mine = own if own is not None else r["validation_error"]
         reference = dict(predictor_errors(base))[predictor] if own is not None else base["validation_error"]
-        by = "" if own is not None else f" (by {PREDICTOR_TEXT[own_predictor(base)]}: the chosen predictor needs the readout)"
+        by = "" if own is not None else \
+            f" (by {PREDICTOR_TEXT[own_predictor(base)]}: the chosen predictor needs the readout)"
         lines.append(f"| {ABLATION_TEXT[part]} | {r['validation_error']:.2f} | {pct(own)} "
                      f"| {mine - reference:+.2f}{by} | {minutes(r)} |")
     return lines
